@@ -1,0 +1,21 @@
+"""Exceptions whose messages name the bad input and the fix."""
+
+
+class TfReconstructError(Exception):
+    """Base class for every error this package raises on purpose."""
+
+
+class MissingCheckpointError(TfReconstructError, FileNotFoundError):
+    """A fetched or converted model file is not where it should be."""
+
+
+class ChecksumMismatchError(TfReconstructError, ValueError):
+    """A downloaded or cached file does not have its expected sha256."""
+
+
+class CheckpointFormatError(TfReconstructError, ValueError):
+    """A checkpoint is readable but does not match the architecture it is loaded into."""
+
+
+class UserWeightsRequiredError(TfReconstructError, FileNotFoundError):
+    """A model whose weights no registry carries was asked for without a path to them."""

@@ -1,0 +1,1 @@
+"""Keras models: generators (mapping + synthesis) and face feature extractors."""

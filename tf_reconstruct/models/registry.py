@@ -1,0 +1,139 @@
+"""Generators and extractors by name: `get_generator('mobilestylegan')`, `get_extractor('mobilefacenet192')`.
+
+Models load from the converted cache under checkpoints/ (made by `python -m tf_reconstruct.checkpoints
+fetch`); library code never downloads.
+"""
+
+import dataclasses
+import json
+
+import numpy as np
+import tensorflow as tf
+
+from tf_reconstruct.converters import weight_table
+from tf_reconstruct.models import arcface_backbones, mapping_network, mobile_stylegan, mobilefacenet
+from tf_reconstruct.paths import checkpoint_dir, require_file
+
+
+def converted_path(filename, root=None):
+    return checkpoint_dir(root) / "converted" / filename
+
+
+@dataclasses.dataclass
+class Extractor:
+    """A face feature extractor f and how to feed it.
+
+    `model`: faces [B, 112, 112, 3] RGB ArcFace-aligned, float in [0, 255] -> [B, embedding_dim].
+    """
+    name: str
+    model: tf.keras.Model
+    embedding_dim: int
+    description: str
+
+    def __call__(self, faces, value_range="uint8"):
+        """Embeds aligned faces given as uint8/[0, 255] (`value_range='uint8'`) or [-1, 1] ('signed')."""
+        faces = tf.cast(faces, tf.float32)
+        if value_range == "signed":
+            faces = (faces + 1.0) * 127.5
+        elif value_range != "uint8":
+            raise ValueError(f"value_range must be 'uint8' or 'signed', not {value_range!r}")
+        return self.model(faces, training=False)
+
+
+@dataclasses.dataclass
+class Generator:
+    """A pretrained generator g: its mapping network, synthesis at any supported resolution, and statistics.
+
+    Attributes:
+      num_ws: rows of w+ (23 for MobileStyleGAN, 18 for StyleGAN2 at 1024).
+      resolution: full output side in pixels.
+      w_avg: [512] mean of mapping(z) over 100,000 z (the paper's initialisation).
+      landmarks: [5, 2] mean five-point positions on generated faces, as fractions of the image side.
+    """
+    name: str
+    mapping: tf.keras.Model
+    num_ws: int
+    resolution: int
+    w_avg: np.ndarray
+    landmarks: np.ndarray
+    build_synthesis: object
+    _synthesis_cache: dict = dataclasses.field(default_factory=dict)
+
+    def synthesis(self, resolution=None):
+        """The synthesis model w_plus [B, num_ws, 512] -> image [B, R, R, 3] in [-1, 1] for R = `resolution`."""
+        resolution = resolution or self.resolution
+        if resolution not in self._synthesis_cache:
+            self._synthesis_cache[resolution] = self.build_synthesis(resolution)
+        return self._synthesis_cache[resolution]
+
+    def mean_w_plus(self, batch=1):
+        """[batch, num_ws, 512] float32: w_avg in every row."""
+        return np.tile(self.w_avg[None, None].astype(np.float32), [batch, self.num_ws, 1])
+
+
+def _load_mobilestylegan(root=None):
+    mapping = mapping_network.build_mapping_network()
+    weight_table.load_npz(mapping, require_file(converted_path("mobilestylegan_mapping.npz", root),
+                                                "converted MobileStyleGAN mapping weights"))
+    synthesis_file = require_file(converted_path("mobilestylegan_synthesis.npz", root),
+                                  "converted MobileStyleGAN synthesis weights")
+    heads_file = require_file(converted_path("mobilestylegan_heads.npz", root), "fitted early-exit heads")
+
+    def build(resolution):
+        model = mobile_stylegan.build_mobile_synthesis(resolution)
+        if resolution == mobile_stylegan.MAX_RESOLUTION:
+            weight_table.load_npz(model, synthesis_file)
+        else:
+            with np.load(synthesis_file) as synthesis, np.load(heads_file) as heads:
+                table = {**{k: synthesis[k] for k in synthesis.files}, **{k: heads[k] for k in heads.files}}
+            weight_table.assign(model, table, source=f"{synthesis_file} + {heads_file}", allow_unused=True)
+        return model
+
+    w_avg = np.load(require_file(converted_path("mobilestylegan_w_avg.npy", root), "w_avg of MobileStyleGAN"))
+    landmarks_file = require_file(converted_path("mobilestylegan_landmarks.json", root),
+                                  "generator landmark positions")
+    landmarks = np.array(json.loads(landmarks_file.read_text())["mean_fraction"])
+    return Generator("mobilestylegan", mapping, mobile_stylegan.NUM_WS, mobile_stylegan.MAX_RESOLUTION,
+                     w_avg, landmarks, build)
+
+
+GENERATORS = {"mobilestylegan": _load_mobilestylegan}
+
+
+def get_generator(name="mobilestylegan", checkpoint_root=None):
+    if name not in GENERATORS:
+        raise ValueError(f"unknown generator {name!r}; choose one of {sorted(GENERATORS)}")
+    return GENERATORS[name](checkpoint_root)
+
+
+def _mobilefacenet_loader(variant, description):
+    def load(weights=None, root=None):
+        model = mobilefacenet.build_mobilefacenet(variant)
+        path = weights or require_file(converted_path(f"{variant}.npz", root), f"converted {variant} weights")
+        weight_table.load_npz(model, path)
+        return Extractor(variant, model, mobilefacenet.CONFIGS[variant].embedding_dim, description)
+    return load
+
+
+def _arcface_loader(backbone):
+    def load(weights=None, root=None):
+        model = arcface_backbones.load_arcface(backbone, weights)
+        return Extractor(f"arcface_{backbone}", model, model.output_shape[-1],
+                         f"ArcFace {backbone} (user weights from {weights})")
+    return load
+
+
+EXTRACTORS = {
+    "mobilefacenet192": _mobilefacenet_loader("mobilefacenet192", "MobileFaceNet, ArcFace loss, 192-d (sirius-ai)"),
+    "mobilefacenet512": _mobilefacenet_loader("mobilefacenet512", "MobileFaceNet 512-d (faceplugin export)"),
+    "arcface_inception_v3": _arcface_loader("inception_v3"),
+    "arcface_inception_resnet_v2": _arcface_loader("inception_resnet_v2"),
+    "arcface_xception": _arcface_loader("xception"),
+}
+
+
+def get_extractor(name, weights=None, checkpoint_root=None):
+    """An Extractor by name; `weights` is a path (required for the ArcFace Inception/Xception models)."""
+    if name not in EXTRACTORS:
+        raise ValueError(f"unknown extractor {name!r}; choose one of {sorted(EXTRACTORS)}")
+    return EXTRACTORS[name](weights, checkpoint_root)

@@ -38,6 +38,20 @@ def style_rows(block):
     return 3 * block + 1, 3 * block + 2, 3 * block + 3
 
 
+def live_style_rows(resolution=MAX_RESOLUTION):
+    """The w+ rows that affect the image at `resolution` (sorted).
+
+    The stem's to_img and blocks 0-5's to_img feed nothing in the original network, so at 1024 px only
+    16 of the 23 rows are live: 0, 3k+1 and 3k+2 for every block, and 21 (block 6's to_img). Early exits
+    use fitted heads with unit modulation, whose style row is also inert.
+    """
+    last_block = block_for_resolution(resolution)
+    rows = {0} | {row for block in range(last_block + 1) for row in style_rows(block)[:2]}
+    if last_block == len(CHANNELS) - 2:
+        rows.add(style_rows(last_block)[2])
+    return sorted(rows)
+
+
 def block_for_resolution(resolution):
     """The last block needed for an output image of `resolution` pixels (16 -> 0, ..., 1024 -> 6)."""
     block = int(round(math.log2(resolution))) - 4

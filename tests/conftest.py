@@ -1,0 +1,52 @@
+"""Shared fixtures. Tests marked `models` need `python -m tf_reconstruct.checkpoints fetch` to have run;
+they are skipped without it, unless TF_RECONSTRUCT_REQUIRE_MODELS=1 (set by `make test` and CI), where
+a missing model is a failure."""
+
+import os
+import pathlib
+
+import numpy as np
+import pytest
+
+from tf_reconstruct.models import registry
+
+SHARED_DATA = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def _require_models():
+    if not registry.converted_path("mobilestylegan_synthesis.npz").is_file():
+        if os.environ.get("TF_RECONSTRUCT_REQUIRE_MODELS") == "1":
+            pytest.fail("converted models missing: run `python -m tf_reconstruct.checkpoints fetch`")
+        pytest.skip("converted models missing: run `python -m tf_reconstruct.checkpoints fetch`")
+
+
+@pytest.fixture(scope="session")
+def generator():
+    _require_models()
+    return registry.get_generator("mobilestylegan")
+
+
+@pytest.fixture(scope="session")
+def extractor192():
+    _require_models()
+    return registry.get_extractor("mobilefacenet192")
+
+
+@pytest.fixture(scope="session")
+def extractor512():
+    _require_models()
+    return registry.get_extractor("mobilefacenet512")
+
+
+@pytest.fixture(scope="session")
+def raw_model():
+    """Path of an extracted original model file, by name."""
+    _require_models()
+    from tf_reconstruct.checkpoints import fetch
+    return lambda name: fetch.require_raw(name)
+
+
+def cosine(a, b):
+    a = a / np.linalg.norm(a, axis=-1, keepdims=True)
+    b = b / np.linalg.norm(b, axis=-1, keepdims=True)
+    return (a * b).sum(-1)

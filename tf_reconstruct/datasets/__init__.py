@@ -1,0 +1,1 @@
+"""Face datasets, each yielding (identity, image id, RGB uint8 image)."""

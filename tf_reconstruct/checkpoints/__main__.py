@@ -9,11 +9,11 @@ import sys
 
 from absl import app, flags, logging
 
+from tf_reconstruct import flags as project_flags
 from tf_reconstruct.checkpoints import convert, fetch, manifest, sources
 from tf_reconstruct.paths import checkpoint_dir
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("checkpoint_dir", None, "Cache directory (default: checkpoints/ or $TF_RECONSTRUCT_CHECKPOINTS).")
 
 _CONVERTED = ("mobilestylegan_mapping.npz", "mobilestylegan_synthesis.npz", "mobilefacenet192.npz",
               "mobilefacenet512.npz", "mobilestylegan_w_avg.npy", "mobilestylegan_heads.npz",
@@ -52,4 +52,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    project_flags.define_checkpoint_flags()
     app.run(lambda argv: sys.exit(main(argv)))

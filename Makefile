@@ -1,0 +1,30 @@
+# Two commands for a fresh machine (see README.md): `make run` and `make test`.
+# Both create the venv, install the package, fetch + verify + convert the models, then run.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: setup fetch run test clean-models
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+setup: $(VENV)/.installed fetch
+
+fetch: $(VENV)/.installed
+	$(PY) -m tf_reconstruct.checkpoints fetch
+	$(PY) -m tf_reconstruct.checkpoints verify
+
+run: setup
+	$(PY) -m tf_reconstruct.sample_faces --out=experiments/samples/random_faces.png
+
+test: setup
+	TF_RECONSTRUCT_REQUIRE_MODELS=1 $(PY) -m pytest -q -rs
+
+clean-models:
+	rm -rf checkpoints/raw checkpoints/converted checkpoints/downloads

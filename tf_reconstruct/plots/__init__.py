@@ -1,0 +1,1 @@
+"""Figures drawn from arrays they are given; nothing here computes results."""

@@ -10,7 +10,19 @@ import pytest
 
 from tf_reconstruct.models import registry
 
-SHARED_DATA = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_DATA = pathlib.Path(os.environ.get("TF_RECONSTRUCT_SHARED_DATA",
+                                          pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+
+
+def require_shared_data(relative):
+    """Path of a file under ../shared/data; skipped without it, a failure under CI (where it must exist)."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        message = f"{path} not present (set TF_RECONSTRUCT_SHARED_DATA to the shared data folder)"
+        if os.environ.get("CI") == "true" or os.environ.get("TF_RECONSTRUCT_REQUIRE_MODELS") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
 
 
 def _require_models():

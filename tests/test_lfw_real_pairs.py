@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from conftest import SHARED_DATA, cosine
+from conftest import cosine, require_shared_data
 from tf_reconstruct.align import photo_align
 from tf_reconstruct.datasets import lfw
 
@@ -13,12 +13,10 @@ pytestmark = [pytest.mark.models, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def lfw_pairs():
-    if not (SHARED_DATA / "lfw" / "pairs.txt").is_file():
-        pytest.skip("../shared/data/lfw not present")
-    pairs = lfw.parse_pairs((SHARED_DATA / "lfw" / "pairs.txt").read_text())
+    pairs = lfw.parse_pairs(require_shared_data("lfw/pairs.txt").read_text())
     chosen = [p for p in pairs if p.same][:20] + [p for p in pairs if not p.same][:20]
     ids = {image_id for pair in chosen for image_id in (pair.first, pair.second)}
-    images = lfw.read_images(SHARED_DATA / "lfw" / "lfw-deepfunneled.tgz", ids)
+    images = lfw.read_images(require_shared_data("lfw/lfw-deepfunneled.tgz"), ids)
     aligned = {image_id: photo_align.align_photo(image, image_id) for image_id, image in images.items()}
     return chosen, aligned
 

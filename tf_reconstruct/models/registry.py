@@ -71,7 +71,9 @@ class Generator:
         return np.tile(self.w_avg[None, None].astype(np.float32), [batch, self.num_ws, 1])
 
 
-def _load_mobilestylegan(root=None):
+def _load_mobilestylegan(root=None, weights=None):
+    if weights is not None:
+        raise ValueError("mobilestylegan loads from the fetched cache; generator weights are for 'stylegan2'")
     mapping = mapping_network.build_mapping_network()
     weight_table.load_npz(mapping, require_file(converted_path("mobilestylegan_mapping.npz", root),
                                                 "converted MobileStyleGAN mapping weights"))
@@ -97,13 +99,52 @@ def _load_mobilestylegan(root=None):
                      w_avg, landmarks, build)
 
 
-GENERATORS = {"mobilestylegan": _load_mobilestylegan}
+def _load_stylegan2(root=None, weights=None):
+    """StyleGAN2 ffhq-config-f from user weights (no registry carries them).
+
+    w_avg is computed on load from 100,000 z, as for MobileStyleGAN. The landmark positions are
+    MobileStyleGAN's: the student was distilled to reproduce the teacher's images, so both share the
+    FFHQ alignment frame.
+    """
+    from tf_reconstruct.checkpoints.convert import compute_w_avg
+    from tf_reconstruct.converters import stylegan2_weights
+    from tf_reconstruct.models import stylegan2
+    mapping_table, synthesis_table = stylegan2_weights.stylegan2_tables(stylegan2_weights.read_weight_dict(weights))
+    mapping = mapping_network.build_mapping_network()
+    weight_table.assign(mapping, mapping_table, source=f"StyleGAN2 mapping from {weights}")
+
+    def build(resolution):
+        # Below 1024 the skip architecture's RGB at that resolution is the image: later layers are unused.
+        model = stylegan2.build_stylegan2_synthesis(resolution, stylegan2.config_f_channels(resolution))
+        padded = model.input_shape[1]
+        weight_table.assign(model, synthesis_table, source=f"StyleGAN2 synthesis from {weights}",
+                            allow_unused=resolution != 1024)
+        return _PaddedRows(model, padded) if padded != 18 else model
+
+    landmarks_file = require_file(converted_path("mobilestylegan_landmarks.json", root),
+                                  "generator landmark positions")
+    landmarks = np.array(json.loads(landmarks_file.read_text())["mean_fraction"])
+    return Generator("stylegan2", mapping, 18, 1024, compute_w_avg(mapping), landmarks, build)
 
 
-def get_generator(name="mobilestylegan", checkpoint_root=None):
+class _PaddedRows:
+    """Lets a truncated StyleGAN2 (fewer w+ rows) take the full [B, 18, 512] w+."""
+
+    def __init__(self, model, rows):
+        self.model, self.rows = model, rows
+
+    def __call__(self, w_plus, training=False):
+        return self.model(w_plus[:, :self.rows], training=training)
+
+
+GENERATORS = {"mobilestylegan": _load_mobilestylegan, "stylegan2": _load_stylegan2}
+
+
+def get_generator(name="mobilestylegan", checkpoint_root=None, weights=None):
+    """A Generator by name; `weights` is the path of user weights (required for 'stylegan2')."""
     if name not in GENERATORS:
         raise ValueError(f"unknown generator {name!r}; choose one of {sorted(GENERATORS)}")
-    return GENERATORS[name](checkpoint_root)
+    return GENERATORS[name](checkpoint_root, weights)
 
 
 def _mobilefacenet_loader(variant, description):

@@ -24,6 +24,7 @@ run: setup
 	$(PY) -m tf_reconstruct.sample_faces --out=experiments/samples/random_faces.png
 
 test: setup
+	$(PY) -m flake8 tf_reconstruct tests
 	TF_RECONSTRUCT_REQUIRE_MODELS=1 $(PY) -m pytest -q -rs
 
 clean-models:

@@ -78,7 +78,7 @@ class IrGraph:
 
     def of_type(self, op_type):
         """Returns the layers of one op type in ascending id order (the exporter's topological order)."""
-        return sorted((layer for layer in self.layers.values() if layer.type == op_type), key=lambda l: int(l.id))
+        return sorted((layer for layer in self.layers.values() if layer.type == op_type), key=lambda item: int(item.id))
 
     def constant(self, layer_or_id):
         """Returns the value of a Const layer as a numpy array of its declared shape."""

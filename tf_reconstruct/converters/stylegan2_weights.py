@@ -17,7 +17,6 @@ import pathlib
 import numpy as np
 
 from tf_reconstruct.errors import CheckpointFormatError, UserWeightsRequiredError
-from tf_reconstruct.models.stylegan2 import config_f_channels
 
 MAPPING_LR_MULTIPLIER = 0.01
 
@@ -140,4 +139,3 @@ def stylegan2_tables(weights, resolution=1024, w_dim=512):
         return _rosinality_tables(weights, resolution, w_dim)
     cleaned = {name.split(":")[0]: value for name, value in weights.items()}
     return _official_tables(cleaned, resolution, w_dim)
-

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from conftest import cosine
 from tf_reconstruct.align import generator_warp, photo_align
-from tf_reconstruct.models import mobile_stylegan
+from tf_reconstruct.models import mobile_stylegan, registry
 
 pytestmark = pytest.mark.models
 
@@ -63,3 +63,15 @@ def test_fixed_warp_agrees_with_mtcnn_alignment(generator, extractor192):
     print(f"fixed warp vs MTCNN alignment, embedding cosine: mean {similarity.mean():.4f}, "
           f"min {similarity.min():.4f}")
     assert similarity.mean() >= 0.95
+
+
+def test_synthesis_first_built_inside_tf_function_has_its_weights(generator):
+    """Regression: a model built lazily inside a trace used to run with its initial weights."""
+    resolution = 128
+    generator._synthesis_cache.pop(resolution, None)
+    w_plus = generator.mean_w_plus(1)
+    traced = tf.function(lambda w: generator.synthesis(resolution)(w))(tf.constant(w_plus)).numpy()
+    np.testing.assert_allclose(traced, generator.synthesis(resolution)(w_plus).numpy(), atol=1e-5)
+    generator._synthesis_cache.pop(resolution, None)
+    fresh = registry.get_generator("mobilestylegan").synthesis(resolution)(w_plus).numpy()
+    np.testing.assert_allclose(traced, fresh, atol=1e-5)

@@ -63,7 +63,10 @@ class Generator:
         """The synthesis model w_plus [B, num_ws, 512] -> image [B, R, R, 3] in [-1, 1] for R = `resolution`."""
         resolution = resolution or self.resolution
         if resolution not in self._synthesis_cache:
-            self._synthesis_cache[resolution] = self.build_synthesis(resolution)
+            # Build and load eagerly even when first asked for inside a tf.function trace: there the
+            # weight assignments would become graph ops that run after the reads.
+            with tf.init_scope():
+                self._synthesis_cache[resolution] = self.build_synthesis(resolution)
         return self._synthesis_cache[resolution]
 
     def mean_w_plus(self, batch=1):

@@ -1,0 +1,34 @@
+"""The optimisation loop on the real models: template checks, a short run, frozen stopped samples."""
+
+import numpy as np
+import pytest
+
+from tf_reconstruct.optimize import reconstruct as engine
+
+
+def test_template_errors_name_the_problem():
+    with pytest.raises(engine.TemplateError, match="192-d"):
+        engine.check_templates(np.ones((2, 512)), 192)
+    with pytest.raises(engine.TemplateError, match="NaN"):
+        engine.check_templates(np.array([[np.nan] * 4]), 4)
+    with pytest.raises(engine.TemplateError, match="shape"):
+        engine.check_templates(np.zeros((0, 4)), 4)
+    with pytest.raises(engine.TemplateError, match="all zeros"):
+        engine.check_templates(np.zeros((1, 4)), 4)
+    assert engine.check_templates(np.ones(4), 4).shape == (1, 4)
+
+
+@pytest.mark.models
+def test_short_run_lowers_the_loss_and_freezes_stopped_samples(generator, extractor192):
+    target = extractor192(np.random.default_rng(0).integers(0, 256, (2, 112, 112, 3)).astype(np.uint8)).numpy()
+    result = engine.reconstruct(generator, extractor192, target, steps=6, patience=50, loss="mse",
+                                optimizer="adam", resolution=64, render_final=False, log_every=0)
+    assert result.w_plus.shape == (2, generator.num_ws, 512)
+    assert list(result.steps) == [6, 6] and all(len(curve) == 6 for curve in result.loss_curves)
+    assert all(min(curve[1:]) < curve[0] for curve in result.loss_curves)
+    # Patience 1 with a learning rate of 0: no improvement after the first step, so both stop at step 2
+    # and keep the starting latent exactly.
+    frozen = engine.reconstruct(generator, extractor192, target, steps=10, patience=1, learning_rate=0.0,
+                                resolution=64, render_final=False, log_every=0)
+    assert list(frozen.steps) == [2, 2]
+    np.testing.assert_array_equal(frozen.w_plus, generator.mean_w_plus(2))

@@ -17,3 +17,33 @@ def define_sample_flags():
     flags.DEFINE_float("truncation", 1.0, "lerp(w_avg, w, truncation): 1 = no truncation.", lower_bound=0.0)
     flags.DEFINE_integer("tile_size", 256, "Side of each face in the saved grid, in pixels.", lower_bound=16)
     flags.DEFINE_string("out", "experiments/samples/random_faces.png", "Output PNG.")
+
+
+def define_engine_flags():
+    """Flags of the optimisation loop and the models it uses."""
+    define_checkpoint_flags()
+    flags.DEFINE_string("generator", "mobilestylegan", "Generator: mobilestylegan or stylegan2.")
+    flags.DEFINE_string("generator_weights", None, "Path of StyleGAN2 weights (required for --generator=stylegan2).")
+    flags.DEFINE_string("extractor", "mobilefacenet192", "Attacking feature extractor (the one that made the templates).")
+    flags.DEFINE_string("extractor_weights", None, "Path of user weights (required for the arcface_* extractors).")
+    flags.DEFINE_integer("steps", 2000, "Step cap (the paper's 2000).", lower_bound=1)
+    flags.DEFINE_integer("patience", 50, "Stop a sample after this many steps without a new best (the paper's 50).",
+                         lower_bound=1)
+    flags.DEFINE_float("learning_rate", 0.1, "Learning rate (the paper's SGD 0.1).")
+    flags.DEFINE_enum("optimizer", "sgd", ["sgd", "adam"], "sgd is the paper's.")
+    flags.DEFINE_enum("schedule", "constant", ["constant", "projector"], "Learning-rate schedule.")
+    flags.DEFINE_enum("space", "wplus", ["wplus", "w", "z"], "Latent space optimised (the paper's Fig. 2).")
+    flags.DEFINE_enum("init", "mean", ["mean", "uniform"], "Initialisation (the paper's Fig. 3).")
+    flags.DEFINE_enum("loss", "mse", ["mse", "mse_normalized", "cosine"], "Feature loss (mse: the paper's eq. 3).")
+    flags.DEFINE_integer("resolution", 1024, "Side at which the loss image is rendered (16..1024; below 1024 the "
+                         "generator stops early).")
+    flags.DEFINE_integer("batch_size", 4, "Templates optimised together.", lower_bound=1)
+    flags.DEFINE_integer("seed", 0, "Seed of initialisation and selection.")
+    flags.DEFINE_integer("threads", 0, "TensorFlow intra-op threads (0: one per core).", lower_bound=0)
+
+
+def define_reconstruct_flags():
+    define_engine_flags()
+    flags.DEFINE_string("templates", None, "A .npy of one [d] or many [N, d] templates, or a folder of .npy files.")
+    flags.DEFINE_string("out_dir", None, "Where the faces, w+ and records go (resumable).")
+    flags.mark_flags_as_required(["templates", "out_dir"])

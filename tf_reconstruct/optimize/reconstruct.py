@@ -37,6 +37,7 @@ class ReconstructionResult:
       steps: [B] evaluations used before the sample stopped.
       loss_curves: B lists of per-step losses.
       seconds: wall time of the optimisation (not the final render).
+      first_step_seconds: the part of `seconds` spent on the first step, which includes tracing.
       final_cosine: [B] cosine between f(align(g(w+*))) rendered at full resolution and the target, or None.
       images: [B, R, R, 3] uint8 full-resolution renders, or None.
     """
@@ -45,6 +46,7 @@ class ReconstructionResult:
     steps: np.ndarray
     loss_curves: list
     seconds: float
+    first_step_seconds: float = 0.0
     final_cosine: np.ndarray = None
     images: np.ndarray = None
 
@@ -105,7 +107,7 @@ def render(generator, w_plus, resolution=None):
 
 
 def reconstruct(generator, extractor, targets, *, steps=2000, patience=50, learning_rate=0.1, optimizer="sgd",
-                schedule="constant", space="wplus", init="mean", loss="mse_normalized", resolution=256, seed=0,
+                schedule="constant", space="wplus", init="mean", loss="mse", resolution=None, seed=0,
                 render_final=True, jit_compile=False, log_every=50):
     """Reconstructs faces from templates.
 
@@ -118,12 +120,14 @@ def reconstruct(generator, extractor, targets, *, steps=2000, patience=50, learn
       space: 'wplus' (the paper's), 'w' or 'z' (its Fig. 2).
       init: 'mean' (mean w+ of 100,000 samples, the paper's) or 'uniform' (its Fig. 3).
       loss: a key of optimize.losses.LOSSES.
-      resolution: side at which the loss image is rendered (an early exit below the generator's full size).
+      resolution: side at which the loss image is rendered; None is the generator's full size, smaller
+        sizes stop the generator early (faster, but see BUILD_NOTES on the early-exit fidelity).
       render_final: render the best latents at full resolution and score them.
 
     Returns:
       ReconstructionResult.
     """
+    resolution = resolution or generator.resolution
     if space not in SPACES or optimizer not in OPTIMIZERS or loss not in losses.LOSSES:
         raise ValueError(f"space in {SPACES}, optimizer in {OPTIMIZERS}, loss in {sorted(losses.LOSSES)}")
     targets = tf.constant(check_templates(targets, extractor.embedding_dim))
@@ -166,6 +170,8 @@ def reconstruct(generator, extractor, targets, *, steps=2000, patience=50, learn
         rate.assign(schedule_fn(step - 1, steps, learning_rate))
         was_active = active.numpy()
         per_sample = step_fn(tf.constant(step, tf.int32)).numpy()
+        if step == 1:
+            first_step_seconds = time.time() - started
         for index in np.flatnonzero(was_active):
             curves[index].append(float(per_sample[index]))
             used[index] = step
@@ -177,7 +183,7 @@ def reconstruct(generator, extractor, targets, *, steps=2000, patience=50, learn
     seconds = time.time() - started
     w_plus = latent_to_w_plus(generator, best_latent, space).numpy()
     result = ReconstructionResult(w_plus=w_plus, loss=best_loss.numpy(), steps=used, loss_curves=curves,
-                                  seconds=seconds)
+                                  seconds=seconds, first_step_seconds=first_step_seconds)
     if render_final:
         result.images, float_images = render(generator, w_plus)
         faces = warp_to_arcface(float_images, generator.landmarks)

@@ -1,0 +1,49 @@
+"""The template-in, face-out CLI: bad input is refused before any work, and re-runs resume."""
+
+import json
+
+import numpy as np
+import pytest
+
+from tf_reconstruct import reconstruct as cli
+from tf_reconstruct.optimize.reconstruct import TemplateError
+
+
+def test_bad_templates_are_refused_with_the_file_named(tmp_path):
+    with pytest.raises(TemplateError, match="does not exist"):
+        cli.load_templates(tmp_path / "absent.npy", 192)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(TemplateError, match="no .npy"):
+        cli.load_templates(tmp_path / "empty", 192)
+    np.save(tmp_path / "wrong.npy", np.ones((3, 512)))
+    with pytest.raises(TemplateError, match="wrong.npy.*512-d"):
+        cli.load_templates(tmp_path / "wrong.npy", 192)
+    np.save(tmp_path / "nan.npy", np.full(192, np.nan))
+    with pytest.raises(TemplateError, match="NaN"):
+        cli.load_templates(tmp_path / "nan.npy", 192)
+
+
+def test_templates_are_named_by_file_and_row(tmp_path):
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    np.save(folder / "alice.npy", np.ones(4))
+    np.save(folder / "group.npy", np.ones((2, 4)))
+    assert [name for name, _ in cli.load_templates(folder, 4)] == ["alice", "group_0000", "group_0001"]
+
+
+@pytest.mark.models
+def test_run_writes_every_output_and_resumes(generator, extractor192, tmp_path):
+    templates = [("a", np.random.default_rng(0).standard_normal(192).astype(np.float32)),
+                 ("b", np.random.default_rng(1).standard_normal(192).astype(np.float32))]
+    settings = {"steps": 2, "patience": 50, "learning_rate": 0.1, "optimizer": "sgd", "schedule": "constant",
+                "space": "wplus", "init": "mean", "loss": "mse", "resolution": 64, "seed": 0}
+    assert cli.run(generator, extractor192, templates[:1], tmp_path, 2, settings) == 1
+    first = (tmp_path / "a.json").read_text()
+    assert cli.run(generator, extractor192, templates, tmp_path, 2, settings) == 1  # only "b" is new
+    assert (tmp_path / "a.json").read_text() == first
+    for name in ("a", "b"):
+        record = json.loads((tmp_path / f"{name}.json").read_text())
+        assert record["steps"] == 2 and -1 <= record["final_cosine"] <= 1
+        assert np.load(tmp_path / f"{name}_wplus.npy").shape == (generator.num_ws, 512)
+        assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+    assert not list(tmp_path.glob("*partial*"))

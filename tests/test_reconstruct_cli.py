@@ -44,6 +44,7 @@ def test_run_writes_every_output_and_resumes(generator, extractor192, tmp_path):
     for name in ("a", "b"):
         record = json.loads((tmp_path / f"{name}.json").read_text())
         assert record["steps"] == 2 and -1 <= record["final_cosine"] <= 1
+        assert isinstance(record["best_loss"], float) and record["loss"] == "mse"
         assert np.load(tmp_path / f"{name}_wplus.npy").shape == (generator.num_ws, 512)
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
     assert not list(tmp_path.glob("*partial*"))

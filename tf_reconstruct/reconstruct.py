@@ -81,7 +81,7 @@ def run(generator, extractor, templates, out_dir, batch_size, settings):
             batch = pending[start:start + batch_size]
             result = engine.reconstruct(generator, extractor, np.stack([t for _, t in batch]), **settings)
             for index, (name, _) in enumerate(batch):
-                record = {"template": name, "loss": float(result.loss[index]), "steps": int(result.steps[index]),
+                record = {"template": name, "best_loss": float(result.loss[index]), "steps": int(result.steps[index]),
                           "seconds_batch": result.seconds, "batch_size": len(batch),
                           "final_cosine": float(result.final_cosine[index]),
                           "generator": generator.name, "extractor": extractor.name, **settings}

@@ -208,3 +208,12 @@ def test_truncated_synthesis_is_the_skip_rgb_of_the_full_network():
     import tensorflow as tf
     probe = tf.keras.Model(full_model.input, full_model.get_layer("skip_0").output)
     np.testing.assert_allclose(half(w_plus[:, :4]).numpy(), probe(w_plus).numpy(), atol=1e-5)
+
+
+def test_keras_format_round_trip(tmp_path):
+    import tensorflow as tf
+    model = stylegan2.build_stylegan2_synthesis(RESOLUTION, CHANNELS, W_DIM)
+    w_plus = np.random.default_rng(8).standard_normal((1, 6, W_DIM)).astype(np.float32)
+    model.save(tmp_path / "stylegan2.keras")
+    reloaded = tf.keras.models.load_model(tmp_path / "stylegan2.keras", compile=False)
+    np.testing.assert_allclose(reloaded(w_plus).numpy(), model(w_plus).numpy(), atol=1e-5)

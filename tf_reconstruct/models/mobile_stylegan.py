@@ -60,7 +60,7 @@ def block_for_resolution(resolution):
     return block
 
 
-class _Modulated(keras.layers.Layer):
+class Modulated(keras.layers.Layer):
     """Base for layers that scale their input channels by an affine map of one style vector."""
 
     def __init__(self, channels_in, style_dim=STYLE_DIM, **kwargs):
@@ -74,12 +74,15 @@ class _Modulated(keras.layers.Layer):
         self.modulation_bias = self.add_weight(
             name="modulation_bias", shape=(self.channels_in,), initializer="ones")
 
-    def modulate(self, features, style):
-        """features [B, H, W, Cin], style [B, style_dim] -> features * style_affine [B, 1, 1, Cin]."""
+    def styles(self, style):
+        """The per-channel scales, style [B, style_dim] -> [B, Cin] (an affine map)."""
         style = tf.cast(style, self.compute_dtype)
         scales = tf.matmul(style, tf.cast(self.modulation_kernel, self.compute_dtype))
-        scales = scales + tf.cast(self.modulation_bias, self.compute_dtype)
-        return features * scales[:, None, None, :]
+        return scales + tf.cast(self.modulation_bias, self.compute_dtype)
+
+    def modulate(self, features, style):
+        """features [B, H, W, Cin], style [B, style_dim] -> features * styles [B, 1, 1, Cin]."""
+        return features * self.styles(style)[:, None, None, :]
 
     def get_config(self):
         return {**super().get_config(), "channels_in": self.channels_in, "style_dim": self.style_dim}
@@ -107,7 +110,7 @@ class ConstantInput(keras.layers.Layer):
 
 
 @keras.utils.register_keras_serializable(package="tf_reconstruct")
-class ModulatedConv(_Modulated):
+class ModulatedConv(Modulated):
     """Modulated full conv with folded demodulation: [B, H, W, Cin], [B, 512] -> [B, H, W, Cout].
 
     With `resolution` set it adds a fixed noise map, a bias and lrelu(0.2) (a StyledConv2d);
@@ -144,7 +147,7 @@ class ModulatedConv(_Modulated):
 
 
 @keras.utils.register_keras_serializable(package="tf_reconstruct")
-class ModulatedSeparableConv(_Modulated):
+class ModulatedSeparableConv(Modulated):
     """Modulated depthwise 3x3 + pointwise conv with noise, bias, lrelu: [B, R, R, Cin] -> [B, R, R, Cout]."""
 
     def __init__(self, channels_in, channels_out, resolution, **kwargs):
@@ -177,7 +180,7 @@ class ModulatedSeparableConv(_Modulated):
 
 
 @keras.utils.register_keras_serializable(package="tf_reconstruct")
-class ModulatedWaveletUpsample(_Modulated):
+class ModulatedWaveletUpsample(Modulated):
     """Modulates then inverse-Haar-transforms, [B, R, R, Cin], [B, 512] -> [B, 2R, 2R, Cin / 4]."""
 
     def call(self, inputs):

@@ -19,6 +19,8 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from tf_reconstruct.models.mobile_stylegan import ConstantInput, Modulated, StyleRow
+
 keras = tf.keras
 
 RESAMPLE_FILTER = (1.0, 3.0, 3.0, 1.0)
@@ -57,7 +59,7 @@ def upfirdn2d(images, channels, up, pad_before, pad_after, gain):
 
 
 @keras.utils.register_keras_serializable(package="tf_reconstruct")
-class StyledConv(keras.layers.Layer):
+class StyledConv(Modulated):
     """Modulated conv with per-sample demodulation, optional 2x upsampling, noise, bias and lrelu*sqrt(2).
 
     [B, H, W, Cin], w [B, w_dim] -> [B, H or 2H, W or 2W, Cout]. As `to_rgb` (demodulate=False,
@@ -66,17 +68,14 @@ class StyledConv(keras.layers.Layer):
 
     def __init__(self, channels_in, channels_out, kernel_size, resolution, w_dim=512, upsample=False,
                  demodulate=True, activation=True, noise=True, **kwargs):
-        super().__init__(**kwargs)
-        self.channels_in, self.channels_out, self.kernel_size = channels_in, channels_out, kernel_size
+        super().__init__(channels_in, style_dim=w_dim, **kwargs)
+        self.channels_out, self.kernel_size = channels_out, kernel_size
         self.resolution, self.w_dim, self.upsample = resolution, w_dim, upsample
         self.demodulate, self.activation, self.use_noise = demodulate, activation, noise
 
     def build(self, input_shape):
+        super().build(input_shape)
         k = self.kernel_size
-        self.modulation_kernel = self.add_weight(name="modulation_kernel", shape=(self.w_dim, self.channels_in),
-                                                 initializer=keras.initializers.RandomNormal(
-                                                     stddev=1 / math.sqrt(self.w_dim)))
-        self.modulation_bias = self.add_weight(name="modulation_bias", shape=(self.channels_in,), initializer="ones")
         self.kernel = self.add_weight(name="kernel", shape=(k, k, self.channels_in, self.channels_out),
                                       initializer=keras.initializers.RandomNormal(
                                           stddev=1 / math.sqrt(self.channels_in * k * k)))
@@ -89,8 +88,7 @@ class StyledConv(keras.layers.Layer):
         features, w = inputs
         dtype = self.compute_dtype
         kernel = tf.cast(self.kernel, dtype)
-        styles = tf.matmul(tf.cast(w, dtype), tf.cast(self.modulation_kernel, dtype))
-        styles = styles + tf.cast(self.modulation_bias, dtype)
+        styles = self.styles(w)
         features = features * styles[:, None, None, :]
         if self.upsample:
             shape = tf.shape(features)
@@ -114,10 +112,10 @@ class StyledConv(keras.layers.Layer):
         return features
 
     def get_config(self):
-        return {**super().get_config(), "channels_in": self.channels_in, "channels_out": self.channels_out,
-                "kernel_size": self.kernel_size, "resolution": self.resolution, "w_dim": self.w_dim,
-                "upsample": self.upsample, "demodulate": self.demodulate, "activation": self.activation,
-                "noise": self.use_noise}
+        config = {key: value for key, value in super().get_config().items() if key != "style_dim"}
+        return {**config, "channels_out": self.channels_out, "kernel_size": self.kernel_size,
+                "resolution": self.resolution, "w_dim": self.w_dim, "upsample": self.upsample,
+                "demodulate": self.demodulate, "activation": self.activation, "noise": self.use_noise}
 
 
 @keras.utils.register_keras_serializable(package="tf_reconstruct")
@@ -130,7 +128,6 @@ class UpsampleRgb(keras.layers.Layer):
 
 def build_stylegan2_synthesis(resolution=1024, channels=None, w_dim=512, name=None):
     """Builds the StyleGAN2 synthesis network: w_plus [B, num_ws, w_dim] -> image [B, R, R, 3]."""
-    from tf_reconstruct.models.mobile_stylegan import ConstantInput, StyleRow
     channels = channels or config_f_channels(resolution)
     num_ws = num_ws_for(resolution)
     w_plus = keras.Input(shape=(num_ws, w_dim), name="w_plus")

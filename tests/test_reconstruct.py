@@ -32,3 +32,12 @@ def test_short_run_lowers_the_loss_and_freezes_stopped_samples(generator, extrac
                                 resolution=64, render_final=False, log_every=0)
     assert list(frozen.steps) == [2, 2]
     np.testing.assert_array_equal(frozen.w_plus, generator.mean_w_plus(2))
+
+
+@pytest.mark.models
+def test_truncation_is_the_papers_lerp_towards_w_avg(generator):
+    import tensorflow as tf
+    latent = tf.constant(np.random.default_rng(2).standard_normal((1, generator.num_ws, 512)).astype(np.float32))
+    restrained = engine.latent_to_w_plus(generator, latent, "wplus", truncation=0.5).numpy()
+    np.testing.assert_allclose(restrained, (latent.numpy() + generator.w_avg) / 2, atol=1e-6)
+    assert engine.latent_to_w_plus(generator, latent, "wplus") is latent

@@ -35,6 +35,8 @@ def define_engine_flags():
     flags.DEFINE_enum("space", "wplus", ["wplus", "w", "z"], "Latent space optimised (the paper's Fig. 2).")
     flags.DEFINE_enum("init", "mean", ["mean", "uniform"], "Initialisation (the paper's Fig. 3).")
     flags.DEFINE_enum("loss", "mse", ["mse", "mse_normalized", "cosine"], "Feature loss (mse: the paper's eq. 3).")
+    flags.DEFINE_float("truncation", 1.0, "The paper's restraint lerp(w_avg, w+, weight): 1 = none.",
+                       lower_bound=0.0, upper_bound=1.0)
     flags.DEFINE_integer("resolution", 1024, "Side at which the loss image is rendered (16..1024; below 1024 the "
                          "generator stops early).")
     flags.DEFINE_integer("batch_size", 4, "Templates optimised together.", lower_bound=1)

@@ -65,7 +65,7 @@ def write_outputs(out_dir, name, image, w_plus, record):
 def settings_from_flags():
     return {"steps": FLAGS.steps, "patience": FLAGS.patience, "learning_rate": FLAGS.learning_rate,
             "optimizer": FLAGS.optimizer, "schedule": FLAGS.schedule, "space": FLAGS.space, "init": FLAGS.init,
-            "loss": FLAGS.loss, "resolution": FLAGS.resolution, "seed": FLAGS.seed}
+            "loss": FLAGS.loss, "resolution": FLAGS.resolution, "seed": FLAGS.seed, "truncation": FLAGS.truncation}
 
 
 def run(generator, extractor, templates, out_dir, batch_size, settings):

@@ -84,12 +84,21 @@ def initial_latent(generator, batch, space, init, seed):
     raise ValueError(f"init must be one of {INITIALISATIONS}, not {init!r}")
 
 
-def latent_to_w_plus(generator, latent, space):
-    """[B, num_ws, 512] w+ from a latent of the given space."""
+def latent_to_w_plus(generator, latent, space, truncation=1.0):
+    """[B, num_ws, 512] w+ from a latent of the given space.
+
+    `truncation` is the paper's restraint lerp(w_avg, w+, weight) = w_avg + (w+ - w_avg) * weight, which keeps
+    every row near the mean so images do not distort; 1 leaves w+ as it is.
+    """
     if space == "wplus":
-        return latent
-    w = generator.mapping(latent, training=False) if space == "z" else latent
-    return tf.tile(w[:, None, :], [1, generator.num_ws, 1])
+        w_plus = latent
+    else:
+        w = generator.mapping(latent, training=False) if space == "z" else latent
+        w_plus = tf.tile(w[:, None, :], [1, generator.num_ws, 1])
+    if truncation == 1.0:
+        return w_plus
+    w_avg = tf.constant(generator.w_avg, tf.float32)
+    return w_avg + (w_plus - w_avg) * truncation
 
 
 def embed_generated(generator, extractor, w_plus, resolution):
@@ -108,7 +117,7 @@ def render(generator, w_plus, resolution=None):
 
 def reconstruct(generator, extractor, targets, *, steps=2000, patience=50, learning_rate=0.1, optimizer="sgd",
                 schedule="constant", space="wplus", init="mean", loss="mse", resolution=None, seed=0,
-                render_final=True, jit_compile=False, log_every=50):
+                truncation=1.0, render_final=True, jit_compile=False, log_every=50):
     """Reconstructs faces from templates.
 
     Args:
@@ -120,6 +129,7 @@ def reconstruct(generator, extractor, targets, *, steps=2000, patience=50, learn
       space: 'wplus' (the paper's), 'w' or 'z' (its Fig. 2).
       init: 'mean' (mean w+ of 100,000 samples, the paper's) or 'uniform' (its Fig. 3).
       loss: a key of optimize.losses.LOSSES.
+      truncation: the paper's lerp(w_avg, w+, weight) restraint weight in [0, 1]; 1 is none.
       resolution: side at which the loss image is rendered; None is the generator's full size, smaller
         sizes stop the generator early (faster, but see BUILD_NOTES on the early-exit fidelity).
       render_final: render the best latents at full resolution and score them.
@@ -128,6 +138,8 @@ def reconstruct(generator, extractor, targets, *, steps=2000, patience=50, learn
       ReconstructionResult.
     """
     resolution = resolution or generator.resolution
+    if not 0.0 <= truncation <= 1.0:
+        raise ValueError(f"truncation (the lerp weight) must be in [0, 1], not {truncation}")
     if space not in SPACES or optimizer not in OPTIMIZERS or loss not in losses.LOSSES:
         raise ValueError(f"space in {SPACES}, optimizer in {OPTIMIZERS}, loss in {sorted(losses.LOSSES)}")
     targets = tf.constant(check_templates(targets, extractor.embedding_dim))
@@ -145,8 +157,8 @@ def reconstruct(generator, extractor, targets, *, steps=2000, patience=50, learn
     @tf.function(jit_compile=jit_compile)
     def step_fn(step):
         with tf.GradientTape() as tape:
-            embeddings = embed_generated(generator, extractor, latent_to_w_plus(generator, latent, space),
-                                         resolution)
+            embeddings = embed_generated(generator, extractor,
+                                         latent_to_w_plus(generator, latent, space, truncation), resolution)
             per_sample = loss_fn(tf.cast(embeddings, tf.float32), targets)
             # Samples are independent, so the gradient of the sum is each sample's own gradient.
             total = tf.reduce_sum(per_sample)
@@ -181,7 +193,7 @@ def reconstruct(generator, extractor, targets, *, steps=2000, patience=50, learn
         if not active.numpy().any():
             break
     seconds = time.time() - started
-    w_plus = latent_to_w_plus(generator, best_latent, space).numpy()
+    w_plus = latent_to_w_plus(generator, best_latent, space, truncation).numpy()
     result = ReconstructionResult(w_plus=w_plus, loss=best_loss.numpy(), steps=used, loss_curves=curves,
                                   seconds=seconds, first_step_seconds=first_step_seconds)
     if render_final:

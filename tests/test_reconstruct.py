@@ -41,3 +41,13 @@ def test_truncation_is_the_papers_lerp_towards_w_avg(generator):
     restrained = engine.latent_to_w_plus(generator, latent, "wplus", truncation=0.5).numpy()
     np.testing.assert_allclose(restrained, (latent.numpy() + generator.w_avg) / 2, atol=1e-6)
     assert engine.latent_to_w_plus(generator, latent, "wplus") is latent
+
+
+@pytest.mark.models
+def test_schedule_reaches_the_optimizer(generator, extractor192):
+    # The projector schedule's rate is 0 at the first step, so the second evaluation sees the same latent.
+    target = np.random.default_rng(4).standard_normal((1, 192)).astype(np.float32) * 5
+    result = engine.reconstruct(generator, extractor192, target, steps=3, learning_rate=0.1, optimizer="adam",
+                                schedule="projector", loss="mse", resolution=64, render_final=False, log_every=0)
+    curve = result.loss_curves[0]
+    assert curve[1] == curve[0] and curve[2] != curve[1]

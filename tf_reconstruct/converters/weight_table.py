@@ -4,6 +4,10 @@ Every weight of the model must be in the table with the same shape, and (unless 
 every table entry must be used, so a converter can never leave a layer silently at its initial value.
 """
 
+import os
+import pathlib
+import zipfile
+
 import numpy as np
 
 from tf_reconstruct.errors import CheckpointFormatError
@@ -56,8 +60,6 @@ def assign(model, table, source="checkpoint", allow_unused=False):
 
 def save_npz(model, path):
     """Writes the model's weights as an npz keyed like the table (atomic: temp file then rename)."""
-    import os
-    import pathlib
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".partial.npz")
@@ -67,7 +69,6 @@ def save_npz(model, path):
 
 def load_npz(model, path, allow_unused=False):
     """Loads weights written by save_npz (or by a converter) into `model`, strictly."""
-    import zipfile
     try:
         with np.load(path) as archive:
             table = {key: archive[key] for key in archive.files}

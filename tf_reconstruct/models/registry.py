@@ -119,10 +119,9 @@ def _load_stylegan2(root=None, weights=None):
     def build(resolution):
         # Below 1024 the skip architecture's RGB at that resolution is the image: later layers are unused.
         model = stylegan2.build_stylegan2_synthesis(resolution, stylegan2.config_f_channels(resolution))
-        padded = model.input_shape[1]
         weight_table.assign(model, synthesis_table, source=f"StyleGAN2 synthesis from {weights}",
                             allow_unused=resolution != 1024)
-        return _PaddedRows(model, padded) if padded != 18 else model
+        return model if resolution == 1024 else _LeadingRows(model)
 
     landmarks_file = require_file(converted_path("mobilestylegan_landmarks.json", root),
                                   "generator landmark positions")
@@ -130,11 +129,11 @@ def _load_stylegan2(root=None, weights=None):
     return Generator("stylegan2", mapping, 18, 1024, compute_w_avg(mapping), landmarks, build)
 
 
-class _PaddedRows:
-    """Lets a truncated StyleGAN2 (fewer w+ rows) take the full [B, 18, 512] w+."""
+class _LeadingRows:
+    """Lets a truncated StyleGAN2, which reads only the first rows of w+, take the full [B, 18, 512] w+."""
 
-    def __init__(self, model, rows):
-        self.model, self.rows = model, rows
+    def __init__(self, model):
+        self.model, self.rows = model, model.input_shape[1]
 
     def __call__(self, w_plus, training=False):
         return self.model(w_plus[:, :self.rows], training=training)

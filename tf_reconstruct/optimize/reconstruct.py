@@ -148,8 +148,8 @@ def reconstruct(generator, extractor, targets, *, steps=2000, patience=50, learn
     latent = tf.Variable(start_value, name="latent")
     best_latent = tf.Variable(start_value, name="best_latent")
     best_loss, stale_steps, active = (tf.Variable(value) for value in stopping.initial_state(batch))
-    rate = tf.Variable(learning_rate, dtype=tf.float32, trainable=False)
-    keras_optimizer = (tf.keras.optimizers.SGD(rate) if optimizer == "sgd" else tf.keras.optimizers.Adam(rate))
+    keras_optimizer = (tf.keras.optimizers.SGD(learning_rate) if optimizer == "sgd"
+                       else tf.keras.optimizers.Adam(learning_rate))
     loss_fn = losses.LOSSES[loss]
     mask_shape = [batch] + [1] * (len(start_value.shape) - 1)
     schedule_fn = {"constant": schedules.constant, "projector": schedules.projector_ramp}[schedule]
@@ -179,7 +179,8 @@ def reconstruct(generator, extractor, targets, *, steps=2000, patience=50, learn
     used = np.zeros(batch, np.int64)
     started = time.time()
     for step in range(1, steps + 1):
-        rate.assign(schedule_fn(step - 1, steps, learning_rate))
+        # The optimizer keeps its own rate variable (it copies any variable it is given).
+        keras_optimizer.learning_rate.assign(schedule_fn(step - 1, steps, learning_rate))
         was_active = active.numpy()
         per_sample = step_fn(tf.constant(step, tf.int32)).numpy()
         if step == 1:

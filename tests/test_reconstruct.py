@@ -51,3 +51,23 @@ def test_schedule_reaches_the_optimizer(generator, extractor192):
                                 schedule="projector", loss="mse", resolution=64, render_final=False, log_every=0)
     curve = result.loss_curves[0]
     assert curve[1] == curve[0] and curve[2] != curve[1]
+
+
+@pytest.mark.models
+def test_refilled_and_compacted_slots_match_solo_runs(generator, extractor192):
+    # Three templates through two slots: the third starts when the first stops, and the tail is compacted
+    # to one slot. SGD has no state, so every sample must follow the same path as when run alone.
+    targets = np.random.default_rng(7).standard_normal((3, 192)).astype(np.float32) * 3
+    # A huge first target makes SGD overshoot at once, so the first two stop at different steps and the
+    # third template takes a slot while the other is still running.
+    targets[0] *= 100
+    settings = dict(steps=7, patience=2, learning_rate=0.01, resolution=32, render_final=False, log_every=0)
+    finished = []
+    shared, _, _ = engine.reconstruct_stream(generator, extractor192, targets, batch_size=2,
+                                             on_done=lambda sample: finished.append(sample.index), **settings)
+    assert sorted(finished) == [0, 1, 2] and shared[0].steps != shared[1].steps
+    for index in range(3):
+        alone = engine.reconstruct(generator, extractor192, targets[index], **settings)
+        assert shared[index].steps == alone.steps[0]
+        np.testing.assert_allclose(shared[index].loss_curve, alone.loss_curves[0], rtol=2e-3)
+        np.testing.assert_allclose(shared[index].w_plus, alone.w_plus[0], atol=5e-4)  # batch-size round-off

@@ -42,6 +42,9 @@ def define_engine_flags():
     flags.DEFINE_integer("batch_size", 4, "Templates optimised together.", lower_bound=1)
     flags.DEFINE_integer("seed", 0, "Seed of initialisation and selection.")
     flags.DEFINE_integer("threads", 0, "TensorFlow intra-op threads (0: one per core).", lower_bound=0)
+    flags.DEFINE_enum("precision", "bfloat16", ["float32", "bfloat16"],
+                      "What the generator and extractor compute in while optimising (w+, loss and optimizer "
+                      "stay float32; the final render and score are float32).")
 
 
 def define_reconstruct_flags():
@@ -49,3 +52,12 @@ def define_reconstruct_flags():
     flags.DEFINE_string("templates", None, "A .npy of one [d] or many [N, d] templates, or a folder of .npy files.")
     flags.DEFINE_string("out_dir", None, "Where the faces, w+ and records go (resumable).")
     flags.mark_flags_as_required(["templates", "out_dir"])
+
+
+def define_bench_flags():
+    define_engine_flags()
+    flags.DEFINE_integer("bench_steps", 6, "Timed steps per mode (after one tracing step).", lower_bound=2)
+    flags.DEFINE_integer("bench_resolution", 256, "Loss resolution of the reduced-resolution modes.")
+    flags.DEFINE_integer("bench_mean_steps", 200, "Steps per face used to turn s/step into s/face.", lower_bound=1)
+    flags.DEFINE_bool("bench_xla", True, "Also time the compiled step with XLA jit_compile.")
+    flags.DEFINE_string("bench_out", "experiments/bench/README.md", "Markdown output.")

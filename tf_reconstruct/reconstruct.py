@@ -8,6 +8,7 @@ skips templates whose .json exists; every file is written to a temporary name an
 import json
 import os
 import pathlib
+import time
 
 import numpy as np
 from absl import app, flags, logging
@@ -65,30 +66,36 @@ def write_outputs(out_dir, name, image, w_plus, record):
 def settings_from_flags():
     return {"steps": FLAGS.steps, "patience": FLAGS.patience, "learning_rate": FLAGS.learning_rate,
             "optimizer": FLAGS.optimizer, "schedule": FLAGS.schedule, "space": FLAGS.space, "init": FLAGS.init,
-            "loss": FLAGS.loss, "resolution": FLAGS.resolution, "seed": FLAGS.seed, "truncation": FLAGS.truncation}
+            "loss": FLAGS.loss, "resolution": FLAGS.resolution, "seed": FLAGS.seed, "truncation": FLAGS.truncation,
+            "precision": FLAGS.precision}
 
 
 def run(generator, extractor, templates, out_dir, batch_size, settings):
-    """Reconstructs every template not yet done. Returns the number reconstructed in this run."""
+    """Reconstructs every template not yet done, writing each as soon as it finishes.
+
+    Returns the number reconstructed in this run.
+    """
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     pending = [(name, template) for name, template in templates if not (out_dir / f"{name}.json").is_file()]
     logging.info("%d templates, %d already done, %d to go", len(templates), len(templates) - len(pending),
                  len(pending))
-    done = 0
+    if not pending:
+        return 0
+    started = time.time()
     with tqdm(total=len(pending), desc="reconstructing", unit="face") as progress:
-        for start in range(0, len(pending), batch_size):
-            batch = pending[start:start + batch_size]
-            result = engine.reconstruct(generator, extractor, np.stack([t for _, t in batch]), **settings)
-            for index, (name, _) in enumerate(batch):
-                record = {"template": name, "best_loss": float(result.loss[index]), "steps": int(result.steps[index]),
-                          "seconds_batch": result.seconds, "batch_size": len(batch),
-                          "final_cosine": float(result.final_cosine[index]),
-                          "generator": generator.name, "extractor": extractor.name, **settings}
-                write_outputs(out_dir, name, result.images[index], result.w_plus[index], record)
-                done += 1
-            progress.update(len(batch))
-    return done
+        def write(sample):
+            name = pending[sample.index][0]
+            record = {"template": name, "best_loss": sample.loss, "steps": sample.steps,
+                      "final_cosine": sample.final_cosine, "seconds_since_start": round(time.time() - started, 2),
+                      "batch_size": batch_size, "generator": generator.name, "extractor": extractor.name,
+                      **settings}
+            write_outputs(out_dir, name, sample.image, sample.w_plus, record)
+            progress.update(1)
+
+        engine.reconstruct_stream(generator, extractor, np.stack([template for _, template in pending]),
+                                  batch_size=batch_size, on_done=write, **settings)
+    return len(pending)
 
 
 def main(argv):

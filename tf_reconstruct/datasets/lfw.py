@@ -11,11 +11,7 @@ import tarfile
 import cv2
 import numpy as np
 
-from tf_reconstruct.errors import TfReconstructError
-
-
-class DatasetError(TfReconstructError, ValueError):
-    """A dataset is missing, incomplete or malformed."""
+from tf_reconstruct.datasets.errors import DatasetError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,6 +56,16 @@ def parse_people(text):
         elif len(fields) != 1:
             raise DatasetError(f"people file: unexpected line {fields}")
     return people
+
+
+def parse_names(text):
+    """Parses lfw-names.txt ("<name> <image count>" per line) into {name: [image ids]}."""
+    images = {}
+    for number, fields in enumerate((line.split() for line in text.strip().splitlines()), start=1):
+        if len(fields) != 2 or not fields[1].isdigit():
+            raise DatasetError(f"lfw-names.txt line {number}: expected '<name> <count>', got {fields}")
+        images[fields[0]] = [image_id(fields[0], index) for index in range(1, int(fields[1]) + 1)]
+    return images
 
 
 def _decode(data, where):

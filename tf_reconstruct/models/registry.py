@@ -6,12 +6,14 @@ fetch`); library code never downloads.
 
 import dataclasses
 import json
+import pathlib
 
 import numpy as np
 import tensorflow as tf
 
 from tf_reconstruct.converters import weight_table
 from tf_reconstruct.models import arcface_backbones, mapping_network, mobile_stylegan, mobilefacenet
+from tf_reconstruct.models.precision import policy_scope
 from tf_reconstruct.paths import checkpoint_dir, require_file
 
 
@@ -29,6 +31,21 @@ class Extractor:
     model: tf.keras.Model
     embedding_dim: int
     description: str
+    build_model: object = None
+    _precision_cache: dict = dataclasses.field(default_factory=dict)
+
+    def at_precision(self, precision):
+        """This extractor computing in `precision` (models/precision.py), sharing the weights' values."""
+        if precision == "float32":
+            return self
+        if precision not in self._precision_cache:
+            if self.build_model is None:
+                raise ValueError(f"extractor {self.name} cannot be rebuilt in {precision}")
+            with tf.init_scope(), policy_scope(precision):
+                model = self.build_model()
+                model.set_weights(self.model.get_weights())
+            self._precision_cache[precision] = dataclasses.replace(self, model=model, _precision_cache={})
+        return self._precision_cache[precision]
 
     def __call__(self, faces, value_range="uint8"):
         """Embeds aligned faces given as uint8/[0, 255] (`value_range='uint8'`) or [-1, 1] ('signed')."""
@@ -37,7 +54,7 @@ class Extractor:
             faces = (faces + 1.0) * 127.5
         elif value_range != "uint8":
             raise ValueError(f"value_range must be 'uint8' or 'signed', not {value_range!r}")
-        return self.model(faces, training=False)
+        return tf.cast(self.model(faces, training=False), tf.float32)
 
 
 @dataclasses.dataclass
@@ -59,15 +76,18 @@ class Generator:
     build_synthesis: object
     _synthesis_cache: dict = dataclasses.field(default_factory=dict)
 
-    def synthesis(self, resolution=None):
-        """The synthesis model w_plus [B, num_ws, 512] -> image [B, R, R, 3] in [-1, 1] for R = `resolution`."""
-        resolution = resolution or self.resolution
-        if resolution not in self._synthesis_cache:
+    def synthesis(self, resolution=None, precision="float32"):
+        """The synthesis model w_plus [B, num_ws, 512] -> image [B, R, R, 3] in [-1, 1] for R = `resolution`.
+
+        `precision` (models/precision.py) is what the layers compute in; the image is float32 either way.
+        """
+        key = (resolution or self.resolution, precision)
+        if key not in self._synthesis_cache:
             # Build and load eagerly even when first asked for inside a tf.function trace: there the
             # weight assignments would become graph ops that run after the reads.
-            with tf.init_scope():
-                self._synthesis_cache[resolution] = self.build_synthesis(resolution)
-        return self._synthesis_cache[resolution]
+            with tf.init_scope(), policy_scope(precision):
+                self._synthesis_cache[key] = self.build_synthesis(key[0])
+        return self._synthesis_cache[key]
 
     def mean_w_plus(self, batch=1):
         """[batch, num_ws, 512] float32: w_avg in every row."""
@@ -154,15 +174,20 @@ def _mobilefacenet_loader(variant, description):
         model = mobilefacenet.build_mobilefacenet(variant)
         path = weights or require_file(converted_path(f"{variant}.npz", root), f"converted {variant} weights")
         weight_table.load_npz(model, path)
-        return Extractor(variant, model, mobilefacenet.CONFIGS[variant].embedding_dim, description)
+        return Extractor(variant, model, mobilefacenet.CONFIGS[variant].embedding_dim, description,
+                         build_model=lambda: mobilefacenet.build_mobilefacenet(variant))
     return load
 
 
 def _arcface_loader(backbone):
     def load(weights=None, root=None):
         model = arcface_backbones.load_arcface(backbone, weights)
-        return Extractor(f"arcface_{backbone}", model, model.output_shape[-1],
-                         f"ArcFace {backbone} (user weights from {weights})")
+        dim = model.output_shape[-1]
+        # A whole saved model cannot be rebuilt in another precision; Keras weights can.
+        rebuild = None if str(weights).endswith((".keras", "/")) or pathlib.Path(weights).is_dir() else (
+            lambda: arcface_backbones.build_arcface(backbone, dim))
+        return Extractor(f"arcface_{backbone}", model, dim, f"ArcFace {backbone} (user weights from {weights})",
+                         build_model=rebuild)
     return load
 
 

@@ -1,6 +1,7 @@
 """The paper's reconstruction (its section 1): w+* = argmin_w+ loss(f(align(g(w+))), V), by SGD at lr 0.1.
 
     reconstruct(generator, extractor, targets [B, D]) -> ReconstructionResult
+    reconstruct_stream(generator, extractor, targets [N, D], batch_size, on_done=...) -> [SampleResult]
 
 Every sample stops on its own (optimize/stopping.py): a stopped sample keeps its best latent and its
 latent is no longer changed, while the others go on in the same batch.
@@ -36,7 +37,7 @@ class ReconstructionResult:
       loss: [B] the best loss reached (at the optimisation resolution).
       steps: [B] evaluations used before the sample stopped.
       loss_curves: B lists of per-step losses.
-      seconds: wall time of the optimisation (not the final render).
+      seconds: wall time of the optimisation, including the final renders.
       first_step_seconds: the part of `seconds` spent on the first step, which includes tracing.
       final_cosine: [B] cosine between f(align(g(w+*))) rendered at full resolution and the target, or None.
       images: [B, R, R, 3] uint8 full-resolution renders, or None.
@@ -101,11 +102,11 @@ def latent_to_w_plus(generator, latent, space, truncation=1.0):
     return w_avg + (w_plus - w_avg) * truncation
 
 
-def embed_generated(generator, extractor, w_plus, resolution):
-    """Features of the generated, aligned faces: [B, num_ws, 512] -> [B, D]."""
-    images = generator.synthesis(resolution)(w_plus, training=False)
+def embed_generated(generator, extractor, w_plus, resolution, precision="float32"):
+    """Features of the generated, aligned faces: [B, num_ws, 512] -> [B, D] float32."""
+    images = generator.synthesis(resolution, precision)(w_plus, training=False)
     faces = warp_to_arcface(images, generator.landmarks)
-    return extractor.model((faces + 1.0) * 127.5, training=False)
+    return tf.cast(extractor.at_precision(precision).model((faces + 1.0) * 127.5, training=False), tf.float32)
 
 
 def render(generator, w_plus, resolution=None):
@@ -115,10 +116,200 @@ def render(generator, w_plus, resolution=None):
     return np.stack([signed_to_uint8(image) for image in images]), np.stack(images)
 
 
-def reconstruct(generator, extractor, targets, *, steps=2000, patience=50, learning_rate=0.1, optimizer="sgd",
-                schedule="constant", space="wplus", init="mean", loss="mse", resolution=None, seed=0,
-                truncation=1.0, render_final=True, jit_compile=False, log_every=50):
-    """Reconstructs faces from templates.
+@dataclasses.dataclass
+class SampleResult:
+    """One finished template: its best latent as w+ [num_ws, 512], best loss, steps, loss curve, and, when
+    rendered, the full-resolution uint8 face and the cosine of its embedding to the template."""
+    index: int
+    w_plus: np.ndarray
+    loss: float
+    steps: int
+    loss_curve: list
+    final_cosine: float = None
+    image: np.ndarray = None
+
+
+class _Slots:
+    """`size` optimisation slots: the latent tf.Variable, the stopping state, and the compiled SGD/Adam step."""
+
+    def __init__(self, size, latent_shape, embedding_dim, optimizer, learning_rate, step_body, compiled,
+                 jit_compile):
+        self.size = size
+        zeros = np.zeros((size, *latent_shape), np.float32)
+        self.latent = tf.Variable(zeros, name="latent")
+        self.best_latent = tf.Variable(zeros, name="best_latent")
+        best_loss, stale_steps, active = stopping.initial_state(size)
+        self.best_loss, self.stale_steps = tf.Variable(best_loss), tf.Variable(stale_steps)
+        self.active = tf.Variable(tf.zeros_like(active))
+        self.steps_taken = tf.Variable(tf.zeros([size], tf.int32))
+        self.targets = tf.Variable(np.zeros((size, embedding_dim), np.float32))
+        # Per-slot learning-rate factor (a schedule at each sample's own step); exact for SGD.
+        self.rate_scale = tf.Variable(tf.ones([size]))
+        self.optimizer = (tf.keras.optimizers.SGD(learning_rate) if optimizer == "sgd"
+                          else tf.keras.optimizers.Adam(learning_rate))
+        body = lambda: step_body(self)  # noqa: E731
+        self.step = tf.function(body, jit_compile=jit_compile) if compiled else body
+
+    def load(self, slot, latent, target):
+        """Starts a new sample in `slot`."""
+        for variable, value in ((self.latent, latent), (self.best_latent, latent), (self.targets, target),
+                                (self.best_loss, np.inf), (self.stale_steps, 0), (self.active, True),
+                                (self.steps_taken, 0)):
+            _set_row(variable, slot, value)
+
+    def state_of(self, slot):
+        return {name: getattr(self, name).numpy()[slot] for name in _SLOT_STATE}
+
+
+_SLOT_STATE = ("latent", "best_latent", "best_loss", "stale_steps", "active", "steps_taken", "targets")
+
+
+def _set_row(variable, row, value):
+    array = variable.numpy()
+    array[row] = value
+    variable.assign(array)
+
+
+def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=2000, patience=50, learning_rate=0.1,
+                       optimizer="sgd", schedule="constant", space="wplus", init="mean", loss="mse",
+                       resolution=None, seed=0, truncation=1.0, precision="float32", render_final=True,
+                       compiled=True, jit_compile=False, on_done=None, log_every=50):
+    """Reconstructs faces from N templates, `batch_size` at a time; yields nothing, calls `on_done` per face.
+
+    With SGD a slot whose sample stops is refilled at once with the next template (the batch stays full of
+    live work), and once no template is waiting the batch is compacted to the next power of two above
+    the live count, so a slow straggler does not pay for a full batch. SGD has no state and each sample
+    keeps its own schedule step, so this is exact: a sample's path does not depend on its neighbours.
+    Adam's moments and step count are per optimizer, so with Adam templates run in groups of
+    `batch_size` that start together, and finished samples are masked until the group ends.
+
+    Args: as `reconstruct`, plus
+      batch_size: slots optimised together.
+      on_done: called as on_done(SampleResult) when a template finishes (after its final render).
+
+    Returns:
+      (list of SampleResult in template order, wall seconds, seconds of the first step including tracing).
+    """
+    resolution = resolution or generator.resolution
+    if not 0.0 <= truncation <= 1.0:
+        raise ValueError(f"truncation (the lerp weight) must be in [0, 1], not {truncation}")
+    if space not in SPACES or optimizer not in OPTIMIZERS or loss not in losses.LOSSES:
+        raise ValueError(f"space in {SPACES}, optimizer in {OPTIMIZERS}, loss in {sorted(losses.LOSSES)}")
+    targets = check_templates(targets, extractor.embedding_dim)
+    count = len(targets)
+    starts = initial_latent(generator, count, space, init, seed)
+    loss_fn = losses.LOSSES[loss]
+    schedule_fn = {"constant": schedules.constant, "projector": schedules.projector_ramp}[schedule]
+    refill = optimizer == "sgd"
+
+    def step_body(slots):
+        mask_shape = [slots.size] + [1] * (len(starts.shape) - 1)
+        with tf.GradientTape() as tape:
+            w_plus = latent_to_w_plus(generator, slots.latent, space, truncation)
+            per_sample = loss_fn(embed_generated(generator, extractor, w_plus, resolution, precision), slots.targets)
+            # Samples are independent, so the gradient of the sum is each sample's own gradient.
+            total = tf.reduce_sum(per_sample)
+        gradient = tape.gradient(total, slots.latent)
+        was_active = slots.active.read_value()
+        state, improved = stopping.update((slots.best_loss, slots.stale_steps, was_active), per_sample,
+                                          slots.steps_taken + 1, patience, steps)
+        slots.best_latent.assign(tf.where(tf.reshape(improved, mask_shape), slots.latent, slots.best_latent))
+        previous = tf.identity(slots.latent)
+        keep = tf.reshape(state[2], mask_shape)
+        scale = tf.reshape(slots.rate_scale * tf.cast(state[2], tf.float32), mask_shape)
+        slots.optimizer.apply_gradients([(gradient * scale, slots.latent)])
+        # Adam's moments would still move a stopped sample: put it back exactly.
+        slots.latent.assign(tf.where(keep, slots.latent, previous))
+        slots.steps_taken.assign_add(tf.cast(was_active, tf.int32))
+        slots.best_loss.assign(state[0])
+        slots.stale_steps.assign(state[1])
+        slots.active.assign(state[2])
+        return per_sample
+
+    def new_slots(size):
+        return _Slots(size, starts.shape[1:], extractor.embedding_dim, optimizer, learning_rate, step_body,
+                      compiled, jit_compile)
+
+    results = [None] * count
+    curves = [[] for _ in range(count)]
+    pending = list(range(count))
+    slots = new_slots(min(batch_size, count))
+    owner = [-1] * slots.size   # template index in each slot, -1 when free
+    started = time.time()
+    first_step_seconds, evaluations = None, 0
+
+    def finish(slot):
+        state = slots.state_of(slot)
+        index = owner[slot]
+        owner[slot] = -1
+        latent = tf.constant(state["best_latent"][None])
+        result = SampleResult(index, latent_to_w_plus(generator, latent, space, truncation).numpy()[0],
+                              float(state["best_loss"]), int(state["steps_taken"]), curves[index])
+        if render_final:
+            images, float_images = render(generator, result.w_plus[None])
+            final = extractor(warp_to_arcface(float_images, generator.landmarks), "signed").numpy()
+            result.image = images[0]
+            result.final_cosine = float(np.sum(_normalise(final[0]) * _normalise(targets[index])))
+        results[index] = result
+        if on_done:
+            on_done(result)
+
+    while True:
+        free = [slot for slot in range(slots.size) if owner[slot] < 0]
+        if pending and free and (refill or len(free) == slots.size):
+            if not refill and evaluations:
+                slots = new_slots(slots.size)   # a fresh Adam for the next group
+            for slot in free[:len(pending)]:
+                index = pending.pop(0)
+                owner[slot] = index
+                slots.load(slot, starts[index], targets[index])
+        live = [slot for slot in range(slots.size) if owner[slot] >= 0]
+        if not live:
+            break
+        if refill and not pending and len(live) <= slots.size // 2:
+            slots, owner = _compact(slots, owner, live, new_slots)
+        taken = slots.steps_taken.numpy()
+        rates = [schedule_fn(int(taken[slot]), steps, learning_rate) for slot in range(slots.size)]
+        if refill:
+            slots.rate_scale.assign(np.array(rates, np.float32) / learning_rate if learning_rate else
+                                    np.zeros(slots.size, np.float32))
+        else:
+            # The optimizer keeps its own rate variable (it copies any variable it is given).
+            slots.optimizer.learning_rate.assign(max(rates[slot] for slot in live))
+        was_active = slots.active.numpy()
+        per_sample = slots.step().numpy()
+        evaluations += 1
+        if first_step_seconds is None:
+            first_step_seconds = time.time() - started
+        for slot in np.flatnonzero(was_active):
+            curves[owner[slot]].append(float(per_sample[slot]))
+        now_active = slots.active.numpy()
+        for slot in np.flatnonzero(was_active & ~now_active):
+            finish(slot)
+        if not refill and not now_active.any():
+            owner = [-1] * slots.size
+        if log_every and evaluations % log_every == 0:
+            logging.info("step %d: %d/%d slots live, %d waiting, %d done", evaluations, int(now_active.sum()),
+                         slots.size, len(pending), sum(result is not None for result in results))
+    return results, time.time() - started, first_step_seconds or 0.0
+
+
+def _compact(slots, owner, live, new_slots):
+    """Moves the live samples into a smaller batch (the next power of two above their count)."""
+    size = 1 << (len(live) - 1).bit_length()
+    smaller = new_slots(size)
+    states = [slots.state_of(slot) for slot in live]
+    for name in _SLOT_STATE:
+        variable = getattr(smaller, name)
+        array = variable.numpy()
+        for row, state in enumerate(states):
+            array[row] = state[name]
+        variable.assign(array)
+    return smaller, [owner[slot] for slot in live] + [-1] * (size - len(live))
+
+
+def reconstruct(generator, extractor, targets, *, batch_size=None, **settings):
+    """Reconstructs faces from templates [B, D] or [D], all in one batch by default.
 
     Args:
       generator, extractor: from models.registry.
@@ -132,77 +323,26 @@ def reconstruct(generator, extractor, targets, *, steps=2000, patience=50, learn
       truncation: the paper's lerp(w_avg, w+, weight) restraint weight in [0, 1]; 1 is none.
       resolution: side at which the loss image is rendered; None is the generator's full size, smaller
         sizes stop the generator early (faster, but see BUILD_NOTES on the early-exit fidelity).
+      precision: what the generator and extractor compute in during the optimisation, 'float32' or
+        'bfloat16'; the latent, loss and optimizer are float32, and the final render and score are float32.
       render_final: render the best latents at full resolution and score them.
+      compiled: run the step as a tf.function (False: eagerly, the benchmark's naive baseline).
+      jit_compile: compile the step with XLA (much slower on this CPU; see experiments/bench).
+      batch_size: slots (see reconstruct_stream); default all templates at once.
 
     Returns:
       ReconstructionResult.
     """
-    resolution = resolution or generator.resolution
-    if not 0.0 <= truncation <= 1.0:
-        raise ValueError(f"truncation (the lerp weight) must be in [0, 1], not {truncation}")
-    if space not in SPACES or optimizer not in OPTIMIZERS or loss not in losses.LOSSES:
-        raise ValueError(f"space in {SPACES}, optimizer in {OPTIMIZERS}, loss in {sorted(losses.LOSSES)}")
-    targets = tf.constant(check_templates(targets, extractor.embedding_dim))
-    batch = int(targets.shape[0])
-    start_value = initial_latent(generator, batch, space, init, seed)
-    latent = tf.Variable(start_value, name="latent")
-    best_latent = tf.Variable(start_value, name="best_latent")
-    best_loss, stale_steps, active = (tf.Variable(value) for value in stopping.initial_state(batch))
-    keras_optimizer = (tf.keras.optimizers.SGD(learning_rate) if optimizer == "sgd"
-                       else tf.keras.optimizers.Adam(learning_rate))
-    loss_fn = losses.LOSSES[loss]
-    mask_shape = [batch] + [1] * (len(start_value.shape) - 1)
-    schedule_fn = {"constant": schedules.constant, "projector": schedules.projector_ramp}[schedule]
-
-    @tf.function(jit_compile=jit_compile)
-    def step_fn(step):
-        with tf.GradientTape() as tape:
-            embeddings = embed_generated(generator, extractor,
-                                         latent_to_w_plus(generator, latent, space, truncation), resolution)
-            per_sample = loss_fn(tf.cast(embeddings, tf.float32), targets)
-            # Samples are independent, so the gradient of the sum is each sample's own gradient.
-            total = tf.reduce_sum(per_sample)
-        gradient = tape.gradient(total, latent)
-        state, improved = stopping.update((best_loss, stale_steps, active), per_sample, step, patience, steps)
-        best_latent.assign(tf.where(tf.reshape(improved, mask_shape), latent, best_latent))
-        previous = tf.identity(latent)
-        keep = tf.reshape(state[2], mask_shape)
-        keras_optimizer.apply_gradients([(gradient * tf.cast(keep, gradient.dtype), latent)])
-        # Adam's moments would still move a stopped sample: put it back exactly.
-        latent.assign(tf.where(keep, latent, previous))
-        best_loss.assign(state[0])
-        stale_steps.assign(state[1])
-        active.assign(state[2])
-        return per_sample
-
-    curves = [[] for _ in range(batch)]
-    used = np.zeros(batch, np.int64)
-    started = time.time()
-    for step in range(1, steps + 1):
-        # The optimizer keeps its own rate variable (it copies any variable it is given).
-        keras_optimizer.learning_rate.assign(schedule_fn(step - 1, steps, learning_rate))
-        was_active = active.numpy()
-        per_sample = step_fn(tf.constant(step, tf.int32)).numpy()
-        if step == 1:
-            first_step_seconds = time.time() - started
-        for index in np.flatnonzero(was_active):
-            curves[index].append(float(per_sample[index]))
-            used[index] = step
-        if log_every and step % log_every == 0:
-            logging.info("step %d: %d/%d active, best loss mean %.5f", step, int(active.numpy().sum()), batch,
-                         float(np.mean(best_loss.numpy())))
-        if not active.numpy().any():
-            break
-    seconds = time.time() - started
-    w_plus = latent_to_w_plus(generator, best_latent, space, truncation).numpy()
-    result = ReconstructionResult(w_plus=w_plus, loss=best_loss.numpy(), steps=used, loss_curves=curves,
-                                  seconds=seconds, first_step_seconds=first_step_seconds)
-    if render_final:
-        result.images, float_images = render(generator, w_plus)
-        faces = warp_to_arcface(float_images, generator.landmarks)
-        final = extractor(faces, "signed").numpy()
-        result.final_cosine = np.sum(_normalise(final) * _normalise(targets.numpy()), axis=1)
-    return result
+    count = len(check_templates(targets, extractor.embedding_dim))
+    samples, seconds, first = reconstruct_stream(generator, extractor, targets, batch_size=batch_size or count,
+                                                 **settings)
+    rendered = samples[0].image is not None
+    return ReconstructionResult(
+        w_plus=np.stack([sample.w_plus for sample in samples]), loss=np.array([sample.loss for sample in samples]),
+        steps=np.array([sample.steps for sample in samples]), loss_curves=[sample.loss_curve for sample in samples],
+        seconds=seconds, first_step_seconds=first,
+        final_cosine=np.array([sample.final_cosine for sample in samples]) if rendered else None,
+        images=np.stack([sample.image for sample in samples]) if rendered else None)
 
 
 def _normalise(vectors):

@@ -1,0 +1,143 @@
+"""`python -m tf_reconstruct.bench`: speed of the reconstruction step, each mode as a ratio to the naive one.
+
+Modes, each adding one thing to the one before (the issue's i-v):
+  i    eager, float32, full 1024 px, batch 1 (the naive baseline)
+  ii   the step compiled as a tf.function
+  iii  ii with the loss image rendered at --bench_resolution (the generator stops early)
+  iv   iii computing in bfloat16
+  v    iv at batch 8 and at batch 16
+and, for the record, ii with XLA (jit_compile). Every mode runs the real engine (optimize/reconstruct.py)
+on random templates for a fixed number of steps with stopping disabled; the first step (tracing) is
+timed apart. FLOPs per step are counted by the TensorFlow profiler on the traced forward+backward graph.
+Writes a Markdown table to experiments/bench/README.md and prints it.
+"""
+
+import dataclasses
+import datetime
+import os
+import pathlib
+import platform
+import time
+
+import numpy as np
+import tensorflow as tf
+from absl import app, flags, logging
+
+from tf_reconstruct import flags as project_flags
+from tf_reconstruct.models import registry
+from tf_reconstruct.optimize import reconstruct as engine
+
+FLAGS = flags.FLAGS
+
+
+@dataclasses.dataclass
+class Mode:
+    label: str
+    description: str
+    batch: int
+    resolution: int
+    precision: str = "float32"
+    compiled: bool = True
+    jit_compile: bool = False
+
+
+@dataclasses.dataclass
+class Measurement:
+    mode: Mode
+    seconds_per_step: float
+    first_step_seconds: float
+    flops_per_step: float
+
+    @property
+    def seconds_per_face_step(self):
+        return self.seconds_per_step / self.mode.batch
+
+
+def modes(resolution, with_xla):
+    full = 1024
+    listed = [
+        Mode("i", "eager, fp32, 1024 px, batch 1", 1, full, compiled=False),
+        Mode("ii", "tf.function, fp32, 1024 px, batch 1", 1, full),
+        Mode("iii", f"ii + loss at {resolution} px", 1, resolution),
+        Mode("iv", "iii + bf16", 1, resolution, "bfloat16"),
+        Mode("v-8", "iv at batch 8", 8, resolution, "bfloat16"),
+        Mode("v-16", "iv at batch 16", 16, resolution, "bfloat16"),
+    ]
+    if with_xla:
+        listed.append(Mode("xla", "ii + jit_compile (XLA)", 1, full, jit_compile=True))
+    return listed
+
+
+def step_flops(generator, extractor, mode):
+    """Floating-point operations of one forward+backward step, counted on the traced graph."""
+    w_plus = tf.TensorSpec([mode.batch, generator.num_ws, 512], tf.float32)
+    targets = tf.TensorSpec([mode.batch, extractor.embedding_dim], tf.float32)
+
+    @tf.function
+    def loss_and_gradient(latent, target):
+        with tf.GradientTape() as tape:
+            tape.watch(latent)
+            embeddings = engine.embed_generated(generator, extractor, latent, mode.resolution, mode.precision)
+            loss = tf.reduce_sum(tf.square(embeddings - target))
+        return tape.gradient(loss, latent)
+
+    graph = loss_and_gradient.get_concrete_function(w_plus, targets).graph
+    options = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
+    options["output"] = "none"
+    return float(tf.compat.v1.profiler.profile(graph, options=options).total_float_ops)
+
+
+def measure(generator, extractor, mode, steps, seed=0):
+    targets = np.random.default_rng(seed).standard_normal((mode.batch, extractor.embedding_dim)).astype(np.float32)
+    result = engine.reconstruct(generator, extractor, targets, steps=steps, patience=steps + 1,
+                                resolution=mode.resolution, precision=mode.precision, render_final=False,
+                                compiled=mode.compiled, jit_compile=mode.jit_compile, log_every=0)
+    per_step = (result.seconds - result.first_step_seconds) / (steps - 1)
+    return Measurement(mode, per_step, result.first_step_seconds, step_flops(generator, extractor, mode))
+
+
+def markdown(measurements, steps, mean_steps):
+    baseline = measurements[0].seconds_per_face_step
+    lines = [
+        f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, TensorFlow {tf.__version__}; "
+        f"{steps} timed steps per mode after one tracing step; generator MobileStyleGAN, extractor MobileFaceNet-192.",
+        "",
+        "| mode | what | batch | s / step | s / face-step | speed-up per face vs i | GFLOP / step | GFLOP/s "
+        "| first step (s) | s / face at " + f"{mean_steps} steps |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for item in measurements:
+        lines.append(
+            f"| {item.mode.label} | {item.mode.description} | {item.mode.batch} | {item.seconds_per_step:.3f} "
+            f"| {item.seconds_per_face_step:.3f} | {baseline / item.seconds_per_face_step:.1f}x "
+            f"| {item.flops_per_step / 1e9:.1f} | {item.flops_per_step / 1e9 / item.seconds_per_step:.0f} "
+            f"| {item.first_step_seconds:.1f} | {item.seconds_per_face_step * mean_steps:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv):
+    del argv
+    if FLAGS.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(FLAGS.threads)
+    generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
+    extractor = registry.get_extractor(FLAGS.extractor, FLAGS.extractor_weights, FLAGS.checkpoint_dir)
+    measurements = []
+    for mode in modes(FLAGS.bench_resolution, FLAGS.bench_xla):
+        started = time.time()
+        measurements.append(measure(generator, extractor, mode, FLAGS.bench_steps))
+        logging.info("mode %s (%s): %.3f s/step, %.3f s/face-step (%.0f s)", mode.label, mode.description,
+                     measurements[-1].seconds_per_step, measurements[-1].seconds_per_face_step, time.time() - started)
+    table = markdown(measurements, FLAGS.bench_steps, FLAGS.bench_mean_steps)
+    print(table)
+    out = pathlib.Path(FLAGS.bench_out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out.with_suffix(".partial")
+    temporary.write_text(table)
+    os.replace(temporary, out)
+    logging.info("Wrote %s", out)
+
+
+if __name__ == "__main__":
+    project_flags.define_bench_flags()
+    app.run(main)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tf_reconstruct import reconstruct as cli
+from tf_reconstruct.optimize import runner
 from tf_reconstruct.optimize.reconstruct import TemplateError
 
 
@@ -37,9 +38,9 @@ def test_run_writes_every_output_and_resumes(generator, extractor192, tmp_path):
                  ("b", np.random.default_rng(1).standard_normal(192).astype(np.float32))]
     settings = {"steps": 2, "patience": 50, "learning_rate": 0.1, "optimizer": "sgd", "schedule": "constant",
                 "space": "wplus", "init": "mean", "loss": "mse", "resolution": 64, "seed": 0}
-    assert cli.run(generator, extractor192, templates[:1], tmp_path, 2, settings) == 1
+    assert runner.run(generator, extractor192, templates[:1], tmp_path, 2, settings) == 1
     first = (tmp_path / "a.json").read_text()
-    assert cli.run(generator, extractor192, templates, tmp_path, 2, settings) == 1  # only "b" is new
+    assert runner.run(generator, extractor192, templates, tmp_path, 2, settings) == 1  # only "b" is new
     assert (tmp_path / "a.json").read_text() == first
     for name in ("a", "b"):
         record = json.loads((tmp_path / f"{name}.json").read_text())

@@ -122,13 +122,21 @@ def main(argv):
         tf.config.threading.set_intra_op_parallelism_threads(FLAGS.threads)
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
     extractor = registry.get_extractor(FLAGS.extractor, FLAGS.extractor_weights, FLAGS.checkpoint_dir)
-    measurements = []
+    measurements, failures = [], []
     for mode in modes(FLAGS.bench_resolution, FLAGS.bench_xla):
         started = time.time()
-        measurements.append(measure(generator, extractor, mode, FLAGS.bench_steps))
+        try:
+            measurements.append(measure(generator, extractor, mode, FLAGS.bench_steps))
+        except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError) as error:
+            first_line = str(error).strip().splitlines()[0][:200]
+            failures.append(f"- mode {mode.label} ({mode.description}) could not run: `{first_line}`")
+            logging.warning("mode %s failed: %s", mode.label, first_line)
+            continue
         logging.info("mode %s (%s): %.3f s/step, %.3f s/face-step (%.0f s)", mode.label, mode.description,
                      measurements[-1].seconds_per_step, measurements[-1].seconds_per_face_step, time.time() - started)
     table = markdown(measurements, FLAGS.bench_steps, FLAGS.bench_mean_steps)
+    if failures:
+        table += "\n" + "\n".join(failures) + "\n"
     print(table)
     out = pathlib.Path(FLAGS.bench_out)
     out.parent.mkdir(parents=True, exist_ok=True)

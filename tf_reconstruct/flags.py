@@ -61,3 +61,11 @@ def define_bench_flags():
     flags.DEFINE_integer("bench_mean_steps", 200, "Steps per face used to turn s/step into s/face.", lower_bound=1)
     flags.DEFINE_bool("bench_xla", True, "Also time the compiled step with XLA jit_compile.")
     flags.DEFINE_string("bench_out", "experiments/bench/README.md", "Markdown output.")
+
+
+def define_study_flags():
+    define_engine_flags()
+    flags.DEFINE_string("data_dir", "../shared/data/lfw", "LFW folder with lfw-names.txt and lfw-deepfunneled.tgz.")
+    flags.DEFINE_integer("study_templates", 20, "LFW identities whose source templates are attacked.", lower_bound=1)
+    flags.DEFINE_list("study_modes", [], "Modes to run (default: all); see studies/engine_modes.MODES.")
+    flags.DEFINE_string("study_out", "experiments/engine", "Output folder.")

@@ -2,6 +2,8 @@
 
 Image ids follow LFW: `<Name>_<NNNN>` is `<variant>/<Name>/<Name>_<NNNN>.jpg` (variant: lfw,
 lfw-funneled or lfw-deepfunneled).
+
+    load_lfw(data_dir) -> FaceDataset (datasets/base.py)
 """
 
 import dataclasses
@@ -11,6 +13,7 @@ import tarfile
 import cv2
 import numpy as np
 
+from tf_reconstruct.datasets.base import FaceDataset
 from tf_reconstruct.datasets.errors import DatasetError
 
 
@@ -98,3 +101,57 @@ def read_images(source, image_ids):
     if missing:
         raise DatasetError(f"{len(missing)} LFW images not found in {source} (first: {sorted(missing)[:3]})")
     return found
+
+
+# Preference when several variants are present: the paper's alignment-agnostic MTCNN step works on all.
+VARIANTS = ("lfw-deepfunneled", "lfw-funneled", "lfw")
+
+
+def find_images(data_dir):
+    """The images source in `data_dir`: a variant's .tgz or extracted folder (or `data_dir` itself if it is one)."""
+    data_dir = pathlib.Path(data_dir)
+    if data_dir.is_file() and data_dir.name.endswith((".tgz", ".tar.gz")):
+        return data_dir
+    for variant in VARIANTS:
+        for candidate in (data_dir / f"{variant}.tgz", data_dir / variant):
+            if candidate.exists():
+                return candidate
+    if data_dir.is_dir() and any(data_dir.glob("*/*_0001.jpg")):
+        return data_dir
+    raise DatasetError(f"no LFW images under {data_dir}: expected one of "
+                       f"{', '.join(v + '.tgz' for v in VARIANTS)} or its extracted folder; pass --data_dir")
+
+
+def list_image_ids(source):
+    """All image ids in a .tgz or folder (used when lfw-names.txt is absent)."""
+    source = pathlib.Path(source)
+    if source.is_dir():
+        return sorted(path.stem for path in source.rglob("*.jpg"))
+    with tarfile.open(source, "r:gz") as archive:
+        return sorted(pathlib.PurePosixPath(name).stem for name in archive.getnames() if name.endswith(".jpg"))
+
+
+def load_lfw(data_dir):
+    """LFW from a folder holding the images (.tgz or extracted, any variant) and the protocol files.
+
+    Identities and their images come from lfw-names.txt when present, else from the image files;
+    pairs.txt, when present, gives the `pairs` impostor mode.
+    """
+    data_dir = pathlib.Path(data_dir)
+    if not data_dir.exists():
+        raise DatasetError(f"LFW not found at {data_dir}: pass --data_dir=<folder with lfw-deepfunneled.tgz (or lfw.tgz, "
+                           f"lfw-funneled.tgz, or an extracted folder) and pairs.txt>")
+    source = find_images(data_dir)
+    folder = data_dir if data_dir.is_dir() else data_dir.parent
+    names_file = folder / "lfw-names.txt"
+    if names_file.is_file():
+        images_by_identity = parse_names(names_file.read_text())
+    else:
+        images_by_identity = {}
+        for image in list_image_ids(source):
+            images_by_identity.setdefault(image.rsplit("_", 1)[0], []).append(image)
+    pairs_file = folder / "pairs.txt"
+    pairs = parse_pairs(pairs_file.read_text()) if pairs_file.is_file() else None
+    return FaceDataset("lfw", images_by_identity, lambda ids: read_images(source, ids),
+                       protocol_pairs=[(p.first, p.second, p.same) for p in pairs] if pairs else None,
+                       source=str(source))

@@ -1,0 +1,66 @@
+"""Resumable reconstruction of named templates into a folder: per template <name>.png (full resolution),
+<name>_wplus.npy and, written last, <name>.json, which marks it done. Every file is written to a temporary
+name and renamed, so an interrupted run leaves finished templates intact and a re-run skips them.
+"""
+
+import json
+import os
+import pathlib
+import time
+
+import numpy as np
+from absl import logging
+from tqdm import tqdm
+
+from tf_reconstruct.optimize import reconstruct as engine
+from tf_reconstruct.plots.image_grid import save_png
+
+
+def _atomic_write(path, write):
+    temporary = path.with_name(path.stem + ".partial" + path.suffix)
+    write(temporary)
+    os.replace(temporary, path)
+
+
+def write_outputs(out_dir, name, image, w_plus, record):
+    """Writes the face, the w+ and, last, the record that marks the template done."""
+    save_png(image, out_dir / f"{name}.png")
+    _atomic_write(out_dir / f"{name}_wplus.npy", lambda path: np.save(path, w_plus))
+    _atomic_write(out_dir / f"{name}.json", lambda path: path.write_text(json.dumps(record, indent=2)))
+
+
+def is_done(out_dir, name):
+    return (pathlib.Path(out_dir) / f"{name}.json").is_file()
+
+
+def read_record(out_dir, name):
+    return json.loads((pathlib.Path(out_dir) / f"{name}.json").read_text())
+
+
+def run(generator, extractor, templates, out_dir, batch_size, settings):
+    """Reconstructs every (name, template [d]) not yet done, writing each as soon as it finishes.
+
+    `settings` are keyword arguments of optimize.reconstruct.reconstruct_stream. Returns the number
+    reconstructed in this run.
+    """
+    out_dir = pathlib.Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pending = [(name, template) for name, template in templates if not is_done(out_dir, name)]
+    logging.info("%d templates, %d already done, %d to go", len(templates), len(templates) - len(pending),
+                 len(pending))
+    if not pending:
+        return 0
+    started = time.time()
+    with tqdm(total=len(pending), desc="reconstructing", unit="face") as progress:
+        def write(sample):
+            name = pending[sample.index][0]
+            record = {"template": name, "best_loss": sample.loss, "steps": sample.steps,
+                      "final_cosine": sample.final_cosine, "seconds_since_start": round(time.time() - started, 2),
+                      "batch_size": batch_size, "generator": generator.name, "extractor": extractor.name,
+                      **settings}
+            write_outputs(out_dir, name, sample.image, sample.w_plus, record)
+            progress.update(1)
+
+        engine.reconstruct_stream(generator, extractor, np.stack([template for _, template in pending]),
+                                  batch_size=batch_size, on_done=write, **settings)
+    return len(pending)

@@ -1,0 +1,1 @@
+"""Studies behind the engine's defaults: each writes its evidence under experiments/."""

@@ -1,0 +1,110 @@
+"""`python -m tf_reconstruct.studies.engine_modes`: the engine's modes on the same real LFW templates.
+
+Every mode reconstructs the same templates (source photos of seeded LFW identities, MobileFaceNet-192)
+under the paper's stopping rule, and is scored the same way: the best w+ rendered at 1024 px in float32,
+aligned by the fixed warp and embedded in float32, cosine to the template. Per-mode rows go to
+experiments/engine/modes/<mode>.csv (a finished mode is not re-run), the summary to
+experiments/engine/modes.md, and the SGD/Adam loss curves to experiments/engine/loss_curves.png.
+"""
+
+import csv
+import json
+import os
+import pathlib
+import time
+
+import numpy as np
+from absl import app, flags, logging
+
+from tf_reconstruct import flags as project_flags
+from tf_reconstruct.models import registry
+from tf_reconstruct.optimize import reconstruct as engine
+from tf_reconstruct.studies.lfw_templates import lfw_source_templates
+
+FLAGS = flags.FLAGS
+
+PAPER = dict(optimizer="sgd", learning_rate=0.1, loss="mse", truncation=1.0, resolution=1024, precision="float32")
+MODES = {
+    # The loss scale decides whether SGD at 0.1 moves at all.
+    "sgd_mse_normalized_256_bf16": dict(PAPER, loss="mse_normalized", resolution=256, precision="bfloat16"),
+    "sgd_mse_256_bf16": dict(PAPER, resolution=256, precision="bfloat16"),
+    "sgd_mse_trunc0.7_256_bf16": dict(PAPER, truncation=0.7, resolution=256, precision="bfloat16"),
+    "sgd_mse_trunc0.7_512_bf16": dict(PAPER, truncation=0.7, resolution=512, precision="bfloat16"),
+    "sgd_mse_trunc0.7_512_fp32": dict(PAPER, truncation=0.7, resolution=512),
+    "adam_projector_mse_trunc0.7_256_bf16": dict(PAPER, optimizer="adam", schedule="projector", truncation=0.7,
+                                                 resolution=256, precision="bfloat16"),
+    "sgd_mse_trunc0.5_256_bf16": dict(PAPER, truncation=0.5, resolution=256, precision="bfloat16"),
+    "sgd_mse_trunc0.7_1024_fp32": dict(PAPER, truncation=0.7),
+}
+
+
+def _write_csv(path, rows):
+    temporary = path.with_suffix(".partial")
+    with temporary.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(temporary, path)
+
+
+def run_mode(name, settings, generator, extractor, sources, templates, out_dir, batch_size, steps):
+    path = out_dir / "modes" / f"{name}.csv"
+    if path.is_file():
+        logging.info("mode %s: done before, reusing %s", name, path)
+        return
+    started = time.time()
+    samples, seconds, first = engine.reconstruct_stream(generator, extractor, templates, batch_size=batch_size,
+                                                        steps=steps, log_every=100, **settings)
+    rows = [{"mode": name, "template": source, "final_cosine": round(sample.final_cosine, 4),
+             "steps": sample.steps, "best_loss": round(sample.loss, 5)} for source, sample in zip(sources, samples)]
+    for row in rows:
+        row["mode_seconds_per_face"] = round(seconds / len(rows), 2)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_csv(path, rows)
+    np.save(out_dir / "cache" / f"{name}_curves.npy", np.array([s.loss_curve for s in samples], dtype=object),
+            allow_pickle=True)
+    logging.info("mode %s: mean cosine %.3f, mean steps %.0f, %.1f s/face (%.0f s in all, first step %.1f s)", name,
+                 np.mean([r["final_cosine"] for r in rows]), np.mean([r["steps"] for r in rows]), seconds / len(rows),
+                 time.time() - started, first)
+
+
+def summary(out_dir, settings_by_mode):
+    lines = ["| mode | optimizer | loss | truncation | loss resolution | precision | mean final cosine | min | "
+             "mean steps | max steps | s / face |", "|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|"]
+    for name, settings in settings_by_mode.items():
+        path = out_dir / "modes" / f"{name}.csv"
+        if not path.is_file():
+            continue
+        with path.open() as handle:
+            rows = list(csv.DictReader(handle))
+        cosine = np.array([float(r["final_cosine"]) for r in rows])
+        steps = np.array([int(r["steps"]) for r in rows])
+        lines.append(f"| {name} | {settings['optimizer']} | {settings['loss']} | {settings['truncation']} | "
+                     f"{settings['resolution']} | {settings['precision']} | {cosine.mean():.3f} | {cosine.min():.3f} | "
+                     f"{steps.mean():.0f} | {steps.max()} | {float(rows[0]['mode_seconds_per_face']):.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv):
+    del argv
+    out_dir = pathlib.Path(FLAGS.study_out)
+    (out_dir / "cache").mkdir(parents=True, exist_ok=True)
+    generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
+    extractor = registry.get_extractor(FLAGS.extractor, FLAGS.extractor_weights, FLAGS.checkpoint_dir)
+    template_file = out_dir / "cache" / f"templates_{FLAGS.study_templates}_{FLAGS.seed}.npz"
+    if not template_file.is_file():
+        sources, _, templates = lfw_source_templates(FLAGS.data_dir, FLAGS.study_templates, FLAGS.seed, extractor)
+        np.savez(template_file, sources=np.array(sources), templates=templates)
+    with np.load(template_file) as cached:
+        sources, templates = list(cached["sources"]), cached["templates"]
+    chosen = FLAGS.study_modes or list(MODES)
+    for name in chosen:
+        run_mode(name, MODES[name], generator, extractor, sources, templates, out_dir, FLAGS.batch_size, FLAGS.steps)
+    table = summary(out_dir, MODES)
+    (out_dir / "modes.md").write_text(json.dumps({"templates": sources}) and table)
+    print(table)
+
+
+if __name__ == "__main__":
+    project_flags.define_study_flags()
+    app.run(main)

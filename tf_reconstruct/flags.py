@@ -19,14 +19,16 @@ def define_sample_flags():
     flags.DEFINE_string("out", "experiments/samples/random_faces.png", "Output PNG.")
 
 
-def define_engine_flags():
-    """Flags of the optimisation loop and the models it uses."""
+def define_engine_flags(extractor_flag="extractor"):
+    """Flags of the optimisation loop and the models it uses; `extractor_flag` names the attacking extractor's flag."""
     define_checkpoint_flags()
     flags.DEFINE_string("generator", "mobilestylegan", "Generator: mobilestylegan or stylegan2.")
     flags.DEFINE_string("generator_weights", None, "Path of StyleGAN2 weights (required for --generator=stylegan2).")
-    flags.DEFINE_string("extractor", "mobilefacenet192", "Attacking feature extractor (the one that made the templates).")
+    flags.DEFINE_string(extractor_flag, "mobilefacenet192",
+                        "Attacking feature extractor (the one that made the templates): mobilefacenet192, "
+                        "mobilefacenet512, arcface_inception_v3, arcface_inception_resnet_v2 or arcface_xception.")
     flags.DEFINE_string("extractor_weights", None, "Path of user weights (required for the arcface_* extractors).")
-    flags.DEFINE_integer("steps", 2000, "Step cap (the paper's 2000).", lower_bound=1)
+    flags.DEFINE_integer("steps", 2000, "Step cap (the paper's 2000).", lower_bound=2)
     flags.DEFINE_integer("patience", 50, "Stop a sample after this many steps without a new best (the paper's 50).",
                          lower_bound=1)
     flags.DEFINE_float("learning_rate", 0.1, "Learning rate (the paper's SGD 0.1).")
@@ -69,3 +71,27 @@ def define_study_flags():
     flags.DEFINE_integer("study_templates", 20, "LFW identities whose source templates are attacked.", lower_bound=1)
     flags.DEFINE_list("study_modes", [], "Modes to run (default: all); see studies/engine_modes.MODES.")
     flags.DEFINE_string("study_out", "experiments/engine", "Output folder.")
+
+
+DATASETS = ("lfw", "colorferet", "ffhq", "folder")
+DEFAULT_DATA_DIRS = {"lfw": "../shared/data/lfw", "ffhq": "../shared/data/ffhq_samples"}
+
+
+def define_main_flags():
+    """`python -m tf_reconstruct.main`: the paper's experiment (Tables 1-2, Figs. 5, 7, 8)."""
+    define_engine_flags(extractor_flag="attack_model")
+    flags.DEFINE_enum("dataset", "lfw", DATASETS, "Dataset: lfw, colorferet (NIST, licensed), ffhq (no labels: type I "
+                      "only) or folder (<identity>/<images>).")
+    flags.DEFINE_string("data_dir", None, "Dataset location (default: ../shared/data/lfw for lfw, "
+                        "../shared/data/ffhq_samples for ffhq; required for colorferet and folder).")
+    flags.DEFINE_enum("eval_type", "both", ["I", "II", "both"], "Type I (against the source photo), type II (against "
+                      "the identity's other photos) or both.")
+    flags.DEFINE_list("eval_models", ["mobilefacenet192", "mobilefacenet512"], "Evaluating extractors; the attacker "
+                      "is always evaluated too (Table 1), the others give Table 2.")
+    flags.DEFINE_integer("num_identities", None, "Identities attacked (default: the paper's 150; 50 for ffhq, or all "
+                         "of them when fewer).", lower_bound=1)
+    flags.DEFINE_list("impostors", ["all", "pairs"], "Impostor sets: all (every cross-identity pair of the selected "
+                      "photos) and/or pairs (the dataset protocol, LFW pairs.txt; skipped where there is none).")
+    flags.DEFINE_string("run_name", None, "Run folder under experiments/<dataset>/ (default: from the settings); a "
+                        "re-run with the same name resumes.")
+    flags.DEFINE_string("out_root", "experiments", "Root of the run folders.")

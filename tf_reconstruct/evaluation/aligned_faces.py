@@ -1,0 +1,71 @@
+"""Photos -> MTCNN-aligned 112x112 faces, cached per image so reruns and new extractors skip detection.
+
+    align_images(items, cache_file) -> ({image id: [112, 112, 3] uint8}, {image id: reason it was skipped})
+
+`items` yields (identity, image id, RGB image). The cache (.npz) is rewritten atomically every
+`save_every` new faces, so an interrupted run keeps what it detected.
+"""
+
+import os
+import pathlib
+
+import numpy as np
+from absl import logging
+from tqdm import tqdm
+
+from tf_reconstruct.align import photo_align
+from tf_reconstruct.errors import TfReconstructError
+
+_FAILED = np.zeros((112, 112, 3), np.uint8)
+
+
+def _load(cache_file):
+    if not cache_file.is_file():
+        return {}, {}
+    with np.load(cache_file, allow_pickle=False) as cached:
+        faces = dict(zip(cached["ids"].tolist(), cached["faces"]))
+        failures = dict(zip(cached["failed_ids"].tolist(), cached["failed_reasons"].tolist()))
+    return faces, failures
+
+
+def _save(cache_file, faces, failures):
+    temporary = cache_file.with_name(cache_file.stem + ".partial.npz")
+    ids = sorted(faces)
+    np.savez(temporary, ids=np.array(ids, dtype=str),
+             faces=np.stack([faces[i] for i in ids]) if ids else np.zeros((0, 112, 112, 3), np.uint8),
+             failed_ids=np.array(sorted(failures), dtype=str),
+             failed_reasons=np.array([failures[i] for i in sorted(failures)], dtype=str))
+    os.replace(temporary, cache_file)
+
+
+def align_images(items, cache_file, total=None, save_every=50):
+    """Aligns every image not already in the cache; images without a face are recorded, not fatal."""
+    cache_file = pathlib.Path(cache_file)
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    faces, failures = _load(cache_file)
+    fresh = 0
+    for _, image_id, image in tqdm(items, total=total, desc="aligning photos", unit="image"):
+        if image_id in faces or image_id in failures:
+            continue
+        try:
+            faces[image_id] = photo_align.align_photo(image, image_id)
+        except (TfReconstructError, ValueError) as error:
+            failures[image_id] = str(error)
+            logging.warning("skipped %s", error)
+        fresh += 1
+        if fresh % save_every == 0:
+            _save(cache_file, faces, failures)
+    if fresh:
+        _save(cache_file, faces, failures)
+    return faces, failures
+
+
+def embed_faces(extractor, faces, batch_size=64):
+    """{id: aligned uint8 face} -> {id: [D] float32 embedding}."""
+    ids = sorted(faces)
+    embeddings = {}
+    for start in range(0, len(ids), batch_size):
+        part = ids[start:start + batch_size]
+        vectors = extractor(np.stack([faces[i] for i in part])).numpy()
+        embeddings.update(zip(part, vectors))
+    return embeddings

@@ -1,0 +1,211 @@
+"""The paper's experiment end to end (its section 2), resumable, into experiments/<dataset>/<run_name>/:
+
+  1. select identities (seeded), one source photo each, the rest for type II -> selection.json
+  2. MTCNN-align every selected photo (and, for `pairs`, every protocol photo) -> cache/
+  3. attack: the attacking extractor's template of each source photo, reconstructed -> reconstructions/
+  4. score the reconstructions as the system would (MTCNN on the 1024 px face, then each evaluating
+     extractor) and write table1 (evaluator = attacker), table2_<evaluator> (others), histograms,
+     the Fig. 5 grid, per_identity.csv and manifest.json.
+Every stage reuses what an earlier, interrupted run finished.
+"""
+
+import dataclasses
+import json
+import pathlib
+import time
+
+import cv2
+import numpy as np
+from absl import logging
+
+from tf_reconstruct.checkpoints.manifest import manifest_records
+from tf_reconstruct.datasets import base, selection as selecting
+from tf_reconstruct.datasets.errors import DatasetError
+from tf_reconstruct.evaluation import aligned_faces, protocol, report_files
+from tf_reconstruct.metrics import verification
+from tf_reconstruct.optimize import runner
+from tf_reconstruct.plots.histograms import save_histograms
+from tf_reconstruct.plots.image_grid import make_grid, save_png
+
+EVAL_TYPES = ("I", "II", "both")
+
+
+@dataclasses.dataclass
+class ExperimentConfig:
+    run_dir: pathlib.Path
+    num_identities: int
+    seed: int
+    eval_type: str
+    impostor_modes: tuple
+    batch_size: int
+    engine_settings: dict
+    flags_text: str = ""
+
+
+def _select(dataset, config):
+    """{identity: [source, others...]} of photos, fixed by selection.json once written."""
+    path = config.run_dir / "selection.json"
+    wanted = {"dataset": dataset.name, "seed": config.seed, "num_identities": config.num_identities,
+              "eval_type": config.eval_type}
+    if path.is_file():
+        saved = json.loads(path.read_text())
+        if {key: saved.get(key) for key in wanted} != wanted:
+            raise DatasetError(f"{path} was made with {({k: saved.get(k) for k in wanted})}, not {wanted}: "
+                               f"choose another --run_name or delete the run folder")
+        return saved["identities"]
+    needs_two = config.eval_type != "I"
+    if needs_two and not dataset.labelled:
+        raise DatasetError(f"{dataset.name} has no identity labels, so type II is impossible: use --eval_type=I")
+    identities = selecting.select_identities(dataset.images_by_identity, config.num_identities, config.seed,
+                                             min_images=2 if needs_two else 1)
+    chosen = {}
+    for identity in identities:
+        source, others = selecting.split_source(dataset.images_by_identity[identity])
+        chosen[identity] = [source] + (others if needs_two else [])
+    report_files.write_text(path, json.dumps({**wanted, "identities": chosen}, indent=1))
+    return chosen
+
+
+def _drop_unusable(chosen, faces, failures, eval_type):
+    """Keeps identities whose source photo has a face (and, for type II, another photo with one).
+
+    Returns the usable selection (source first) and a list of what was dropped and why.
+    """
+    usable, dropped = {}, []
+    for identity, images in chosen.items():
+        detected = [image for image in images if image in faces]
+        if not detected:
+            dropped.append(f"{identity}: no face found in any of its {len(images)} photos")
+            continue
+        if detected[0] != images[0]:
+            dropped.append(f"{identity}: no face in source {images[0]}; {detected[0]} is the source instead")
+        if eval_type != "I" and len(detected) < 2:
+            dropped.append(f"{identity}: needs a second photo with a face for type II")
+            continue
+        usable[identity] = detected
+    for image, reason in failures.items():
+        logging.info("photo skipped: %s", reason)
+    return usable, dropped
+
+
+def _reconstruction_faces(run_dir, identities):
+    """MTCNN-aligned reconstructions, as a system sees them: ({identity: face}, {identity: reason})."""
+    folder = run_dir / "reconstructions"
+
+    def items():
+        for identity in identities:
+            image = cv2.imread(str(folder / f"{identity}.png"), cv2.IMREAD_COLOR)
+            yield identity, identity, cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    return aligned_faces.align_images(items(), run_dir / "cache" / "aligned_reconstructions.npz",
+                                      total=len(identities))
+
+
+def _fig5_grid(dataset, usable, run_dir, count=6):
+    identities = [identity for identity, images in usable.items() if len(images) > 1][:count]
+    if not identities:
+        return
+    photos = dataset.read([image for identity in identities for image in usable[identity][:2]])
+    tiles = []
+    for identity in identities:
+        reconstruction = cv2.cvtColor(cv2.imread(str(run_dir / "reconstructions" / f"{identity}.png")),
+                                      cv2.COLOR_BGR2RGB)
+        tiles += [photos[usable[identity][0]], reconstruction, photos[usable[identity][1]]]
+    save_png(make_grid(tiles, 3, 256), run_dir / "fig5_source_reconstruction_other.png")
+
+
+def run_experiment(dataset, generator, attack_extractor, eval_extractors, config):
+    """Runs (or resumes) the experiment; returns {evaluator name: {impostor mode: table rows}}."""
+    started = time.time()
+    run_dir = pathlib.Path(config.run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    chosen = _select(dataset, config)
+    wanted_photos = {image for images in chosen.values() for image in images}
+    modes = [mode for mode in config.impostor_modes if mode != "pairs" or dataset.protocol_pairs]
+    if "pairs" in config.impostor_modes and "pairs" not in modes:
+        logging.warning("%s has no protocol pairs: impostor mode 'pairs' skipped", dataset.name)
+    if "pairs" in modes:
+        wanted_photos |= {image for pair in dataset.protocol_pairs for image in pair[:2]}
+    by_identity = {}
+    for image in sorted(wanted_photos):
+        owner = next((identity for identity, images in chosen.items() if image in images), None)
+        by_identity.setdefault(owner or image.rsplit("_", 1)[0], []).append(image)
+    photo_dataset = dataclasses.replace(dataset, images_by_identity=by_identity)
+    faces, failures = aligned_faces.align_images(base.iterate(photo_dataset, sorted(by_identity)),
+                                                 run_dir / "cache" / "aligned_photos.npz", total=len(wanted_photos))
+    usable, dropped = _drop_unusable(chosen, faces, failures, config.eval_type)
+    if not usable:
+        raise DatasetError("no selected identity has a usable photo; see the warnings above")
+    logging.info("%d identities usable, %d dropped", len(usable), len(chosen) - len(usable))
+
+    # The attack: the stored template is the attacker's embedding of the source photo.
+    sources = {identity: images[0] for identity, images in usable.items()}
+    attack_embeddings = aligned_faces.embed_faces(attack_extractor, {i: faces[i] for i in sources.values()})
+    templates = [(identity, attack_embeddings[source]) for identity, source in sources.items()]
+    attack_started = time.time()
+    reconstructed = runner.run(generator, attack_extractor, templates, run_dir / "reconstructions",
+                               config.batch_size, config.engine_settings)
+    attack_seconds = time.time() - attack_started
+
+    recon_faces, recon_failures = _reconstruction_faces(run_dir, list(usable))
+    records = {identity: runner.read_record(run_dir / "reconstructions", identity) for identity in usable}
+    results, per_identity = {}, {identity: {"identity": identity, "source": sources[identity],
+                                            "other_photos": len(usable[identity]) - 1,
+                                            "steps": records[identity]["steps"],
+                                            "attack_cosine_fixed_warp": round(records[identity]["final_cosine"], 4),
+                                            "reconstruction_face_found": identity in recon_faces}
+                                 for identity in usable}
+    evaluators = [attack_extractor] + [e for e in eval_extractors if e.name != attack_extractor.name]
+    for evaluator in evaluators:
+        photo_embeddings = aligned_faces.embed_faces(evaluator, faces)
+        recon_embeddings = aligned_faces.embed_faces(evaluator, recon_faces)
+        recon = {identity: recon_embeddings.get(identity) for identity in usable}
+        type_one, type_two, owners = protocol.attack_scores(recon, photo_embeddings, usable)
+        for identity, score in zip(usable, type_one):
+            per_identity[identity][f"type_I_{evaluator.name}"] = round(float(score), 4)
+        for identity in usable:
+            scores = [s for s, owner in zip(type_two, owners) if owner == identity]
+            per_identity[identity][f"type_II_mean_{evaluator.name}"] = (round(float(np.mean(scores)), 4)
+                                                                        if scores else "")
+        results[evaluator.name] = {}
+        selected_photos = {identity: images for identity, images in usable.items()}
+        for mode in modes:
+            impostor, genuine = protocol.system_scores(photo_embeddings, selected_photos, mode, dataset.protocol_pairs)
+            rows = protocol.table_rows(impostor, genuine, type_one, type_two)
+            results[evaluator.name][mode] = rows
+            save_histograms(run_dir / f"histograms_{evaluator.name}_{mode}.png",
+                            f"{evaluator.name} ({mode})", impostor, genuine, type_one, type_two,
+                            [(row["FAR %"] / 100, row["threshold"]) for row in rows])
+            logging.info("%s, impostors %s: %d impostor and %d genuine scores, AUC %.4f", evaluator.name, mode,
+                         len(impostor), len(genuine), verification.auc(impostor, genuine))
+        _write_tables(run_dir, evaluator, attack_extractor, results[evaluator.name], config, type_one, type_two,
+                      generator.name)
+    rows = list(per_identity.values())
+    report_files.write_table(run_dir / "per_identity", rows)
+    _fig5_grid(dataset, usable, run_dir)
+    manifest = {
+        "dataset": dataset.name, "data_source": dataset.source, "generator": generator.name,
+        "attack_extractor": attack_extractor.name, "eval_extractors": [e.name for e in evaluators],
+        "identities_selected": len(chosen), "identities_used": len(usable), "dropped": dropped,
+        "photos_without_face": len(failures), "reconstructions_without_face": sorted(recon_failures),
+        "reconstructed_this_run": reconstructed, "attack_seconds_this_run": round(attack_seconds, 1),
+        "mean_steps": float(np.mean([r["steps"] for r in records.values()])),
+        "engine_settings": config.engine_settings, "batch_size": config.batch_size,
+        "impostor_modes": modes, "seconds_this_run": round(time.time() - started, 1),
+        "models": manifest_records(), "flags": config.flags_text,
+    }
+    report_files.write_text(run_dir / "manifest.json", json.dumps(manifest, indent=1, default=str))
+    return results
+
+
+def _write_tables(run_dir, evaluator, attacker, by_mode, config, type_one, type_two, generator_name):
+    same = evaluator.name == attacker.name
+    stem = run_dir / ("table1" if same else f"table2_{evaluator.name}")
+    what = "Table 1 analogue (evaluator = attacker)" if same else "Table 2 analogue (a different evaluator)"
+    rows = [{"impostors": mode, **row} for mode, mode_rows in by_mode.items() for row in mode_rows]
+    if config.eval_type == "I":
+        rows = [{k: v for k, v in row.items() if k != "type II TAR %"} for row in rows]
+    if config.eval_type == "II":
+        rows = [{k: v for k, v in row.items() if k != "type I TAR %"} for row in rows]
+    heading = (f"{what}: generator {generator_name}, attacked with {attacker.name}, evaluated with {evaluator.name}; "
+               f"{len(type_one)} identities, {len(type_two)} type II comparisons. Accept if score > threshold.")
+    report_files.write_table(stem, rows, heading)

@@ -1,0 +1,39 @@
+"""Writing tables as Markdown and CSV, atomically."""
+
+import csv
+import io
+import os
+import pathlib
+
+
+def _atomic_text(path, text):
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".partial")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def _format(value):
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def markdown_table(rows):
+    columns = list(rows[0])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---:|" * len(columns)]
+    lines += ["| " + " | ".join(_format(row[column]) for column in columns) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_table(stem, rows, heading=""):
+    """Writes <stem>.md (heading + table) and <stem>.csv."""
+    _atomic_text(f"{stem}.md", (heading + "\n\n" if heading else "") + markdown_table(rows))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    _atomic_text(f"{stem}.csv", buffer.getvalue())
+
+
+def write_text(path, text):
+    _atomic_text(path, text)

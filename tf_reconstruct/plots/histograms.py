@@ -1,0 +1,43 @@
+"""Similarity histograms in the style of the paper's Figs. 7 and 8: impostor, genuine and reconstruction
+score densities with the FAR thresholds marked, one panel for type I and one for type II."""
+
+import os
+import pathlib
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from tf_reconstruct.metrics.verification import density_histogram  # noqa: E402
+
+BIN_EDGES = np.linspace(-0.4, 1.0, 71)
+
+
+def save_histograms(path, title, impostor, genuine, type_one, type_two, thresholds):
+    """Writes one PNG with two panels; `thresholds` is [(FAR fraction, threshold)]."""
+    figure, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+    centres = (BIN_EDGES[:-1] + BIN_EDGES[1:]) / 2
+    for axis, (label, attack) in zip(axes, (("type I", type_one), ("type II", type_two))):
+        for scores, name, colour in ((impostor, "impostor", "tab:red"), (genuine, "genuine", "tab:green"),
+                                     (attack, f"reconstructed ({label})", "tab:blue")):
+            finite = np.asarray(scores)[np.isfinite(scores)]
+            if finite.size:
+                axis.plot(centres, density_histogram(finite, BIN_EDGES), color=colour, label=f"{name} (n={finite.size})")
+                axis.fill_between(centres, density_histogram(finite, BIN_EDGES), color=colour, alpha=0.15)
+        for far, threshold in thresholds:
+            axis.axvline(threshold, color="grey", linestyle=":", linewidth=1)
+            axis.text(threshold, axis.get_ylim()[1] * 0.95, f"{100 * far:g}%", rotation=90, fontsize=7,
+                      ha="right", va="top", color="grey")
+        axis.set_xlabel("cosine similarity")
+        axis.set_title(f"{title}: {label}")
+        axis.legend(fontsize=7, loc="upper left")
+    axes[0].set_ylabel("density")
+    figure.tight_layout()
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.stem + ".partial.png")
+    figure.savefig(temporary, dpi=110)
+    plt.close(figure)
+    os.replace(temporary, path)

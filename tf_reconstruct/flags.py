@@ -37,16 +37,26 @@ def define_engine_flags(extractor_flag="extractor"):
     flags.DEFINE_enum("space", "wplus", ["wplus", "w", "z"], "Latent space optimised (the paper's Fig. 2).")
     flags.DEFINE_enum("init", "mean", ["mean", "uniform"], "Initialisation (the paper's Fig. 3).")
     flags.DEFINE_enum("loss", "mse", ["mse", "mse_normalized", "cosine"], "Feature loss (mse: the paper's eq. 3).")
-    flags.DEFINE_float("truncation", 1.0, "The paper's restraint lerp(w_avg, w+, weight): 1 = none.",
-                       lower_bound=0.0, upper_bound=1.0)
-    flags.DEFINE_integer("resolution", 1024, "Side at which the loss image is rendered (16..1024; below 1024 the "
-                         "generator stops early).")
-    flags.DEFINE_integer("batch_size", 4, "Templates optimised together.", lower_bound=1)
+    flags.DEFINE_float("truncation", 0.7, "The paper's restraint lerp(w_avg, w+, weight) (the paper gives no value; "
+                       "0.7 keeps faces natural, see experiments/engine): 1 = none.", lower_bound=0.0, upper_bound=1.0)
+    flags.DEFINE_integer("resolution", 256, "Side at which the loss image is rendered (16..1024; below 1024 the "
+                         "generator stops early; the final face is always rendered at 1024).")
+    flags.DEFINE_integer("batch_size", 8, "Templates optimised together (slots refilled as samples stop).",
+                         lower_bound=1)
     flags.DEFINE_integer("seed", 0, "Seed of initialisation and selection.")
     flags.DEFINE_integer("threads", 0, "TensorFlow intra-op threads (0: one per core).", lower_bound=0)
     flags.DEFINE_enum("precision", "bfloat16", ["float32", "bfloat16"],
                       "What the generator and extractor compute in while optimising (w+, loss and optimizer "
                       "stay float32; the final render and score are float32).")
+
+
+def engine_settings():
+    """The parsed engine flags as keyword arguments of optimize.reconstruct.reconstruct_stream."""
+    values = flags.FLAGS
+    return {"steps": values.steps, "patience": values.patience, "learning_rate": values.learning_rate,
+            "optimizer": values.optimizer, "schedule": values.schedule, "space": values.space, "init": values.init,
+            "loss": values.loss, "resolution": values.resolution, "seed": values.seed,
+            "truncation": values.truncation, "precision": values.precision}
 
 
 def define_reconstruct_flags():

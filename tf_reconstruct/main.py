@@ -20,13 +20,6 @@ LOADERS = {"lfw": lfw.load_lfw, "colorferet": colorferet.load_colorferet, "ffhq"
            "folder": folder.load_folder}
 
 
-def engine_settings():
-    return {"steps": FLAGS.steps, "patience": FLAGS.patience, "learning_rate": FLAGS.learning_rate,
-            "optimizer": FLAGS.optimizer, "schedule": FLAGS.schedule, "space": FLAGS.space, "init": FLAGS.init,
-            "loss": FLAGS.loss, "resolution": FLAGS.resolution, "seed": FLAGS.seed, "truncation": FLAGS.truncation,
-            "precision": FLAGS.precision}
-
-
 def main(argv):
     del argv
     import tensorflow as tf
@@ -53,7 +46,7 @@ def main(argv):
                                   f"_t{FLAGS.truncation:g}_{FLAGS.resolution}px_{FLAGS.precision}")
     config = ExperimentConfig(run_dir=pathlib.Path(FLAGS.out_root) / FLAGS.dataset / run_name, num_identities=count,
                               seed=FLAGS.seed, eval_type=eval_type, impostor_modes=tuple(FLAGS.impostors),
-                              batch_size=FLAGS.batch_size, engine_settings=engine_settings(),
+                              batch_size=FLAGS.batch_size, engine_settings=project_flags.engine_settings(),
                               flags_text=FLAGS.flags_into_string())
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
     attacker = registry.get_extractor(FLAGS.attack_model, FLAGS.extractor_weights, FLAGS.checkpoint_dir)

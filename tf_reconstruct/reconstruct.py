@@ -46,13 +46,6 @@ def load_templates(path, embedding_dim):
     return templates
 
 
-def settings_from_flags():
-    return {"steps": FLAGS.steps, "patience": FLAGS.patience, "learning_rate": FLAGS.learning_rate,
-            "optimizer": FLAGS.optimizer, "schedule": FLAGS.schedule, "space": FLAGS.space, "init": FLAGS.init,
-            "loss": FLAGS.loss, "resolution": FLAGS.resolution, "seed": FLAGS.seed, "truncation": FLAGS.truncation,
-            "precision": FLAGS.precision}
-
-
 def main(argv):
     del argv
     import tensorflow as tf
@@ -61,7 +54,7 @@ def main(argv):
     extractor = registry.get_extractor(FLAGS.extractor, FLAGS.extractor_weights, FLAGS.checkpoint_dir)
     templates = load_templates(FLAGS.templates, extractor.embedding_dim)
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
-    count = runner.run(generator, extractor, templates, FLAGS.out_dir, FLAGS.batch_size, settings_from_flags())
+    count = runner.run(generator, extractor, templates, FLAGS.out_dir, FLAGS.batch_size, project_flags.engine_settings())
     logging.info("Reconstructed %d templates into %s", count, FLAGS.out_dir)
 
 

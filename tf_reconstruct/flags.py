@@ -81,6 +81,8 @@ def define_study_flags():
     flags.DEFINE_integer("study_templates", 20, "LFW identities whose source templates are attacked.", lower_bound=1)
     flags.DEFINE_list("study_modes", [], "Modes to run (default: all); see studies/engine_modes.MODES.")
     flags.DEFINE_string("study_out", "experiments/engine", "Output folder.")
+    flags.DEFINE_string("study_sgd_mode", "sgd_mse_trunc0.7_256_bf16", "SGD mode drawn in loss_curves.png.")
+    flags.DEFINE_string("study_adam_mode", "adam_projector_mse_trunc0.7_256_bf16", "Adam mode drawn in loss_curves.png.")
 
 
 DATASETS = ("lfw", "colorferet", "ffhq", "folder")

@@ -58,4 +58,5 @@ def main(argv):
 
 if __name__ == "__main__":
     project_flags.define_main_flags()
+    flags.adopt_module_key_flags(project_flags)  # so --helpshort lists them
     app.run(main)

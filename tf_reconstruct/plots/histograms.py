@@ -20,8 +20,9 @@ def save_histograms(path, title, impostor, genuine, type_one, type_two, threshol
     figure, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
     centres = (BIN_EDGES[:-1] + BIN_EDGES[1:]) / 2
     for axis, (label, attack) in zip(axes, (("type I", type_one), ("type II", type_two))):
-        for scores, name, colour in ((impostor, "impostor", "tab:red"), (genuine, "genuine", "tab:green"),
-                                     (attack, f"reconstructed ({label})", "tab:blue")):
+        # The paper's colours: impostor yellow, genuine blue, reconstructions red.
+        for scores, name, colour in ((impostor, "impostor", "goldenrod"), (genuine, "genuine", "tab:blue"),
+                                     (attack, f"reconstructed ({label})", "tab:red")):
             finite = np.asarray(scores)[np.isfinite(scores)]
             if finite.size:
                 axis.plot(centres, density_histogram(finite, BIN_EDGES), color=colour, label=f"{name} (n={finite.size})")

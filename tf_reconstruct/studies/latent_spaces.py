@@ -77,5 +77,6 @@ def main(argv):
 
 if __name__ == "__main__":
     project_flags.define_study_flags()
+    flags.adopt_module_key_flags(project_flags)  # so --helpshort lists them
     flags.FLAGS.set_default("study_templates", 4)
     app.run(main)

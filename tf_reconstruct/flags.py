@@ -107,3 +107,6 @@ def define_main_flags():
     flags.DEFINE_string("run_name", None, "Run folder under experiments/<dataset>/ (default: from the settings); a "
                         "re-run with the same name resumes.")
     flags.DEFINE_string("out_root", "experiments", "Root of the run folders.")
+    flags.DEFINE_integer("max_reconstructions", None, "Reconstruct at most this many new identities in this run, "
+                         "then score every finished one (to run the experiment in chunks; 0 only re-scores).",
+                         lower_bound=0)

@@ -47,7 +47,7 @@ def main(argv):
     config = ExperimentConfig(run_dir=pathlib.Path(FLAGS.out_root) / FLAGS.dataset / run_name, num_identities=count,
                               seed=FLAGS.seed, eval_type=eval_type, impostor_modes=tuple(FLAGS.impostors),
                               batch_size=FLAGS.batch_size, engine_settings=project_flags.engine_settings(),
-                              flags_text=FLAGS.flags_into_string())
+                              flags_text=FLAGS.flags_into_string(), max_reconstructions=FLAGS.max_reconstructions)
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
     attacker = registry.get_extractor(FLAGS.attack_model, FLAGS.extractor_weights, FLAGS.checkpoint_dir)
     evaluators = [registry.get_extractor(name, None, FLAGS.checkpoint_dir) for name in FLAGS.eval_models

@@ -40,6 +40,7 @@ class ExperimentConfig:
     batch_size: int
     engine_settings: dict
     flags_text: str = ""
+    max_reconstructions: int = None   # new reconstructions this run (None: all); scoring uses every finished one
 
 
 def _select(dataset, config):
@@ -141,10 +142,20 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
     sources = {identity: images[0] for identity, images in usable.items()}
     attack_embeddings = aligned_faces.embed_faces(attack_extractor, {i: faces[i] for i in sources.values()})
     templates = [(identity, attack_embeddings[source]) for identity, source in sources.items()]
+    if config.max_reconstructions is not None:
+        pending = [t for t in templates if not runner.is_done(run_dir / "reconstructions", t[0])]
+        templates = [t for t in templates if runner.is_done(run_dir / "reconstructions", t[0])]
+        templates += pending[:config.max_reconstructions]
     attack_started = time.time()
     reconstructed = runner.run(generator, attack_extractor, templates, run_dir / "reconstructions",
                                config.batch_size, config.engine_settings)
     attack_seconds = time.time() - attack_started
+    # Score what is finished: a run in chunks reports its partial count honestly.
+    selected_count, all_usable = len(usable), usable
+    usable = {i: images for i, images in usable.items() if runner.is_done(run_dir / "reconstructions", i)}
+    if len(usable) < selected_count:
+        logging.warning("scoring %d of %d identities (the rest are not reconstructed yet)", len(usable),
+                        selected_count)
 
     recon_faces, recon_failures = _reconstruction_faces(run_dir, list(usable))
     records = {identity: runner.read_record(run_dir / "reconstructions", identity) for identity in usable}
@@ -167,9 +178,9 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
             per_identity[identity][f"type_II_mean_{evaluator.name}"] = (round(float(np.mean(scores)), 4)
                                                                         if scores else "")
         results[evaluator.name] = {}
-        selected_photos = {identity: images for identity, images in usable.items()}
         for mode in modes:
-            impostor, genuine = protocol.system_scores(photo_embeddings, selected_photos, mode, dataset.protocol_pairs)
+            # The system's own scores use every usable selected photo, reconstructed yet or not.
+            impostor, genuine = protocol.system_scores(photo_embeddings, all_usable, mode, dataset.protocol_pairs)
             rows = protocol.table_rows(impostor, genuine, type_one, type_two)
             results[evaluator.name][mode] = rows
             save_histograms(run_dir / f"histograms_{evaluator.name}_{mode}.png",
@@ -178,14 +189,15 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
             logging.info("%s, impostors %s: %d impostor and %d genuine scores, AUC %.4f", evaluator.name, mode,
                          len(impostor), len(genuine), verification.auc(impostor, genuine))
         _write_tables(run_dir, evaluator, attack_extractor, results[evaluator.name], config, type_one, type_two,
-                      generator.name)
+                      generator.name, selected_count)
     rows = list(per_identity.values())
     report_files.write_table(run_dir / "per_identity", rows)
     _fig5_grid(dataset, usable, run_dir)
     manifest = {
         "dataset": dataset.name, "data_source": dataset.source, "generator": generator.name,
         "attack_extractor": attack_extractor.name, "eval_extractors": [e.name for e in evaluators],
-        "identities_selected": len(chosen), "identities_used": len(usable), "dropped": dropped,
+        "identities_selected": len(chosen), "identities_usable": selected_count,
+        "identities_reconstructed_and_scored": len(usable), "dropped": dropped,
         "photos_without_face": len(failures), "reconstructions_without_face": sorted(recon_failures),
         "reconstructed_this_run": reconstructed, "attack_seconds_this_run": round(attack_seconds, 1),
         "mean_steps": float(np.mean([r["steps"] for r in records.values()])),
@@ -197,7 +209,7 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
     return results
 
 
-def _write_tables(run_dir, evaluator, attacker, by_mode, config, type_one, type_two, generator_name):
+def _write_tables(run_dir, evaluator, attacker, by_mode, config, type_one, type_two, generator_name, selected_count):
     same = evaluator.name == attacker.name
     stem = run_dir / ("table1" if same else f"table2_{evaluator.name}")
     what = "Table 1 analogue (evaluator = attacker)" if same else "Table 2 analogue (a different evaluator)"
@@ -206,6 +218,7 @@ def _write_tables(run_dir, evaluator, attacker, by_mode, config, type_one, type_
         rows = [{k: v for k, v in row.items() if k != "type II TAR %"} for row in rows]
     if config.eval_type == "II":
         rows = [{k: v for k, v in row.items() if k != "type I TAR %"} for row in rows]
+    partial = "" if len(type_one) == selected_count else f" (of {selected_count} selected; the run is partial)"
     heading = (f"{what}: generator {generator_name}, attacked with {attacker.name}, evaluated with {evaluator.name}; "
-               f"{len(type_one)} identities, {len(type_two)} type II comparisons. Accept if score > threshold.")
+               f"{len(type_one)} identities{partial}, {len(type_two)} type II comparisons. Accept if score > threshold.")
     report_files.write_table(stem, rows, heading)

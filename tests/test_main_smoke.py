@@ -41,6 +41,7 @@ def test_main_runs_in_chunks_writes_every_artefact_and_resumes(tmp_path):
     assert manifest["identities_reconstructed_and_scored"] == 2 and manifest["reconstructed_this_run"] == 1
     assert len(list((run / "reconstructions").glob("*.png"))) == 2
     assert "partial" not in (run / "table1.md").read_text()
+    assert "/ 96.04" in (run / "table1_vs_paper_all.md").read_text()   # the paper's type II TAR at FAR 0.1%
 
 
 def test_missing_data_dir_is_a_clear_error(tmp_path):

@@ -21,7 +21,7 @@ from absl import logging
 from tf_reconstruct.checkpoints.manifest import manifest_records
 from tf_reconstruct.datasets import base, selection as selecting
 from tf_reconstruct.datasets.errors import DatasetError
-from tf_reconstruct.evaluation import aligned_faces, protocol, report_files
+from tf_reconstruct.evaluation import aligned_faces, paper_numbers, protocol, report_files
 from tf_reconstruct.metrics import verification
 from tf_reconstruct.optimize import runner
 from tf_reconstruct.plots.histograms import save_histograms
@@ -189,7 +189,7 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
             logging.info("%s, impostors %s: %d impostor and %d genuine scores, AUC %.4f", evaluator.name, mode,
                          len(impostor), len(genuine), verification.auc(impostor, genuine))
         _write_tables(run_dir, evaluator, attack_extractor, results[evaluator.name], config, type_one, type_two,
-                      generator.name, selected_count)
+                      generator.name, selected_count, dataset.name)
     rows = list(per_identity.values())
     report_files.write_table(run_dir / "per_identity", rows)
     _fig5_grid(dataset, usable, run_dir)
@@ -209,7 +209,8 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
     return results
 
 
-def _write_tables(run_dir, evaluator, attacker, by_mode, config, type_one, type_two, generator_name, selected_count):
+def _write_tables(run_dir, evaluator, attacker, by_mode, config, type_one, type_two, generator_name, selected_count,
+                  dataset_name):
     same = evaluator.name == attacker.name
     stem = run_dir / ("table1" if same else f"table2_{evaluator.name}")
     what = "Table 1 analogue (evaluator = attacker)" if same else "Table 2 analogue (a different evaluator)"
@@ -222,3 +223,9 @@ def _write_tables(run_dir, evaluator, attacker, by_mode, config, type_one, type_
     heading = (f"{what}: generator {generator_name}, attacked with {attacker.name}, evaluated with {evaluator.name}; "
                f"{len(type_one)} identities{partial}, {len(type_two)} type II comparisons. Accept if score > threshold.")
     report_files.write_table(stem, rows, heading)
+    paper = (paper_numbers.TABLE1 if same else paper_numbers.TABLE2).get(dataset_name)
+    if paper and config.eval_type == "both":
+        for mode, mode_rows in by_mode.items():
+            report_files.write_table(f"{stem}_vs_paper_{mode}", paper_numbers.side_by_side(mode_rows, paper),
+                                     heading + f" Impostors: {mode}. The paper: ArcFace-Inception attacker, "
+                                     f"{'Inception' if same else 'Xception'} evaluator, StyleGAN2.")

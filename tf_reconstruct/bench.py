@@ -15,7 +15,6 @@ Writes a Markdown table to experiments/bench/README.md and prints it.
 import dataclasses
 import datetime
 import os
-import pathlib
 import platform
 import time
 
@@ -24,6 +23,7 @@ import tensorflow as tf
 from absl import app, flags, logging
 
 from tf_reconstruct import flags as project_flags
+from tf_reconstruct.evaluation import report_files
 from tf_reconstruct.models import registry
 from tf_reconstruct.optimize import reconstruct as engine
 
@@ -138,12 +138,8 @@ def main(argv):
     if failures:
         table += "\n" + "\n".join(failures) + "\n"
     print(table)
-    out = pathlib.Path(FLAGS.bench_out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_suffix(".partial")
-    temporary.write_text(table)
-    os.replace(temporary, out)
-    logging.info("Wrote %s", out)
+    report_files.write_text(FLAGS.bench_out, table)
+    logging.info("Wrote %s", FLAGS.bench_out)
 
 
 if __name__ == "__main__":

@@ -46,3 +46,16 @@ def test_photos_without_faces_are_skipped_and_counted():
     assert any(reason.startswith("d:") and "second photo" in reason for reason in dropped)
     usable_one, _ = experiment._drop_unusable(chosen, faces, {}, "I")
     assert usable_one == {"a": ["a1", "a2"], "b": ["b2"], "c": ["c1"], "d": ["d1"]}
+
+
+def test_a_photo_without_a_face_is_skipped_counted_and_cached(tmp_path):
+    from tf_reconstruct.evaluation import aligned_faces
+    blank = np.full((120, 100, 3), 128, np.uint8)
+    tiny = np.zeros((10, 10, 3), np.uint8)
+    cache = tmp_path / "aligned.npz"
+    faces, failures = aligned_faces.align_images([("x", "blank", blank), ("y", "tiny", tiny)], cache)
+    assert faces == {} and set(failures) == {"blank", "tiny"}
+    assert "no face found" in failures["blank"] and "too small" in failures["tiny"]
+    # A re-run reads the cache and does not try again.
+    again, again_failures = aligned_faces.align_images([("x", "blank", None)], cache)
+    assert again == {} and again_failures == failures

@@ -45,7 +45,13 @@ def as_rgb_uint8(image, name="image"):
 
 
 def detect_landmarks(image, name="image", min_confidence=0.9):
-    """The five landmarks [5, 2] (x, y) of the subject's face in an RGB image.
+    """The five landmarks [5, 2] (x, y) of the subject's face in an RGB image (see detect_subject)."""
+    subject = detect_subject(image, name, min_confidence)
+    return np.array([subject["keypoints"][key] for key in KEYPOINT_ORDER], dtype=np.float64)
+
+
+def detect_subject(image, name="image", min_confidence=0.9):
+    """The subject's MTCNN detection: {'box': [x, y, width, height], 'keypoints': {...}, 'confidence'}.
 
     The subject is the face nearest the image centre among those with confidence >= `min_confidence`:
     face datasets centre their subject, and the most confident face is often a bystander (it was for
@@ -64,8 +70,7 @@ def detect_landmarks(image, name="image", min_confidence=0.9):
     def distance_to_centre(face):
         x, y, width, height = face["box"]
         return np.hypot(x + width / 2 - centre[0], y + height / 2 - centre[1])
-    best = min(faces, key=distance_to_centre)
-    return np.array([best["keypoints"][key] for key in KEYPOINT_ORDER], dtype=np.float64)
+    return min(faces, key=distance_to_centre)
 
 
 def align_to_template(image, landmarks, size=ARCFACE_SIZE):

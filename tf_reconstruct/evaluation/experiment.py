@@ -102,16 +102,20 @@ def _reconstruction_faces(run_dir, identities):
 
 
 def _fig5_grid(dataset, usable, run_dir, count=6):
-    identities = [identity for identity, images in usable.items() if len(images) > 1][:count]
+    """Source photo, reconstruction and (where there is one) another photo of the same person, per row."""
+    with_others = [identity for identity, images in usable.items() if len(images) > 1][:count]
+    identities = with_others or list(usable)[:count]
     if not identities:
         return
-    photos = dataset.read([image for identity in identities for image in usable[identity][:2]])
+    columns = 3 if with_others else 2
+    photos = dataset.read([image for identity in identities for image in usable[identity][:columns - 1]])
     tiles = []
     for identity in identities:
         reconstruction = cv2.cvtColor(cv2.imread(str(run_dir / "reconstructions" / f"{identity}.png")),
                                       cv2.COLOR_BGR2RGB)
-        tiles += [photos[usable[identity][0]], reconstruction, photos[usable[identity][1]]]
-    save_png(make_grid(tiles, 3, 256), run_dir / "fig5_source_reconstruction_other.png")
+        tiles += [photos[usable[identity][0]], reconstruction] + (
+            [photos[usable[identity][1]]] if with_others else [])
+    save_png(make_grid(tiles, columns, 256), run_dir / "fig5_source_reconstruction_other.png")
 
 
 def run_experiment(dataset, generator, attack_extractor, eval_extractors, config):
@@ -186,8 +190,9 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
             save_histograms(run_dir / f"histograms_{evaluator.name}_{mode}.png",
                             f"{evaluator.name} ({mode})", impostor, genuine, type_one, type_two,
                             [(row["FAR %"] / 100, row["threshold"]) for row in rows])
-            logging.info("%s, impostors %s: %d impostor and %d genuine scores, AUC %.4f", evaluator.name, mode,
-                         len(impostor), len(genuine), verification.auc(impostor, genuine))
+            logging.info("%s, impostors %s: %d impostor and %d genuine scores, AUC %s", evaluator.name, mode,
+                         len(impostor), len(genuine),
+                         f"{verification.auc(impostor, genuine):.4f}" if len(genuine) and len(impostor) else "n/a")
         _write_tables(run_dir, evaluator, attack_extractor, results[evaluator.name], config, type_one, type_two,
                       generator.name, selected_count, dataset.name)
     rows = list(per_identity.values())

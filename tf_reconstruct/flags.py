@@ -39,8 +39,9 @@ def define_engine_flags(extractor_flag="extractor"):
     flags.DEFINE_enum("loss", "mse", ["mse", "mse_normalized", "cosine"], "Feature loss (mse: the paper's eq. 3).")
     flags.DEFINE_float("truncation", 0.7, "The paper's restraint lerp(w_avg, w+, weight) (the paper gives no value; "
                        "0.7 keeps faces natural, see experiments/engine): 1 = none.", lower_bound=0.0, upper_bound=1.0)
-    flags.DEFINE_integer("resolution", 256, "Side at which the loss image is rendered (16..1024; below 1024 the "
-                         "generator stops early; the final face is always rendered at 1024).")
+    flags.DEFINE_integer("resolution", 512, "Side at which the loss image is rendered (16..1024; below 1024 the "
+                         "generator stops early; the final face is always rendered at 1024). 256 is twice as fast but "
+                         "loses quality (experiments/engine/modes.md).")
     flags.DEFINE_integer("batch_size", 8, "Templates optimised together (slots refilled as samples stop).",
                          lower_bound=1)
     flags.DEFINE_integer("seed", 0, "Seed of initialisation and selection.")
@@ -69,8 +70,9 @@ def define_reconstruct_flags():
 def define_bench_flags():
     define_engine_flags()
     flags.DEFINE_integer("bench_steps", 6, "Timed steps per mode (after one tracing step).", lower_bound=2)
-    flags.DEFINE_integer("bench_resolution", 256, "Loss resolution of the reduced-resolution modes.")
-    flags.DEFINE_integer("bench_mean_steps", 200, "Steps per face used to turn s/step into s/face.", lower_bound=1)
+    flags.DEFINE_integer("bench_resolution", 512, "Loss resolution of the reduced-resolution modes.")
+    flags.DEFINE_integer("bench_mean_steps", 318, "Steps per face used to turn s/step into s/face (the mean of the "
+                         "default mode on 20 LFW templates, experiments/engine/modes.md).", lower_bound=1)
     flags.DEFINE_bool("bench_xla", True, "Also time the compiled step with XLA jit_compile.")
     flags.DEFINE_string("bench_out", "experiments/bench/README.md", "Markdown output.")
 
@@ -81,7 +83,8 @@ def define_study_flags():
     flags.DEFINE_integer("study_templates", 20, "LFW identities whose source templates are attacked.", lower_bound=1)
     flags.DEFINE_list("study_modes", [], "Modes to run (default: all); see studies/engine_modes.MODES.")
     flags.DEFINE_string("study_out", "experiments/engine", "Output folder.")
-    flags.DEFINE_string("study_sgd_mode", "sgd_mse_trunc0.7_256_bf16", "SGD mode drawn in loss_curves.png.")
+    flags.DEFINE_string("study_sgd_mode", "sgd_mse_trunc0.7_256_bf16", "SGD mode drawn in loss_curves.png (the "
+                        "Adam mode's settings but for the optimizer).")
     flags.DEFINE_string("study_adam_mode", "adam_projector_mse_trunc0.7_256_bf16", "Adam mode drawn in loss_curves.png.")
 
 

@@ -59,3 +59,10 @@ def test_a_photo_without_a_face_is_skipped_counted_and_cached(tmp_path):
     # A re-run reads the cache and does not try again.
     again, again_failures = aligned_faces.align_images([("x", "blank", None)], cache)
     assert again == {} and again_failures == failures
+
+
+def test_a_run_folder_refuses_other_engine_settings(tmp_path):
+    experiment._check_settings(tmp_path, {"steps": 2000, "resolution": 512})
+    experiment._check_settings(tmp_path, {"steps": 2000, "resolution": 512})   # the same: resumes
+    with pytest.raises(ValueError, match="resolution.*--run_name"):
+        experiment._check_settings(tmp_path, {"steps": 2000, "resolution": 256})

@@ -67,6 +67,21 @@ def _select(dataset, config):
     return chosen
 
 
+def _check_settings(run_dir, engine_settings):
+    """A run folder holds reconstructions of one engine setting: refuse to resume it with another."""
+    path = run_dir / "engine_settings.json"
+    current = json.loads(json.dumps(engine_settings))
+    if path.is_file():
+        saved = json.loads(path.read_text())
+        if saved != current:
+            changed = sorted(key for key in set(saved) | set(current) if saved.get(key) != current.get(key))
+            raise ValueError(f"{run_dir} holds reconstructions made with other engine settings ({', '.join(changed)}: "
+                             f"{[saved.get(k) for k in changed]} there, {[current.get(k) for k in changed]} now); "
+                             f"choose another --run_name to keep both")
+    else:
+        report_files.write_text(path, json.dumps(current, indent=1))
+
+
 def _drop_unusable(chosen, faces, failures, eval_type):
     """Keeps identities whose source photo has a face (and, for type II, another photo with one).
 
@@ -123,6 +138,7 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
     started = time.time()
     run_dir = pathlib.Path(config.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    _check_settings(run_dir, config.engine_settings)
     chosen = _select(dataset, config)
     wanted_photos = {image for images in chosen.values() for image in images}
     modes = [mode for mode in config.impostor_modes if mode != "pairs" or dataset.protocol_pairs]

@@ -125,7 +125,7 @@ def main(argv):
         if path.is_file():
             curves[label] = list(np.load(path, allow_pickle=True))
     if curves:
-        save_loss_curves(out_dir / "loss_curves.png", curves, "Loss per step on the same LFW templates")
+        save_loss_curves(out_dir / "loss_curves.png", curves, "Loss per step on the same LFW templates (loss image 256 px)")
 
 
 if __name__ == "__main__":

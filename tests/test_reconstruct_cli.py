@@ -36,7 +36,9 @@ def test_templates_are_named_by_file_and_row(tmp_path):
 def test_run_writes_every_output_and_resumes(generator, extractor192, tmp_path):
     templates = [("a", np.random.default_rng(0).standard_normal(192).astype(np.float32)),
                  ("b", np.random.default_rng(1).standard_normal(192).astype(np.float32))]
-    settings = {"steps": 2, "patience": 50, "learning_rate": 0.1, "optimizer": "sgd", "schedule": "constant",
+    # A learning rate of 0 and patience 1 stop every sample at step 2, well under the cap of 10: the record
+    # must hold the steps used, not the cap.
+    settings = {"steps": 10, "patience": 1, "learning_rate": 0.0, "optimizer": "sgd", "schedule": "constant",
                 "space": "wplus", "init": "mean", "loss": "mse", "resolution": 64, "seed": 0}
     assert runner.run(generator, extractor192, templates[:1], tmp_path, 2, settings) == 1
     first = (tmp_path / "a.json").read_text()
@@ -45,7 +47,7 @@ def test_run_writes_every_output_and_resumes(generator, extractor192, tmp_path):
     for name in ("a", "b"):
         record = json.loads((tmp_path / f"{name}.json").read_text())
         assert record["steps"] == 2 and -1 <= record["final_cosine"] <= 1
-        assert isinstance(record["best_loss"], float) and record["loss"] == "mse"
+        assert isinstance(record["best_loss"], float) and record["settings"]["loss"] == "mse"
         assert np.load(tmp_path / f"{name}_wplus.npy").shape == (generator.num_ws, 512)
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
     assert not list(tmp_path.glob("*partial*"))

@@ -57,7 +57,8 @@ def run(generator, extractor, templates, out_dir, batch_size, settings):
             record = {"template": name, "best_loss": sample.loss, "steps": sample.steps,
                       "final_cosine": sample.final_cosine, "seconds_since_start": round(time.time() - started, 2),
                       "batch_size": batch_size, "generator": generator.name, "extractor": extractor.name,
-                      **settings}
+                      # Nested: the settings' own "steps" (the cap) must not overwrite the steps used.
+                      "settings": settings}
             write_outputs(out_dir, name, sample.image, sample.w_plus, record)
             progress.update(1)
 

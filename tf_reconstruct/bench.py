@@ -98,28 +98,24 @@ def measure(generator, extractor, mode, steps, seed=0):
 
 def markdown(measurements, steps, mean_steps):
     baseline = measurements[0].seconds_per_face_step
-    lines = [
-        f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on "
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, TensorFlow {tf.__version__}; "
-        f"{steps} timed steps per mode after one tracing step; generator MobileStyleGAN, extractor MobileFaceNet-192.",
-        "",
-        "| mode | what | batch | s / step | s / face-step | speed-up per face vs i | GFLOP / step | GFLOP/s "
-        "| first step (s) | s / face at " + f"{mean_steps} steps |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for item in measurements:
-        lines.append(
-            f"| {item.mode.label} | {item.mode.description} | {item.mode.batch} | {item.seconds_per_step:.3f} "
-            f"| {item.seconds_per_face_step:.3f} | {baseline / item.seconds_per_face_step:.1f}x "
-            f"| {item.flops_per_step / 1e9:.1f} | {item.flops_per_step / 1e9 / item.seconds_per_step:.0f} "
-            f"| {item.first_step_seconds:.1f} | {item.seconds_per_face_step * mean_steps:.1f} |")
-    return "\n".join(lines) + "\n"
+    heading = (f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on "
+               f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, TensorFlow "
+               f"{tf.__version__}; {steps} timed steps per mode after one tracing step; generator MobileStyleGAN, "
+               f"extractor MobileFaceNet-192.\n\n")
+    rows = [{"mode": item.mode.label, "what": item.mode.description, "batch": str(item.mode.batch),
+             "s / step": f"{item.seconds_per_step:.3f}", "s / face-step": f"{item.seconds_per_face_step:.3f}",
+             "speed-up per face vs i": f"{baseline / item.seconds_per_face_step:.1f}x",
+             "GFLOP / step": f"{item.flops_per_step / 1e9:.1f}",
+             "GFLOP/s": f"{item.flops_per_step / 1e9 / item.seconds_per_step:.0f}",
+             "first step (s)": f"{item.first_step_seconds:.1f}",
+             f"s / face at {mean_steps} steps": f"{item.seconds_per_face_step * mean_steps:.1f}"}
+            for item in measurements]
+    return heading + report_files.markdown_table(rows)
 
 
 def main(argv):
     del argv
-    if FLAGS.threads:
-        tf.config.threading.set_intra_op_parallelism_threads(FLAGS.threads)
+    project_flags.apply_threads()
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
     extractor = registry.get_extractor(FLAGS.extractor, FLAGS.extractor_weights, FLAGS.checkpoint_dir)
     measurements, failures = [], []

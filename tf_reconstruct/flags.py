@@ -60,6 +60,13 @@ def engine_settings():
             "truncation": values.truncation, "precision": values.precision}
 
 
+def apply_threads():
+    """Applies --threads (TensorFlow intra-op threads) before any op runs; 0 keeps TensorFlow's one per core."""
+    if flags.FLAGS.threads:
+        import tensorflow as tf
+        tf.config.threading.set_intra_op_parallelism_threads(flags.FLAGS.threads)
+
+
 def define_reconstruct_flags():
     define_engine_flags()
     flags.DEFINE_string("templates", None, "A .npy of one [d] or many [N, d] templates, or a folder of .npy files.")

@@ -22,9 +22,7 @@ LOADERS = {"lfw": lfw.load_lfw, "colorferet": colorferet.load_colorferet, "ffhq"
 
 def main(argv):
     del argv
-    import tensorflow as tf
-    if FLAGS.threads:
-        tf.config.threading.set_intra_op_parallelism_threads(FLAGS.threads)
+    project_flags.apply_threads()
     data_dir = FLAGS.data_dir or project_flags.DEFAULT_DATA_DIRS.get(FLAGS.dataset)
     if data_dir is None and FLAGS.dataset == "colorferet":
         raise DatasetError(f"--dataset=colorferet needs --data_dir. {colorferet.WHERE_TO_GET}")

@@ -16,8 +16,6 @@ from tqdm import tqdm
 from tf_reconstruct.align import photo_align
 from tf_reconstruct.errors import TfReconstructError
 
-_FAILED = np.zeros((112, 112, 3), np.uint8)
-
 
 def _load(cache_file):
     if not cache_file.is_file():

@@ -146,10 +146,11 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
         logging.warning("%s has no protocol pairs: impostor mode 'pairs' skipped", dataset.name)
     if "pairs" in modes:
         wanted_photos |= {image for pair in dataset.protocol_pairs for image in pair[:2]}
+    owner_of = {image: identity for identity, images in chosen.items() for image in images}
     by_identity = {}
     for image in sorted(wanted_photos):
-        owner = next((identity for identity, images in chosen.items() if image in images), None)
-        by_identity.setdefault(owner or image.rsplit("_", 1)[0], []).append(image)
+        # Protocol-only photos are LFW ids, <name>_<number>.
+        by_identity.setdefault(owner_of.get(image) or image.rsplit("_", 1)[0], []).append(image)
     photo_dataset = dataclasses.replace(dataset, images_by_identity=by_identity)
     faces, failures = aligned_faces.align_images(base.iterate(photo_dataset, sorted(by_identity)),
                                                  run_dir / "cache" / "aligned_photos.npz", total=len(wanted_photos))
@@ -160,8 +161,8 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
 
     # The attack: the stored template is the attacker's embedding of the source photo.
     sources = {identity: images[0] for identity, images in usable.items()}
-    attack_embeddings = aligned_faces.embed_faces(attack_extractor, {i: faces[i] for i in sources.values()})
-    templates = [(identity, attack_embeddings[source]) for identity, source in sources.items()]
+    photo_embeddings_of = {attack_extractor.name: aligned_faces.embed_faces(attack_extractor, faces)}
+    templates = [(identity, photo_embeddings_of[attack_extractor.name][source]) for identity, source in sources.items()]
     if config.max_reconstructions is not None:
         pending = [t for t in templates if not runner.is_done(run_dir / "reconstructions", t[0])]
         templates = [t for t in templates if runner.is_done(run_dir / "reconstructions", t[0])]
@@ -187,16 +188,19 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
                                  for identity in usable}
     evaluators = [attack_extractor] + [e for e in eval_extractors if e.name != attack_extractor.name]
     for evaluator in evaluators:
-        photo_embeddings = aligned_faces.embed_faces(evaluator, faces)
+        if evaluator.name not in photo_embeddings_of:
+            photo_embeddings_of[evaluator.name] = aligned_faces.embed_faces(evaluator, faces)
+        photo_embeddings = photo_embeddings_of[evaluator.name]
         recon_embeddings = aligned_faces.embed_faces(evaluator, recon_faces)
         recon = {identity: recon_embeddings.get(identity) for identity in usable}
         type_one, type_two, owners = protocol.attack_scores(recon, photo_embeddings, usable)
         for identity, score in zip(usable, type_one):
             per_identity[identity][f"type_I_{evaluator.name}"] = round(float(score), 4)
+        owners = np.array(owners, dtype=object)
         for identity in usable:
-            scores = [s for s, owner in zip(type_two, owners) if owner == identity]
+            scores = type_two[owners == identity]
             per_identity[identity][f"type_II_mean_{evaluator.name}"] = (round(float(np.mean(scores)), 4)
-                                                                        if scores else "")
+                                                                        if scores.size else "")
         results[evaluator.name] = {}
         for mode in modes:
             # The system's own scores use every usable selected photo, reconstructed yet or not.

@@ -19,20 +19,26 @@ def _format(value):
 
 
 def markdown_table(rows):
+    """[dict] rows -> a Markdown table; floats are shown to 4 significant digits, strings as they are."""
     columns = list(rows[0])
     lines = ["| " + " | ".join(columns) + " |", "|" + "---:|" * len(columns)]
     lines += ["| " + " | ".join(_format(row[column]) for column in columns) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
-def write_table(stem, rows, heading=""):
-    """Writes <stem>.md (heading + table) and <stem>.csv."""
-    _atomic_text(f"{stem}.md", (heading + "\n\n" if heading else "") + markdown_table(rows))
+def write_csv(path, rows):
+    """Writes [dict] rows as CSV (columns from the first row)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
     writer.writeheader()
     writer.writerows(rows)
-    _atomic_text(f"{stem}.csv", buffer.getvalue())
+    _atomic_text(path, buffer.getvalue())
+
+
+def write_table(stem, rows, heading=""):
+    """Writes <stem>.md (heading + table) and <stem>.csv."""
+    _atomic_text(f"{stem}.md", (heading + "\n\n" if heading else "") + markdown_table(rows))
+    write_csv(f"{stem}.csv", rows)
 
 
 def write_text(path, text):

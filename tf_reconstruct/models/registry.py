@@ -183,9 +183,9 @@ def _arcface_loader(backbone):
     def load(weights=None, root=None):
         model = arcface_backbones.load_arcface(backbone, weights)
         dim = model.output_shape[-1]
-        # A whole saved model cannot be rebuilt in another precision; Keras weights can.
-        rebuild = None if str(weights).endswith((".keras", "/")) or pathlib.Path(weights).is_dir() else (
-            lambda: arcface_backbones.build_arcface(backbone, dim))
+        # A whole saved model (a SavedModel folder or .keras) cannot be rebuilt in another precision; weights can.
+        whole_model = pathlib.Path(weights).is_dir() or pathlib.Path(weights).suffix == ".keras"
+        rebuild = None if whole_model else (lambda: arcface_backbones.build_arcface(backbone, dim))
         return Extractor(f"arcface_{backbone}", model, dim, f"ArcFace {backbone} (user weights from {weights})",
                          build_model=rebuild)
     return load

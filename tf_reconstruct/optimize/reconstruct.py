@@ -17,6 +17,7 @@ from absl import logging
 from tf_reconstruct.align.generator_warp import warp_to_arcface
 from tf_reconstruct.align.photo_align import signed_to_uint8
 from tf_reconstruct.errors import TfReconstructError
+from tf_reconstruct.metrics import verification
 from tf_reconstruct.optimize import losses, schedules, stopping
 
 SPACES = ("wplus", "w", "z")
@@ -249,7 +250,7 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
             images, float_images = render(generator, result.w_plus[None])
             final = extractor(warp_to_arcface(float_images, generator.landmarks), "signed").numpy()
             result.image = images[0]
-            result.final_cosine = float(np.sum(_normalise(final[0]) * _normalise(targets[index])))
+            result.final_cosine = float(verification.cosine_rows(final[:1], targets[index:index + 1])[0])
         results[index] = result
         if on_done:
             on_done(result)
@@ -286,8 +287,6 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
         now_active = slots.active.numpy()
         for slot in np.flatnonzero(was_active & ~now_active):
             finish(slot)
-        if not refill and not now_active.any():
-            owner = [-1] * slots.size
         if log_every and evaluations % log_every == 0:
             logging.info("step %d: %d/%d slots live, %d waiting, %d done", evaluations, int(now_active.sum()),
                          slots.size, len(pending), sum(result is not None for result in results))
@@ -327,7 +326,8 @@ def reconstruct(generator, extractor, targets, *, batch_size=None, **settings):
         'bfloat16'; the latent, loss and optimizer are float32, and the final render and score are float32.
       render_final: render the best latents at full resolution and score them.
       compiled: run the step as a tf.function (False: eagerly, the benchmark's naive baseline).
-      jit_compile: compile the step with XLA (much slower on this CPU; see experiments/bench).
+      jit_compile: compile the step with XLA (it cannot compile here: the warp has no XLA kernel; see
+        experiments/bench).
       batch_size: slots (see reconstruct_stream); default all templates at once.
 
     Returns:
@@ -343,7 +343,3 @@ def reconstruct(generator, extractor, targets, *, batch_size=None, **settings):
         seconds=seconds, first_step_seconds=first,
         final_cosine=np.array([sample.final_cosine for sample in samples]) if rendered else None,
         images=np.stack([sample.image for sample in samples]) if rendered else None)
-
-
-def _normalise(vectors):
-    return vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)

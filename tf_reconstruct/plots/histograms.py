@@ -1,16 +1,10 @@
 """Similarity histograms in the style of the paper's Figs. 7 and 8: impostor, genuine and reconstruction
 score densities with the FAR thresholds marked, one panel for type I and one for type II."""
 
-import os
-import pathlib
+import numpy as np
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from tf_reconstruct.metrics.verification import density_histogram  # noqa: E402
+from tf_reconstruct.metrics.verification import density_histogram
+from tf_reconstruct.plots.figure_file import plt, save_figure
 
 BIN_EDGES = np.linspace(-0.4, 1.0, 71)
 
@@ -36,9 +30,4 @@ def save_histograms(path, title, impostor, genuine, type_one, type_two, threshol
         axis.legend(fontsize=7, loc="upper left")
     axes[0].set_ylabel("density")
     figure.tight_layout()
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.stem + ".partial.png")
-    figure.savefig(temporary, dpi=110)
-    plt.close(figure)
-    os.replace(temporary, path)
+    save_figure(figure, path)

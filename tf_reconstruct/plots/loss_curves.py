@@ -1,13 +1,8 @@
 """Loss curves of several optimisation modes on the same templates (one thin line per template)."""
 
-import os
-import pathlib
+import numpy as np
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from tf_reconstruct.plots.figure_file import plt, save_figure
 
 COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
 
@@ -25,8 +20,4 @@ def save_loss_curves(path, curves_by_mode, title):
     axis.set_title(title)
     axis.legend()
     figure.tight_layout()
-    path = pathlib.Path(path)
-    temporary = path.with_name(path.stem + ".partial.png")
-    figure.savefig(temporary, dpi=110)
-    plt.close(figure)
-    os.replace(temporary, path)
+    save_figure(figure, path)

@@ -8,7 +8,6 @@ experiments/engine/modes.md, and the SGD/Adam loss curves to experiments/engine/
 """
 
 import csv
-import os
 import pathlib
 import time
 
@@ -16,6 +15,7 @@ import numpy as np
 from absl import app, flags, logging
 
 from tf_reconstruct import flags as project_flags
+from tf_reconstruct.evaluation import report_files
 from tf_reconstruct.models import registry
 from tf_reconstruct.optimize import reconstruct as engine
 from tf_reconstruct.plots.loss_curves import save_loss_curves
@@ -23,6 +23,9 @@ from tf_reconstruct.studies.lfw_templates import lfw_source_templates
 
 FLAGS = flags.FLAGS
 
+# The float32 reference costs about 4 times the default per face, so it runs on the first 8 templates,
+# and every mode is also summarised on those.
+REFERENCE_TEMPLATES = 8
 PAPER = dict(optimizer="sgd", learning_rate=0.1, loss="mse", truncation=1.0, resolution=1024, precision="float32")
 MODES = {
     # The loss scale decides whether SGD at 0.1 moves at all. Normalised features creep down by ~1e-6 a
@@ -37,20 +40,10 @@ MODES = {
     "adam_projector_mse_trunc0.7_256_bf16": dict(PAPER, optimizer="adam", schedule="projector", truncation=0.7,
                                                  resolution=256, precision="bfloat16", templates=8),
     "sgd_mse_trunc0.5_256_bf16": dict(PAPER, truncation=0.5, resolution=256, precision="bfloat16"),
-    # The quality reference: float32, full resolution, batch 1. It costs about 4 times the default per face,
-    # so it runs on the first REFERENCE_TEMPLATES templates; every mode is also summarised on those.
-    "reference_sgd_mse_trunc0.7_1024_fp32_batch1": dict(PAPER, truncation=0.7, templates=8, batch_size=1),
+    # The quality reference: float32, full resolution, batch 1.
+    "reference_sgd_mse_trunc0.7_1024_fp32_batch1": dict(PAPER, truncation=0.7, templates=REFERENCE_TEMPLATES,
+                                                        batch_size=1),
 }
-REFERENCE_TEMPLATES = 8
-
-
-def _write_csv(path, rows):
-    temporary = path.with_suffix(".partial")
-    with temporary.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(temporary, path)
 
 
 def run_mode(name, settings, generator, extractor, sources, templates, out_dir, batch_size, steps):
@@ -70,19 +63,17 @@ def run_mode(name, settings, generator, extractor, sources, templates, out_dir, 
              "steps": sample.steps, "best_loss": round(sample.loss, 5)} for source, sample in zip(sources, samples)]
     for row in rows:
         row["mode_seconds_per_face"] = round(seconds / len(rows), 2)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _write_csv(path, rows)
     np.save(out_dir / "cache" / f"{name}_curves.npy", np.array([s.loss_curve for s in samples], dtype=object),
             allow_pickle=True)
+    report_files.write_csv(path, rows)   # last: its presence marks the mode done
     logging.info("mode %s: mean cosine %.3f, mean steps %.0f, %.1f s/face (%.0f s in all, first step %.1f s)", name,
                  np.mean([r["final_cosine"] for r in rows]), np.mean([r["steps"] for r in rows]), seconds / len(rows),
                  time.time() - started, first)
 
 
 def summary(out_dir, settings_by_mode):
-    lines = ["| mode | optimizer | loss | truncation | loss resolution | precision | templates | mean final cosine | "
-             "min | mean steps | max steps | s / face | mean cosine on the reference's "
-             f"{REFERENCE_TEMPLATES} |", "|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    """The Markdown table of every finished mode."""
+    table = []
     for name, settings in settings_by_mode.items():
         path = out_dir / "modes" / f"{name}.csv"
         if not path.is_file():
@@ -91,11 +82,15 @@ def summary(out_dir, settings_by_mode):
             rows = list(csv.DictReader(handle))
         cosine = np.array([float(r["final_cosine"]) for r in rows])
         steps = np.array([int(r["steps"]) for r in rows])
-        lines.append(f"| {name} | {settings['optimizer']} | {settings['loss']} | {settings['truncation']} | "
-                     f"{settings['resolution']} | {settings['precision']} | {len(rows)} | {cosine.mean():.3f} | "
-                     f"{cosine.min():.3f} | {steps.mean():.0f} | {steps.max()} ({settings.get('steps', 2000)}) | "
-                     f"{float(rows[0]['mode_seconds_per_face']):.1f} | {cosine[:REFERENCE_TEMPLATES].mean():.3f} |")
-    return "\n".join(lines) + "\n"
+        table.append({
+            "mode": name, "optimizer": settings["optimizer"], "loss": settings["loss"],
+            "truncation": str(settings["truncation"]), "loss resolution": str(settings["resolution"]),
+            "precision": settings["precision"], "templates": str(len(rows)),
+            "mean final cosine": f"{cosine.mean():.3f}", "min": f"{cosine.min():.3f}",
+            "mean steps": f"{steps.mean():.0f}", "max steps (cap)": f"{steps.max()} ({settings.get('steps', 2000)})",
+            "s / face": f"{float(rows[0]['mode_seconds_per_face']):.1f}",
+            f"mean cosine on the reference's {REFERENCE_TEMPLATES}": f"{cosine[:REFERENCE_TEMPLATES].mean():.3f}"})
+    return report_files.markdown_table(table)
 
 
 def main(argv):
@@ -117,7 +112,7 @@ def main(argv):
     heading = (f"{len(sources)} LFW templates (MobileFaceNet-192 of the source photos of seed-{FLAGS.seed} identities), "
                f"patience {FLAGS.patience}, cap {FLAGS.steps}, {FLAGS.batch_size} slots; final cosine: best w+ "
                f"rendered at 1024 px in float32, fixed warp, float32 extractor.\n\n")
-    (out_dir / "modes.md").write_text(heading + table)
+    report_files.write_text(out_dir / "modes.md", heading + table)
     print(table)
     curves = {}
     for label, name in (("SGD 0.1", FLAGS.study_sgd_mode), ("Adam 0.1, projector schedule", FLAGS.study_adam_mode)):

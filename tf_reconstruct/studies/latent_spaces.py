@@ -6,22 +6,18 @@ experiments/engine/latent_spaces.png (rows: identities; columns: photo, then eac
 the final cosine) and latent_spaces.csv. Finished variants are cached and reused.
 """
 
-import csv
-import os
 import pathlib
 
 import cv2
-import matplotlib
+import numpy as np
+from absl import app, flags, logging
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from absl import app, flags, logging  # noqa: E402
-
-from tf_reconstruct import flags as project_flags  # noqa: E402
-from tf_reconstruct.models import registry  # noqa: E402
-from tf_reconstruct.optimize import reconstruct as engine  # noqa: E402
-from tf_reconstruct.studies.lfw_templates import lfw_source_templates  # noqa: E402
+from tf_reconstruct import flags as project_flags
+from tf_reconstruct.evaluation import report_files
+from tf_reconstruct.models import registry
+from tf_reconstruct.optimize import reconstruct as engine
+from tf_reconstruct.plots.figure_file import plt, save_figure
+from tf_reconstruct.studies.lfw_templates import lfw_source_templates
 
 FLAGS = flags.FLAGS
 VARIANTS = {"Z (mean)": dict(space="z", init="mean"), "W (mean)": dict(space="w", init="mean"),
@@ -65,14 +61,9 @@ def main(argv):
     for axis in axes.ravel():
         axis.axis("off")
     figure.tight_layout()
-    temporary = out_dir / "latent_spaces.partial.png"
-    figure.savefig(temporary, dpi=100)
-    os.replace(temporary, out_dir / "latent_spaces.png")
-    with (out_dir / "latent_spaces.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    print(open(out_dir / "latent_spaces.csv").read())
+    save_figure(figure, out_dir / "latent_spaces.png", dpi=100)
+    report_files.write_csv(out_dir / "latent_spaces.csv", rows)
+    print(report_files.markdown_table(rows))
 
 
 if __name__ == "__main__":

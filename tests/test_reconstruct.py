@@ -84,7 +84,7 @@ def test_a_real_lfw_template_is_reconstructed_to_cosine_above_half(generator, ex
     source = "Abel_Pacheco_0001"   # the first image of LFW pairs.txt
     photo = lfw.read_images(require_shared_data("lfw/lfw-deepfunneled.tgz"), [source])[source]
     template = extractor192(photo_align.align_photo(photo, source)[None]).numpy()
-    result = engine.reconstruct(generator, extractor192, template, steps=40, resolution=256, precision="bfloat16",
+    result = engine.reconstruct(generator, extractor192, template, steps=40, resolution=256, precision="auto",
                                 truncation=0.7, log_every=0)
     curve = result.loss_curves[0]
     assert min(curve) < 0.5 * curve[0]

@@ -46,9 +46,10 @@ def define_engine_flags(extractor_flag="extractor"):
                          lower_bound=1)
     flags.DEFINE_integer("seed", 0, "Seed of initialisation and selection.")
     flags.DEFINE_integer("threads", 0, "TensorFlow intra-op threads (0: one per core).", lower_bound=0)
-    flags.DEFINE_enum("precision", "bfloat16", ["float32", "bfloat16"],
+    flags.DEFINE_enum("precision", "auto", ["auto", "float32", "bfloat16"],
                       "What the generator and extractor compute in while optimising (w+, loss and optimizer "
-                      "stay float32; the final render and score are float32).")
+                      "stay float32; the final render and score are float32). auto: bfloat16 where the CPU has it "
+                      "natively (AVX-512-bf16/AMX), else float32 (emulated bfloat16 is 3.4x slower).")
 
 
 def engine_settings():
@@ -117,6 +118,34 @@ def define_main_flags():
     flags.DEFINE_string("run_name", None, "Run folder under experiments/<dataset>/ (default: from the settings); a "
                         "re-run with the same name resumes.")
     flags.DEFINE_string("out_root", "experiments", "Root of the run folders.")
-    flags.DEFINE_integer("max_reconstructions", None, "Reconstruct at most this many new identities in this run, "
-                         "then score every finished one (to run the experiment in chunks; 0 only re-scores).",
-                         lower_bound=0)
+    flags.DEFINE_integer("max_reconstructions", None, "Optimise at most this many new identities in this run, for "
+                         "ours and again for mapping_opt, then score every finished one (to run the experiment in "
+                         "chunks; 0 only re-scores).", lower_bound=0)
+    flags.DEFINE_list("methods", ["ours"], "Methods compared in table3 (the paper's Table 3): ours, mapping (Dong et "
+                      "al., template -> w), mapping_wplus (-> w+), mapping_opt (ours started at the Mapping's w), "
+                      "nbnet (Mai et al.). The baselines come from `python -m tf_reconstruct.train_baselines`.")
+    flags.DEFINE_list("liveness", [], "Liveness detectors for table4 (the paper's Table 4): antispoof "
+                      "(FaceAntiSpoofing.tflite), faceplugin (fr_liveness.onnx).")
+    flags.DEFINE_string("baselines_dir", None, "Trained baselines (default: checkpoints/baselines/<attack_model>).")
+
+
+def define_baseline_flags():
+    """`python -m tf_reconstruct.train_baselines`: generated pairs, then the Mapping (w, w+) and NbNet baselines."""
+    define_checkpoint_flags()
+    flags.DEFINE_string("attack_model", "mobilefacenet192", "Extractor whose templates the baselines invert.")
+    flags.DEFINE_string("baselines_dir", None, "Where the pairs and trained baselines go (default: "
+                        "checkpoints/baselines/<attack_model>).")
+    flags.DEFINE_integer("pairs", 20000, "Generated training pairs (rounded up to whole shards of --shard_size).",
+                         lower_bound=1)
+    flags.DEFINE_integer("shard_size", 1000, "Pairs per shard file.", lower_bound=1)
+    flags.DEFINE_integer("pair_batch_size", 8, "Faces rendered together while generating pairs.", lower_bound=1)
+    flags.DEFINE_integer("pair_seed", 0, "Seed of the generated pairs.")
+    flags.DEFINE_list("train", ["mapping", "mapping_wplus", "nbnet"], "Baselines to train.")
+    flags.DEFINE_integer("mapping_epochs", 30, "Mapping epochs (the best held-out epoch is kept).", lower_bound=1)
+    flags.DEFINE_integer("nbnet_epochs", 1, "NbNet epochs in all; raise it to continue a trained NbNet.",
+                         lower_bound=1)
+    flags.DEFINE_integer("nbnet_batch_size", 32, "NbNet batch size.", lower_bound=1)
+    flags.DEFINE_float("nbnet_feature_weight", 0.1, "Weight of the feature loss (1 - cosine) beside the pixel MSE.",
+                       lower_bound=0.0)
+    flags.DEFINE_integer("nbnet_max_batches", None, "Cap on batches per NbNet epoch (for quick runs).", lower_bound=1)
+    flags.DEFINE_integer("threads", 0, "TensorFlow intra-op threads (0: one per core).", lower_bound=0)

@@ -2,7 +2,9 @@
 
 Reconstructs the selected identities' templates and writes Tables 1-2, the similarity histograms, the
 Fig. 5 grid, per-identity scores and a manifest to experiments/<dataset>/<run_name>/ (see
-evaluation/experiment.py). Interrupt it at any time; the same command resumes.
+evaluation/experiment.py); with --methods and --liveness also Tables 3-4 and the Fig. 6/9 grid
+(evaluation/comparison.py; the baselines come from `python -m tf_reconstruct.train_baselines`).
+Interrupt it at any time; the same command resumes.
 """
 
 import pathlib
@@ -10,8 +12,10 @@ import pathlib
 from absl import app, flags, logging
 
 from tf_reconstruct import flags as project_flags
+from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.datasets import colorferet, ffhq, folder, lfw
 from tf_reconstruct.datasets.errors import DatasetError
+from tf_reconstruct.evaluation import methods
 from tf_reconstruct.evaluation.experiment import ExperimentConfig, run_experiment
 from tf_reconstruct.models import registry
 
@@ -45,7 +49,10 @@ def main(argv):
     config = ExperimentConfig(run_dir=pathlib.Path(FLAGS.out_root) / FLAGS.dataset / run_name, num_identities=count,
                               seed=FLAGS.seed, eval_type=eval_type, impostor_modes=tuple(FLAGS.impostors),
                               batch_size=FLAGS.batch_size, engine_settings=project_flags.engine_settings(),
-                              flags_text=FLAGS.flags_into_string(), max_reconstructions=FLAGS.max_reconstructions)
+                              flags_text=FLAGS.flags_into_string(), max_reconstructions=FLAGS.max_reconstructions,
+                              methods=tuple(FLAGS.methods), liveness=tuple(FLAGS.liveness),
+                              baselines_dir=baselines_dir(FLAGS.baselines_dir, FLAGS.attack_model, FLAGS.checkpoint_dir))
+    methods.check_methods(config.methods)
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
     attacker = registry.get_extractor(FLAGS.attack_model, FLAGS.extractor_weights, FLAGS.checkpoint_dir)
     evaluators = [registry.get_extractor(name, None, FLAGS.checkpoint_dir) for name in FLAGS.eval_models

@@ -5,7 +5,9 @@
   3. attack: the attacking extractor's template of each source photo, reconstructed -> reconstructions/
   4. score the reconstructions as the system would (MTCNN on the 1024 px face, then each evaluating
      extractor) and write table1 (evaluator = attacker), table2_<evaluator> (others), histograms,
-     the Fig. 5 grid, per_identity.csv and manifest.json.
+     the Fig. 5 grid, per_identity.csv and manifest.json;
+  5. with other methods or liveness detectors asked for: table3, table4 and the Fig. 6/9 grid
+     (comparison.py), on the identities ours has finished.
 Every stage reuses what an earlier, interrupted run finished.
 """
 
@@ -21,7 +23,7 @@ from absl import logging
 from tf_reconstruct.checkpoints.manifest import manifest_records
 from tf_reconstruct.datasets import base, selection as selecting
 from tf_reconstruct.datasets.errors import DatasetError
-from tf_reconstruct.evaluation import aligned_faces, paper_numbers, protocol, report_files
+from tf_reconstruct.evaluation import aligned_faces, comparison, paper_numbers, protocol, report_files
 from tf_reconstruct.metrics import verification
 from tf_reconstruct.optimize import runner
 from tf_reconstruct.plots.histograms import save_histograms
@@ -41,6 +43,9 @@ class ExperimentConfig:
     engine_settings: dict
     flags_text: str = ""
     max_reconstructions: int = None   # new reconstructions this run (None: all); scoring uses every finished one
+    methods: tuple = ("ours",)        # evaluation/methods.METHODS; more than ours writes table3 (comparison.py)
+    liveness: tuple = ()              # liveness/detectors.DETECTORS names; any writes table4
+    baselines_dir: pathlib.Path = None
 
 
 def _select(dataset, config):
@@ -218,6 +223,10 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
     rows = list(per_identity.values())
     report_files.write_table(run_dir / "per_identity", rows)
     _fig5_grid(dataset, usable, run_dir)
+    compared = None
+    if len(config.methods) > 1 or config.liveness:
+        compared = comparison.compare(run_dir, dataset, generator, attack_extractor, evaluators, photo_embeddings_of,
+                                      usable, dict(templates), results, config)
     manifest = {
         "dataset": dataset.name, "data_source": dataset.source, "generator": generator.name,
         "attack_extractor": attack_extractor.name, "eval_extractors": [e.name for e in evaluators],
@@ -227,7 +236,9 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
         "reconstructed_this_run": reconstructed, "attack_seconds_this_run": round(attack_seconds, 1),
         "mean_steps": float(np.mean([r["steps"] for r in records.values()])),
         "engine_settings": config.engine_settings, "batch_size": config.batch_size,
-        "impostor_modes": modes, "seconds_this_run": round(time.time() - started, 1),
+        "impostor_modes": modes, "methods": list(config.methods), "liveness": list(config.liveness),
+        "comparison_outputs_made_this_run": compared and compared["made"],
+        "seconds_this_run": round(time.time() - started, 1),
         "models": manifest_records(), "flags": config.flags_text,
     }
     report_files.write_text(run_dir / "manifest.json", json.dumps(manifest, indent=1, default=str))

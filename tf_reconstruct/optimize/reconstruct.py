@@ -18,6 +18,7 @@ from tf_reconstruct.align.generator_warp import warp_to_arcface
 from tf_reconstruct.align.photo_align import signed_to_uint8
 from tf_reconstruct.errors import TfReconstructError
 from tf_reconstruct.metrics import verification
+from tf_reconstruct.models import precision as precisions
 from tf_reconstruct.optimize import losses, schedules, stopping
 
 SPACES = ("wplus", "w", "z")
@@ -84,6 +85,19 @@ def initial_latent(generator, batch, space, init, seed):
         shape = (batch, generator.num_ws, 512) if space == "wplus" else (batch, 512)
         return rng.uniform(-1.0, 1.0, shape).astype(np.float32)
     raise ValueError(f"init must be one of {INITIALISATIONS}, not {init!r}")
+
+
+def start_from_w_plus(generator, w_plus, truncation=1.0):
+    """The w+ latent [B, num_ws, 512] that the restraint lerp(w_avg, latent, truncation) maps onto `w_plus`.
+
+    A warm start (e.g. the Mapping baseline's prediction) is given as the w+ to render first; the engine
+    optimises the unrestrained latent, so the restraint is inverted here.
+    """
+    w_plus = np.asarray(w_plus, np.float32)
+    if truncation <= 0.0:
+        raise ValueError("a warm start cannot be inverted through truncation 0 (every latent maps to w_avg)")
+    w_avg = generator.w_avg.astype(np.float32)
+    return w_avg + (w_plus - w_avg) / truncation
 
 
 def latent_to_w_plus(generator, latent, space, truncation=1.0):
@@ -174,7 +188,7 @@ def _set_row(variable, row, value):
 def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=2000, patience=50, learning_rate=0.1,
                        optimizer="sgd", schedule="constant", space="wplus", init="mean", loss="mse",
                        resolution=None, seed=0, truncation=1.0, precision="float32", render_final=True,
-                       compiled=True, jit_compile=False, on_done=None, log_every=50):
+                       compiled=True, jit_compile=False, on_done=None, log_every=50, start_w_plus=None):
     """Reconstructs faces from N templates, `batch_size` at a time; yields nothing, calls `on_done` per face.
 
     With SGD a slot whose sample stops is refilled at once with the next template (the batch stays full of
@@ -187,18 +201,27 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
     Args: as `reconstruct`, plus
       batch_size: slots optimised together.
       on_done: called as on_done(SampleResult) when a template finishes (after its final render).
+      start_w_plus: [N, num_ws, 512] w+ to start each template from (a warm start; space 'wplus' only)
+        instead of `init`.
 
     Returns:
       (list of SampleResult in template order, wall seconds, seconds of the first step including tracing).
     """
     resolution = resolution or generator.resolution
+    precision = precisions.resolve(precision)
     if not 0.0 <= truncation <= 1.0:
         raise ValueError(f"truncation (the lerp weight) must be in [0, 1], not {truncation}")
     if space not in SPACES or optimizer not in OPTIMIZERS or loss not in losses.LOSSES:
         raise ValueError(f"space in {SPACES}, optimizer in {OPTIMIZERS}, loss in {sorted(losses.LOSSES)}")
     targets = check_templates(targets, extractor.embedding_dim)
     count = len(targets)
-    starts = initial_latent(generator, count, space, init, seed)
+    if start_w_plus is None:
+        starts = initial_latent(generator, count, space, init, seed)
+    elif space != "wplus" or np.shape(start_w_plus) != (count, generator.num_ws, 512):
+        raise ValueError(f"start_w_plus must be [{count}, {generator.num_ws}, 512] with space 'wplus', got "
+                         f"{np.shape(start_w_plus)} with space {space!r}")
+    else:
+        starts = start_from_w_plus(generator, start_w_plus, truncation)
     loss_fn = losses.LOSSES[loss]
     schedule_fn = {"constant": schedules.constant, "projector": schedules.projector_ramp}[schedule]
     refill = optimizer == "sgd"
@@ -322,8 +345,9 @@ def reconstruct(generator, extractor, targets, *, batch_size=None, **settings):
       truncation: the paper's lerp(w_avg, w+, weight) restraint weight in [0, 1]; 1 is none.
       resolution: side at which the loss image is rendered; None is the generator's full size, smaller
         sizes stop the generator early (faster, but see BUILD_NOTES on the early-exit fidelity).
-      precision: what the generator and extractor compute in during the optimisation, 'float32' or
-        'bfloat16'; the latent, loss and optimizer are float32, and the final render and score are float32.
+      precision: what the generator and extractor compute in during the optimisation, 'float32',
+        'bfloat16' or 'auto' (bfloat16 where the CPU has it natively); the latent, loss and optimizer are
+        float32, and the final render and score are float32.
       render_final: render the best latents at full resolution and score them.
       compiled: run the step as a tf.function (False: eagerly, the benchmark's naive baseline).
       jit_compile: compile the step with XLA (it cannot compile here: the warp has no XLA kernel; see

@@ -1,6 +1,10 @@
 """Resumable reconstruction of named templates into a folder: per template <name>.png (full resolution),
 <name>_wplus.npy and, written last, <name>.json, which marks it done. Every file is written to a temporary
 name and renamed, so an interrupted run leaves finished templates intact and a re-run skips them.
+
+The face is a deterministic function of its w+, so the small record and w+ (47 KB) are what a run keeps in
+git; a missing PNG is rendered again from the w+ (`restore_faces`), which lets a long run go on across
+machines.
 """
 
 import json
@@ -12,6 +16,7 @@ import numpy as np
 from absl import logging
 from tqdm import tqdm
 
+from tf_reconstruct.models import precision as precisions
 from tf_reconstruct.optimize import reconstruct as engine
 from tf_reconstruct.plots.image_grid import save_png
 
@@ -37,14 +42,30 @@ def read_record(out_dir, name):
     return json.loads((pathlib.Path(out_dir) / f"{name}.json").read_text())
 
 
-def run(generator, extractor, templates, out_dir, batch_size, settings):
+def restore_faces(generator, out_dir, names):
+    """Renders <name>.png from <name>_wplus.npy for every finished name whose PNG is missing; returns the count."""
+    out_dir = pathlib.Path(out_dir)
+    missing = [name for name in names if is_done(out_dir, name) and not (out_dir / f"{name}.png").is_file()]
+    for name in tqdm(missing, desc="rendering kept w+", unit="face", disable=not missing):
+        latent_file = out_dir / f"{name}_wplus.npy"
+        if not latent_file.is_file():
+            raise FileNotFoundError(f"{out_dir / name}.json marks {name} done but neither its face nor its w+ "
+                                    f"({latent_file}) is there: delete the .json to reconstruct it again")
+        images, _ = engine.render(generator, np.load(latent_file)[None])
+        save_png(images[0], out_dir / f"{name}.png")
+    return len(missing)
+
+
+def run(generator, extractor, templates, out_dir, batch_size, settings, warm_starts=None):
     """Reconstructs every (name, template [d]) not yet done, writing each as soon as it finishes.
 
-    `settings` are keyword arguments of optimize.reconstruct.reconstruct_stream. Returns the number
-    reconstructed in this run.
+    `settings` are keyword arguments of optimize.reconstruct.reconstruct_stream; `warm_starts` maps a name
+    to the w+ [num_ws, 512] its optimisation starts from (the Mapping + optimisation method). Returns the
+    number reconstructed in this run.
     """
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    restore_faces(generator, out_dir, [name for name, _ in templates])
     pending = [(name, template) for name, template in templates if not is_done(out_dir, name)]
     logging.info("%d templates, %d already done, %d to go", len(templates), len(templates) - len(pending),
                  len(pending))
@@ -57,11 +78,13 @@ def run(generator, extractor, templates, out_dir, batch_size, settings):
             record = {"template": name, "best_loss": sample.loss, "steps": sample.steps,
                       "final_cosine": sample.final_cosine, "seconds_since_start": round(time.time() - started, 2),
                       "batch_size": batch_size, "generator": generator.name, "extractor": extractor.name,
+                      "computed_in": precisions.resolve(settings.get("precision", "float32")),
                       # Nested: the settings' own "steps" (the cap) must not overwrite the steps used.
                       "settings": settings}
             write_outputs(out_dir, name, sample.image, sample.w_plus, record)
             progress.update(1)
 
+        starts = None if warm_starts is None else np.stack([warm_starts[name] for name, _ in pending])
         engine.reconstruct_stream(generator, extractor, np.stack([template for _, template in pending]),
-                                  batch_size=batch_size, on_done=write, **settings)
+                                  batch_size=batch_size, on_done=write, start_w_plus=starts, **settings)
     return len(pending)

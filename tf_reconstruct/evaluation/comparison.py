@@ -1,0 +1,161 @@
+"""The paper's comparison: Table 3 (methods' TAR at FAR 0.1%), Table 4 (liveness pass rates) and a Fig. 6/9 grid.
+
+Every method is scored through the same simulated system as ours: MTCNN on its output, the evaluating
+extractor, and the thresholds the main experiment set from real photos. A method is compared on the
+identities that both it and ours have finished; where that is fewer than ours has, ours is also
+scored again on the same identities, so every pair of rows compares like with like.
+"""
+
+import json
+
+import numpy as np
+
+from tf_reconstruct.evaluation import aligned_faces, methods as methods_module, protocol, report_files
+from tf_reconstruct.metrics import verification
+from tf_reconstruct.optimize import runner
+from tf_reconstruct.plots.image_grid import make_grid, save_png
+
+TABLE3_FAR_PERCENT = 0.1
+
+
+def method_rows(method, label, evaluator_name, resolution, mode, threshold, type_one, type_two, steps):
+    """One Table 3 row: TARs (in %) of a method's type I [N] and type II [M] scores at `threshold`."""
+    return {"method": label, "extractor": evaluator_name, "resolution": resolution, "impostors": mode,
+            "threshold": threshold, "identities": len(type_one), "type II comparisons": len(type_two),
+            "type I TAR %": 100 * verification.acceptance_rate(type_one, threshold),
+            "type II TAR %": 100 * verification.acceptance_rate(type_two, threshold),
+            "mean steps": float(np.mean(steps)) if len(steps) else float("nan"), "method key": method}
+
+
+def liveness_rows(decisions):
+    """Table 4 rows from {(detector, method label): [passed (bool) or None when no face was found]}."""
+    rows = []
+    for (detector, label), outcomes in decisions.items():
+        passed = sum(outcome is True for outcome in outcomes)
+        no_face = sum(outcome is None for outcome in outcomes)
+        rows.append({"detector": detector, "method": label, "count": len(outcomes), "passed": passed,
+                     "failed": len(outcomes) - passed, "of which no face": no_face,
+                     "pass %": 100 * passed / len(outcomes) if outcomes else float("nan")})
+    return rows
+
+
+def _align_method(run_dir, method, identities):
+    def items():
+        for identity in identities:
+            yield identity, identity, methods_module.read_face(run_dir, method, identity)
+    cache = run_dir / "cache" / ("aligned_reconstructions.npz" if method == "ours" else f"aligned_{method}.npz")
+    return aligned_faces.align_images(items(), cache, total=len(identities))[0]
+
+
+def _steps(run_dir, method, identities):
+    if method == "nbnet":
+        return []
+    return [runner.read_record(methods_module.output_dir(run_dir, method), i)["steps"] for i in identities]
+
+
+def _liveness(run_dir, detectors, images_by_key):
+    """{detector: {key: passed or None}}, with scores cached in liveness_scores.json (kept with the run)."""
+    from tf_reconstruct.align.photo_align import NoFaceFoundError
+    path = run_dir / "liveness_scores.json"
+    cache = json.loads(path.read_text()) if path.is_file() else {}
+    for name, detector in detectors.items():
+        scores = cache.setdefault(name, {})
+        for key, read in images_by_key.items():
+            if key in scores:
+                continue
+            try:
+                score, passed = detector(read(), key)
+                scores[key] = {"score": round(score, 5), "passed": passed}
+            except NoFaceFoundError:
+                scores[key] = {"score": None, "passed": None}
+        report_files.write_text(path, json.dumps(cache, indent=0, sort_keys=True))
+    return {name: {key: cache[name][key]["passed"] for key in images_by_key} for name in detectors}
+
+
+def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_of, usable, templates, results,
+            config):
+    """Makes the methods' outputs, scores them and writes table3, table4 and fig6_methods.png.
+
+    Args:
+      usable: {identity: [source, others...]} of the identities ours has finished.
+      templates: {identity: the attacked template [D]}.
+      results: {evaluator: {impostor mode: table rows}} of the main experiment (its thresholds).
+    """
+    methods = list(config.methods)
+    identities = list(usable)
+    made = methods_module.make_outputs(methods, run_dir, generator, attacker, {i: templates[i] for i in identities},
+                                       config.baselines_dir, config.batch_size, config.engine_settings,
+                                       config.max_reconstructions)
+    done = {method: methods_module.finished(run_dir, method, identities) for method in methods}
+    aligned = {method: _align_method(run_dir, method, done[method]) for method in methods}
+    rows = []
+    for evaluator in evaluators:
+        photos = photo_embeddings_of[evaluator.name]
+        embedded = {method: aligned_faces.embed_faces(evaluator, aligned[method]) for method in methods}
+        for mode, mode_rows in results[evaluator.name].items():
+            threshold = next(row["threshold"] for row in mode_rows if abs(row["FAR %"] - TABLE3_FAR_PERCENT) < 1e-9)
+            for method in methods:
+                subsets = [(method, done[method])]
+                if method != "ours" and len(done[method]) < len(identities):
+                    subsets.append(("ours", done[method]))
+                for scored, subset in subsets:
+                    if not subset:
+                        continue
+                    selection = {identity: usable[identity] for identity in subset}
+                    recon = {identity: embedded[scored].get(identity) for identity in subset}
+                    type_one, type_two, _ = protocol.attack_scores(recon, photos, selection)
+                    label = methods_module.LABELS[scored]
+                    if scored != method:
+                        label += f", on {methods_module.LABELS[method]}'s {len(subset)}"
+                    rows.append(method_rows(scored, label, evaluator.name, methods_module.RESOLUTIONS[scored], mode,
+                                            threshold, type_one, type_two, _steps(run_dir, scored, subset)))
+    heading = (f"Table 3 analogue: TAR at FAR {TABLE3_FAR_PERCENT}% on {dataset.name}, attacked with {attacker.name} "
+               f"through {generator.name}; every method on the identities it and ours have finished "
+               f"(ours: {len(identities)} of {config.num_identities} selected), with the main run's thresholds.")
+    report_files.write_table(run_dir / "table3", [{k: v for k, v in row.items() if k != "method key"} for row in rows],
+                             heading)
+    liveness = _table4(run_dir, dataset, usable, done, methods, config.liveness) if config.liveness else None
+    _fig6_grid(run_dir, dataset, usable, done, methods)
+    return {"table3": rows, "table4": liveness, "made": made}
+
+
+def _table4(run_dir, dataset, usable, done, methods, detector_names):
+    from tf_reconstruct.liveness import detectors as liveness_detectors
+    unknown = [name for name in detector_names if name not in liveness_detectors.DETECTORS]
+    if unknown:
+        raise ValueError(f"--liveness: unknown detectors {unknown}; choose from {sorted(liveness_detectors.DETECTORS)}")
+    detectors = {name: liveness_detectors.DETECTORS[name]() for name in detector_names}
+    sources = {identity: images[0] for identity, images in usable.items()}
+    photos = dataset.read(list(sources.values()))
+    images_by_key = {f"photo/{identity}": (lambda identity=identity: photos[sources[identity]]) for identity in usable}
+    for method in methods:
+        for identity in done[method]:
+            images_by_key[f"{method}/{identity}"] = (
+                lambda method=method, identity=identity: methods_module.read_face(run_dir, method, identity))
+    decisions = _liveness(run_dir, detectors, images_by_key)
+    grouped = {}
+    for name in detector_names:
+        grouped[(name, "real photos (sources)")] = [decisions[name][f"photo/{i}"] for i in usable]
+        for method in methods:
+            grouped[(name, methods_module.LABELS[method])] = [decisions[name][f"{method}/{i}"] for i in done[method]]
+    rows = liveness_rows(grouped)
+    heading = ("Table 4 analogue: liveness pass counts of the source photos and of each method's reconstructions "
+               "(a face MTCNN cannot find fails). Detectors: " +
+               "; ".join(detector.description for detector in detectors.values()) + ".")
+    report_files.write_table(run_dir / "table4", rows, heading)
+    return rows
+
+
+def _fig6_grid(run_dir, dataset, usable, done, methods, count=6):
+    """Rows of identities; columns: the source photo, then each method's reconstruction (Figs. 6 and 9)."""
+    shared = [identity for identity in usable if all(identity in done[method] for method in methods)][:count]
+    if not shared:
+        return
+    photos = dataset.read([usable[identity][0] for identity in shared])
+    tiles = []
+    for identity in shared:
+        tiles.append(photos[usable[identity][0]])
+        tiles += [methods_module.read_face(run_dir, method, identity) for method in methods]
+    save_png(make_grid(tiles, 1 + len(methods), 128), run_dir / "fig6_methods.png")
+    report_files.write_text(run_dir / "fig6_methods.txt", "columns: source photo, " + ", ".join(
+        methods_module.LABELS[m] for m in methods) + "\nrows: " + ", ".join(shared) + "\n")

@@ -1,0 +1,119 @@
+"""The comparison methods' reconstructions, written beside ours in a run folder (the paper's Table 3 rows).
+
+    reconstructions/                ours: the paper's optimisation (written by the main experiment)
+    reconstructions_mapping/        Mapping (Dong et al.): template -> w, rendered at 1024
+    reconstructions_mapping_wplus/  its w+ variant
+    reconstructions_mapping_opt/    Mapping + optimisation: the paper's optimisation started at the Mapping's w
+    reconstructions_nbnet/          NbNet (Mai et al.): template -> 160x160 face
+
+Latent methods keep <identity>_wplus.npy and <identity>.json (the face is rendered again from the w+
+when its PNG is missing); NbNet keeps its small PNG. A method's output is made once per identity, so
+re-running the same command only adds identities.
+"""
+
+import json
+import pathlib
+
+import numpy as np
+from absl import logging
+from tqdm import tqdm
+
+from tf_reconstruct.baselines import nbnet, template_to_latent
+from tf_reconstruct.optimize import reconstruct as engine
+from tf_reconstruct.optimize import runner
+from tf_reconstruct.plots.image_grid import save_png
+
+METHODS = ("ours", "mapping", "mapping_wplus", "mapping_opt", "nbnet")
+LABELS = {"ours": "ours (W+ optimisation)", "mapping": "Mapping (w)", "mapping_wplus": "Mapping (w+)",
+          "mapping_opt": "Mapping + optimisation", "nbnet": "NbNet"}
+RESOLUTIONS = {"ours": "1024x1024", "mapping": "1024x1024", "mapping_wplus": "1024x1024",
+               "mapping_opt": "1024x1024", "nbnet": "160x160"}
+
+
+def output_dir(run_dir, method):
+    return pathlib.Path(run_dir) / ("reconstructions" if method == "ours" else f"reconstructions_{method}")
+
+
+def finished(run_dir, method, identities):
+    """The identities whose reconstruction by `method` is done, in the given order."""
+    folder = output_dir(run_dir, method)
+    if method == "nbnet":
+        return [identity for identity in identities if (folder / f"{identity}.png").is_file()]
+    return [identity for identity in identities if runner.is_done(folder, identity)]
+
+
+def check_methods(methods):
+    unknown = [method for method in methods if method not in METHODS]
+    if unknown or "ours" not in methods:
+        raise ValueError(f"--methods: {unknown or 'ours is missing'}; choose from {', '.join(METHODS)} (ours always)")
+
+
+def _mapping_outputs(run_dir, generator, model, templates, method):
+    """Predicts and renders the Mapping's face for every template not yet done."""
+    folder = output_dir(run_dir, method)
+    pending = [name for name in templates if not runner.is_done(folder, name)]
+    if not pending:
+        return 0
+    latents = model.predict(np.stack([templates[name] for name in pending]))
+    for name, w_plus in tqdm(list(zip(pending, latents)), desc=f"rendering {method}", unit="face"):
+        images, _ = engine.render(generator, w_plus[None])
+        record = {"template": name, "method": method, "steps": 0, "generator": generator.name,
+                  "extractor": model.extractor, "trained_on_pairs": model.log.get("pairs"),
+                  "best_epoch": model.log.get("best_epoch")}
+        runner.write_outputs(folder, name, images[0], w_plus, record)
+    return len(pending)
+
+
+def _nbnet_outputs(run_dir, templates, baselines_dir, extractor_name):
+    folder = output_dir(run_dir, "nbnet")
+    pending = [name for name in templates if not (folder / f"{name}.png").is_file()]
+    if not pending:
+        return 0
+    model, meta = nbnet.load_nbnet(baselines_dir, extractor_name)
+    faces = nbnet.generate_faces(model, np.stack([templates[name] for name in pending]))
+    for name, face in zip(pending, faces):
+        save_png(face, folder / f"{name}.png")
+    (folder / "model.json").write_text(json.dumps({key: meta[key] for key in ("pairs", "best_epoch", "epochs")},
+                                                  indent=1))
+    return len(pending)
+
+
+def make_outputs(methods, run_dir, generator, attacker, templates, baselines_dir, batch_size, engine_settings,
+                 max_optimisations=None):
+    """Makes every method's missing reconstructions; returns {method: number made this run}.
+
+    Args:
+      templates: {identity: template [D]} for the identities to reconstruct (ours' finished ones; the
+        one-pass methods are cheap, the warm start is bounded by `max_optimisations`).
+    """
+    made = {}
+    mappings = {}
+    for method, variant in (("mapping", "w"), ("mapping_wplus", "wplus")):
+        needs = method in methods or (method == "mapping" and "mapping_opt" in methods)
+        if needs and len(finished(run_dir, method, templates)) < len(templates):
+            mappings[method] = template_to_latent.load_mapping(baselines_dir, variant, attacker.name)
+        if method in methods or (method == "mapping" and "mapping_opt" in methods):
+            made[method] = (_mapping_outputs(run_dir, generator, mappings[method], templates, method)
+                            if method in mappings else 0)
+    if "nbnet" in methods:
+        made["nbnet"] = _nbnet_outputs(run_dir, templates, baselines_dir, attacker.name)
+    if "mapping_opt" in methods:
+        folder = output_dir(run_dir, "mapping_opt")
+        done = set(finished(run_dir, "mapping_opt", templates))
+        pending = [name for name in templates if name not in done][:max_optimisations]
+        starts = {name: np.load(output_dir(run_dir, "mapping") / f"{name}_wplus.npy") for name in pending}
+        work = [(name, templates[name]) for name in list(done) + pending]
+        logging.info("Mapping + optimisation: %d done, %d to run now", len(done), len(pending))
+        made["mapping_opt"] = runner.run(generator, attacker, work, folder, batch_size, engine_settings,
+                                         warm_starts=starts)
+    return made
+
+
+def read_face(run_dir, method, identity):
+    """The method's reconstruction of `identity` as RGB uint8."""
+    import cv2
+    path = output_dir(run_dir, method) / f"{identity}.png"
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise FileNotFoundError(f"{path} is missing or unreadable: re-run the same command to make it again")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)

@@ -50,3 +50,39 @@ def test_missing_data_dir_is_a_clear_error(tmp_path):
     assert "LFW not found" in result.stderr and "--data_dir" in result.stderr
     feret = _main("--dataset=colorferet", f"--out_root={tmp_path}")
     assert feret.returncode != 0 and "nist.gov" in feret.stderr
+
+
+def test_baselines_then_every_method_and_both_liveness_detectors(tmp_path):
+    """train_baselines on 8 pairs, then main with all five methods: table3, table4 and the Fig. 6/9 grid."""
+    data_dir = require_shared_data("lfw")
+    baselines = tmp_path / "baselines"
+    trained = subprocess.run([sys.executable, "-m", "tf_reconstruct.train_baselines", f"--baselines_dir={baselines}",
+                              "--pairs=8", "--shard_size=4", "--mapping_epochs=1", "--nbnet_batch_size=4"],
+                             capture_output=True, text=True, timeout=900)
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    assert (baselines / "nbnet.weights.h5").is_file() and (baselines / "mapping_wplus.json").is_file()
+    args = ["--dataset=lfw", f"--data_dir={data_dir}", "--num_identities=2", "--steps=2", "--resolution=32",
+            "--impostors=all", "--batch_size=2", f"--out_root={tmp_path}", "--run_name=methods",
+            f"--baselines_dir={baselines}", "--methods=ours,mapping,mapping_wplus,mapping_opt,nbnet",
+            "--liveness=antispoof,faceplugin", "--eval_models=mobilefacenet192"]
+    result = _main(*args)
+    assert result.returncode == 0, result.stderr[-3000:]
+    run = tmp_path / "lfw" / "methods"
+    with (run / "table3.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["method"] for row in rows} == {"ours (W+ optimisation)", "Mapping (w)", "Mapping (w+)",
+                                               "Mapping + optimisation", "NbNet"}
+    assert all(row["identities"] == "2" and row["impostors"] == "all" for row in rows)
+    assert {row["resolution"] for row in rows if row["method"] == "NbNet"} == {"160x160"}
+    with (run / "table4.csv").open() as handle:
+        liveness = list(csv.DictReader(handle))
+    assert {row["detector"] for row in liveness} == {"antispoof", "faceplugin"}
+    assert len(liveness) == 2 * 6 and all(int(row["count"]) == 2 for row in liveness)
+    assert (run / "fig6_methods.png").stat().st_size > 1000
+    for method in ("mapping", "mapping_wplus", "mapping_opt"):
+        assert len(list((run / f"reconstructions_{method}").glob("*_wplus.npy"))) == 2
+    # A re-run makes nothing new: every output and liveness score is reused.
+    again = _main(*args, "--max_reconstructions=0")
+    assert again.returncode == 0, again.stderr[-3000:]
+    made = json.loads((run / "manifest.json").read_text())["comparison_outputs_made_this_run"]
+    assert set(made.values()) == {0}

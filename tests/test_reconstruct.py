@@ -1,5 +1,7 @@
 """The optimisation loop on the real models: template checks, a short run, frozen stopped samples."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -91,3 +93,21 @@ def test_a_real_lfw_template_is_reconstructed_to_cosine_above_half(generator, ex
     # Scored at 1024 px in float32 by the attacked extractor: the start (mean face) is far below this.
     print(f"{source}: cosine {result.final_cosine[0]:.3f} after {result.steps[0]} steps")
     assert result.final_cosine[0] >= 0.5
+
+
+@pytest.mark.models
+def test_a_finished_face_is_rendered_again_from_its_kept_w_plus(tmp_path, generator, extractor192):
+    # Runs keep only the record and w+ in git; a fresh clone renders the face from them instead of optimising.
+    from tf_reconstruct.optimize import runner
+    template = np.random.default_rng(3).standard_normal(192).astype(np.float32)
+    settings = dict(steps=2, patience=50, resolution=32, precision="auto")
+    assert runner.run(generator, extractor192, [("a", template)], tmp_path, 1, settings) == 1
+    first = (tmp_path / "a.png").read_bytes()
+    assert json.loads((tmp_path / "a.json").read_text())["computed_in"] in ("float32", "bfloat16")
+    (tmp_path / "a.png").unlink()
+    assert runner.run(generator, extractor192, [("a", template)], tmp_path, 1, settings) == 0
+    assert (tmp_path / "a.png").read_bytes() == first
+    (tmp_path / "a.png").unlink()
+    (tmp_path / "a_wplus.npy").unlink()
+    with pytest.raises(FileNotFoundError, match="delete the .json"):
+        runner.restore_faces(generator, tmp_path, ["a"])

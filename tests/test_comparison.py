@@ -1,0 +1,47 @@
+"""Table 3 and Table 4 rows on hand-computed cases; the precision choice on given CPU flags."""
+
+import math
+
+import pytest
+
+from tf_reconstruct.evaluation import comparison, methods
+from tf_reconstruct.models import precision
+
+
+def test_method_row_counts_scores_strictly_above_the_threshold():
+    row = comparison.method_rows("ours", "ours", "mobilefacenet192", "1024x1024", "all", 0.4,
+                                 type_one=[0.9, 0.4, -float("inf")], type_two=[0.5, 0.41, 0.39, 0.1], steps=[10, 30])
+    assert row["type I TAR %"] == pytest.approx(100 / 3)        # 0.4 itself is rejected (ties against acceptance)
+    assert row["type II TAR %"] == pytest.approx(50.0)
+    assert row["identities"] == 3 and row["type II comparisons"] == 4 and row["mean steps"] == 20
+    empty = comparison.method_rows("nbnet", "NbNet", "m", "160x160", "all", 0.4, [0.5], [], [])
+    assert math.isnan(empty["type II TAR %"]) and math.isnan(empty["mean steps"])
+
+
+def test_liveness_rows_count_no_face_as_failed():
+    rows = comparison.liveness_rows({("antispoof", "NbNet"): [True, None, False, True],
+                                     ("faceplugin", "NbNet"): []})
+    assert rows[0] == {"detector": "antispoof", "method": "NbNet", "count": 4, "passed": 2, "failed": 2,
+                       "of which no face": 1, "pass %": 50.0}
+    assert rows[1]["count"] == 0 and math.isnan(rows[1]["pass %"])
+
+
+def test_methods_are_checked_and_ours_is_required():
+    methods.check_methods(["ours", "nbnet"])
+    with pytest.raises(ValueError, match="ours is missing"):
+        methods.check_methods(["nbnet"])
+    with pytest.raises(ValueError, match="gan"):
+        methods.check_methods(["ours", "gan"])
+
+
+def test_auto_precision_follows_the_cpu_flags(tmp_path):
+    amx = tmp_path / "amx"
+    amx.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16 amx_bf16\n")
+    avx2 = tmp_path / "avx2"
+    avx2.write_text("processor\t: 0\nflags\t\t: fpu sse avx avx2 fma\n")
+    assert precision.cpu_has_native_bfloat16(str(amx))
+    assert not precision.cpu_has_native_bfloat16(str(avx2))
+    assert not precision.cpu_has_native_bfloat16(str(tmp_path / "missing"))
+    assert precision.resolve("auto") in precision.PRECISIONS and precision.resolve("float32") == "float32"
+    with pytest.raises(ValueError, match="auto"):
+        precision.resolve("float16")

@@ -118,15 +118,17 @@ def define_main_flags():
     flags.DEFINE_string("run_name", None, "Run folder under experiments/<dataset>/ (default: from the settings); a "
                         "re-run with the same name resumes.")
     flags.DEFINE_string("out_root", "experiments", "Root of the run folders.")
-    flags.DEFINE_integer("max_reconstructions", None, "Optimise at most this many new identities in this run, for "
-                         "ours and again for mapping_opt, then score every finished one (to run the experiment in "
-                         "chunks; 0 only re-scores).", lower_bound=0)
+    flags.DEFINE_integer("max_reconstructions", None, "Optimise at most this many new identities in this run (ours; "
+                         "mapping_opt too unless --max_warm_starts is given), then score every finished one (to run the "
+                         "experiment in chunks; 0 only re-scores).", lower_bound=0)
     flags.DEFINE_list("methods", ["ours"], "Methods compared in table3 (the paper's Table 3): ours, mapping (Dong et "
                       "al., template -> w), mapping_wplus (-> w+), mapping_opt (ours started at the Mapping's w), "
                       "nbnet (Mai et al.). The baselines come from `python -m tf_reconstruct.train_baselines`.")
     flags.DEFINE_list("liveness", [], "Liveness detectors for table4 (the paper's Table 4): antispoof "
                       "(FaceAntiSpoofing.tflite), faceplugin (fr_liveness.onnx).")
     flags.DEFINE_string("baselines_dir", None, "Trained baselines (default: checkpoints/baselines/<attack_model>).")
+    flags.DEFINE_integer("max_warm_starts", None, "Run at most this many new Mapping + optimisation reconstructions "
+                         "(default: --max_reconstructions).", lower_bound=0)
 
 
 def define_baseline_flags():

@@ -85,7 +85,8 @@ def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_
     identities = list(usable)
     made = methods_module.make_outputs(methods, run_dir, generator, attacker, {i: templates[i] for i in identities},
                                        config.baselines_dir, config.batch_size, config.engine_settings,
-                                       config.max_reconstructions)
+                                       config.max_reconstructions if config.max_warm_starts is None
+                                       else config.max_warm_starts)
     done = {method: methods_module.finished(run_dir, method, identities) for method in methods}
     aligned = {method: _align_method(run_dir, method, done[method]) for method in methods}
     rows = []

@@ -46,6 +46,7 @@ class ExperimentConfig:
     methods: tuple = ("ours",)        # evaluation/methods.METHODS; more than ours writes table3 (comparison.py)
     liveness: tuple = ()              # liveness/detectors.DETECTORS names; any writes table4
     baselines_dir: pathlib.Path = None
+    max_warm_starts: int = None       # new Mapping + optimisation runs this run (None: as max_reconstructions)
 
 
 def _select(dataset, config):

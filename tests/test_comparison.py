@@ -45,3 +45,12 @@ def test_auto_precision_follows_the_cpu_flags(tmp_path):
     assert precision.resolve("auto") in precision.PRECISIONS and precision.resolve("float32") == "float32"
     with pytest.raises(ValueError, match="auto"):
         precision.resolve("float16")
+
+
+def test_a_run_folder_goes_on_under_another_precision_but_not_other_settings(tmp_path):
+    from tf_reconstruct.evaluation import experiment
+    settings = {"steps": 2000, "resolution": 512, "precision": "bfloat16"}
+    experiment._check_settings(tmp_path, settings)
+    experiment._check_settings(tmp_path, {**settings, "precision": "auto"})
+    with pytest.raises(ValueError, match="resolution"):
+        experiment._check_settings(tmp_path, {**settings, "resolution": 256})

@@ -73,12 +73,20 @@ def _select(dataset, config):
     return chosen
 
 
+# Settings that change how fast a face is made, not which face: a run may go on under another value (each
+# record says what it was computed in).
+COMPUTE_ONLY_SETTINGS = ("precision",)
+
+
 def _check_settings(run_dir, engine_settings):
     """A run folder holds reconstructions of one engine setting: refuse to resume it with another."""
     path = run_dir / "engine_settings.json"
     current = json.loads(json.dumps(engine_settings))
     if path.is_file():
         saved = json.loads(path.read_text())
+        for key in COMPUTE_ONLY_SETTINGS:
+            saved.pop(key, None)
+            current.pop(key, None)
         if saved != current:
             changed = sorted(key for key in set(saved) | set(current) if saved.get(key) != current.get(key))
             raise ValueError(f"{run_dir} holds reconstructions made with other engine settings ({', '.join(changed)}: "

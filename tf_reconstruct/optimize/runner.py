@@ -35,7 +35,11 @@ def write_outputs(out_dir, name, image, w_plus, record):
 
 
 def is_done(out_dir, name):
-    return (pathlib.Path(out_dir) / f"{name}.json").is_file()
+    """A template is done when its record and its face or w+ are there (a record alone, as older runs kept in
+    git, cannot give the face back, so that template is reconstructed again)."""
+    out_dir = pathlib.Path(out_dir)
+    return (out_dir / f"{name}.json").is_file() and any(
+        (out_dir / f"{name}{suffix}").is_file() for suffix in (".png", "_wplus.npy"))
 
 
 def read_record(out_dir, name):
@@ -47,11 +51,7 @@ def restore_faces(generator, out_dir, names):
     out_dir = pathlib.Path(out_dir)
     missing = [name for name in names if is_done(out_dir, name) and not (out_dir / f"{name}.png").is_file()]
     for name in tqdm(missing, desc="rendering kept w+", unit="face", disable=not missing):
-        latent_file = out_dir / f"{name}_wplus.npy"
-        if not latent_file.is_file():
-            raise FileNotFoundError(f"{out_dir / name}.json marks {name} done but neither its face nor its w+ "
-                                    f"({latent_file}) is there: delete the .json to reconstruct it again")
-        images, _ = engine.render(generator, np.load(latent_file)[None])
+        images, _ = engine.render(generator, np.load(out_dir / f"{name}_wplus.npy")[None])
         save_png(images[0], out_dir / f"{name}.png")
     return len(missing)
 

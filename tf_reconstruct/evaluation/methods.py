@@ -87,14 +87,13 @@ def make_outputs(methods, run_dir, generator, attacker, templates, baselines_dir
         one-pass methods are cheap, the warm start is bounded by `max_optimisations`).
     """
     made = {}
-    mappings = {}
     for method, variant in (("mapping", "w"), ("mapping_wplus", "wplus")):
-        needs = method in methods or (method == "mapping" and "mapping_opt" in methods)
-        if needs and len(finished(run_dir, method, templates)) < len(templates):
-            mappings[method] = template_to_latent.load_mapping(baselines_dir, variant, attacker.name)
+        # The warm start begins at the Mapping's w, so it needs the Mapping's outputs too.
         if method in methods or (method == "mapping" and "mapping_opt" in methods):
-            made[method] = (_mapping_outputs(run_dir, generator, mappings[method], templates, method)
-                            if method in mappings else 0)
+            made[method] = 0
+            if len(finished(run_dir, method, templates)) < len(templates):
+                model = template_to_latent.load_mapping(baselines_dir, variant, attacker.name)
+                made[method] = _mapping_outputs(run_dir, generator, model, templates, method)
     if "nbnet" in methods:
         made["nbnet"] = _nbnet_outputs(run_dir, templates, baselines_dir, attacker.name)
     if "mapping_opt" in methods:

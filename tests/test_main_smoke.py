@@ -53,7 +53,7 @@ def test_missing_data_dir_is_a_clear_error(tmp_path):
 
 
 def test_baselines_then_every_method_and_both_liveness_detectors(tmp_path):
-    """train_baselines on 8 pairs, then main with all five methods: table3, table4 and the Fig. 6/9 grid."""
+    """train_baselines on 8 pairs, then main with every method: table3, table4, the ablation and both grids."""
     data_dir = require_shared_data("lfw")
     baselines = tmp_path / "baselines"
     trained = subprocess.run([sys.executable, "-m", "tf_reconstruct.train_baselines", f"--baselines_dir={baselines}",
@@ -63,7 +63,8 @@ def test_baselines_then_every_method_and_both_liveness_detectors(tmp_path):
     assert (baselines / "nbnet.weights.h5").is_file() and (baselines / "mapping_wplus.json").is_file()
     args = ["--dataset=lfw", f"--data_dir={data_dir}", "--num_identities=2", "--steps=2", "--resolution=32",
             "--impostors=all", "--batch_size=2", f"--out_root={tmp_path}", "--run_name=methods",
-            f"--baselines_dir={baselines}", "--methods=ours,mapping,mapping_wplus,mapping_opt,nbnet",
+            f"--baselines_dir={baselines}",
+            "--methods=ours,mapping,mapping_wplus,mapping_opt,nbnet,z_mean,w_mean,wplus_uniform",
             "--liveness=antispoof,faceplugin", "--eval_models=mobilefacenet192"]
     result = _main(*args)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -79,6 +80,16 @@ def test_baselines_then_every_method_and_both_liveness_detectors(tmp_path):
     assert {row["detector"] for row in liveness} == {"antispoof", "faceplugin"}
     assert len(liveness) == 2 * 6 and all(int(row["count"]) == 2 for row in liveness)
     assert (run / "fig6_methods.png").stat().st_size > 1000
+    with (run / "ablation.csv").open() as handle:
+        ablation = list(csv.DictReader(handle))
+    assert [row["method"] for row in ablation] == ["ours (W+ optimisation)", "Z, mean start", "W, mean start",
+                                                   "W+, uniform start"]
+    assert (run / "fig2_3_ablation.png").stat().st_size > 1000
+    for method, space, init in (("z_mean", "z", "mean"), ("w_mean", "w", "mean"),
+                                ("wplus_uniform", "wplus", "uniform")):
+        records = [json.loads(path.read_text()) for path in (run / f"reconstructions_{method}").glob("*.json")]
+        assert len(records) == 2 and all(record["settings"]["space"] == space and record["settings"]["init"] == init
+                                         for record in records)
     for method in ("mapping", "mapping_wplus", "mapping_opt"):
         assert len(list((run / f"reconstructions_{method}").glob("*_wplus.npy"))) == 2
     # A re-run makes nothing new: every output and liveness score is reused.

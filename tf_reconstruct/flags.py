@@ -123,12 +123,15 @@ def define_main_flags():
                          "experiment in chunks; 0 only re-scores).", lower_bound=0)
     flags.DEFINE_list("methods", ["ours"], "Methods compared in table3 (the paper's Table 3): ours, mapping (Dong et "
                       "al., template -> w), mapping_wplus (-> w+), mapping_opt (ours started at the Mapping's w), "
-                      "nbnet (Mai et al.). The baselines come from `python -m tf_reconstruct.train_baselines`.")
+                      "nbnet (Mai et al.). The baselines come from `python -m tf_reconstruct.train_baselines`. "
+                      "The paper's Figs. 2-3 ablations (table ablation.md): z_mean, w_mean, wplus_uniform (ours "
+                      "optimising z or w from the mean, or w+ from a uniform start).")
     flags.DEFINE_list("liveness", [], "Liveness detectors for table4 (the paper's Table 4): antispoof "
                       "(FaceAntiSpoofing.tflite), faceplugin (fr_liveness.onnx).")
     flags.DEFINE_string("baselines_dir", None, "Trained baselines (default: checkpoints/baselines/<attack_model>).")
-    flags.DEFINE_integer("max_warm_starts", None, "Run at most this many new Mapping + optimisation reconstructions "
-                         "(default: --max_reconstructions).", lower_bound=0)
+    flags.DEFINE_integer("max_warm_starts", None, "Run at most this many new reconstructions per optimising "
+                         "comparison method: mapping_opt and the ablations (default: --max_reconstructions).",
+                         lower_bound=0)
 
 
 def define_baseline_flags():

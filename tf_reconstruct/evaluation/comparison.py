@@ -89,7 +89,7 @@ def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_
                                        else config.max_warm_starts)
     done = {method: methods_module.finished(run_dir, method, identities) for method in methods}
     aligned = {method: _align_method(run_dir, method, done[method]) for method in methods}
-    rows = []
+    rows = []   # (the method whose comparison the row belongs to, row)
     for evaluator in evaluators:
         photos = photo_embeddings_of[evaluator.name]
         embedded = {method: aligned_faces.embed_faces(evaluator, aligned[method]) for method in methods}
@@ -108,16 +108,31 @@ def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_
                     label = methods_module.LABELS[scored]
                     if scored != method:
                         label += f", on {methods_module.LABELS[method]}'s {len(subset)}"
-                    rows.append(method_rows(scored, label, evaluator.name, methods_module.RESOLUTIONS[scored], mode,
-                                            threshold, type_one, type_two, _steps(run_dir, scored, subset)))
-    heading = (f"Table 3 analogue: TAR at FAR {TABLE3_FAR_PERCENT}% on {dataset.name}, attacked with {attacker.name} "
-               f"through {generator.name}; every method on the identities it and ours have finished "
-               f"(ours: {len(identities)} of {config.num_identities} selected), with the main run's thresholds.")
-    report_files.write_table(run_dir / "table3", [{k: v for k, v in row.items() if k != "method key"} for row in rows],
-                             heading)
-    liveness = _table4(run_dir, dataset, usable, done, methods, config.liveness) if config.liveness else None
-    _fig6_grid(run_dir, dataset, usable, done, methods)
-    return {"table3": rows, "table4": liveness, "made": made}
+                    rows.append((method, method_rows(scored, label, evaluator.name,
+                                                     methods_module.RESOLUTIONS[scored], mode, threshold, type_one,
+                                                     type_two, _steps(run_dir, scored, subset))))
+    finished_note = (f"every method on the identities it and ours have finished (ours: {len(identities)} of "
+                     f"{config.num_identities} selected), with the main run's thresholds.")
+    table3 = [row for method, row in rows if method not in methods_module.ABLATIONS]
+    ablation = [row for method, row in rows if method == "ours" or method in methods_module.ABLATIONS]
+    _write_rows(run_dir / "table3", table3, f"Table 3 analogue: TAR at FAR {TABLE3_FAR_PERCENT}% on {dataset.name}, "
+                f"attacked with {attacker.name} through {generator.name}; " + finished_note)
+    studied = [method for method in methods if method in methods_module.ABLATIONS]
+    if studied:
+        _write_rows(run_dir / "ablation", ablation, f"The paper's Figs. 2-3 ablation as TAR at FAR "
+                    f"{TABLE3_FAR_PERCENT}%: the latent space optimised (Z, W, W+) and its start (mean, uniform); "
+                    f"other settings are the main run's; " + finished_note)
+    compared = [method for method in methods if method not in methods_module.ABLATIONS]
+    liveness = _table4(run_dir, dataset, usable, done, compared, config.liveness) if config.liveness else None
+    if len(compared) > 1:
+        _methods_grid(run_dir / "fig6_methods", dataset, usable, done, compared)
+    if studied:
+        _methods_grid(run_dir / "fig2_3_ablation", dataset, usable, done, studied[:2] + ["ours"] + studied[2:])
+    return {"table3": table3, "ablation": ablation, "table4": liveness, "made": made}
+
+
+def _write_rows(stem, rows, heading):
+    report_files.write_table(stem, [{k: v for k, v in row.items() if k != "method key"} for row in rows], heading)
 
 
 def _table4(run_dir, dataset, usable, done, methods, detector_names):
@@ -147,8 +162,8 @@ def _table4(run_dir, dataset, usable, done, methods, detector_names):
     return rows
 
 
-def _fig6_grid(run_dir, dataset, usable, done, methods, count=6):
-    """Rows of identities; columns: the source photo, then each method's reconstruction (Figs. 6 and 9)."""
+def _methods_grid(stem, dataset, usable, done, methods, count=6):
+    """Rows of identities; columns: the source photo, then each method's reconstruction (Figs. 2, 3, 6 and 9)."""
     shared = [identity for identity in usable if all(identity in done[method] for method in methods)][:count]
     if not shared:
         return
@@ -156,7 +171,7 @@ def _fig6_grid(run_dir, dataset, usable, done, methods, count=6):
     tiles = []
     for identity in shared:
         tiles.append(photos[usable[identity][0]])
-        tiles += [methods_module.read_face(run_dir, method, identity) for method in methods]
-    save_png(make_grid(tiles, 1 + len(methods), 128), run_dir / "fig6_methods.png")
-    report_files.write_text(run_dir / "fig6_methods.txt", "columns: source photo, " + ", ".join(
+        tiles += [methods_module.read_face(stem.parent, method, identity) for method in methods]
+    save_png(make_grid(tiles, 1 + len(methods), 128), stem.with_suffix(".png"))
+    report_files.write_text(stem.with_suffix(".txt"), "columns: source photo, " + ", ".join(
         methods_module.LABELS[m] for m in methods) + "\nrows: " + ", ".join(shared) + "\n")

@@ -5,6 +5,9 @@
     reconstructions_mapping_wplus/  its w+ variant
     reconstructions_mapping_opt/    Mapping + optimisation: the paper's optimisation started at the Mapping's w
     reconstructions_nbnet/          NbNet (Mai et al.): template -> 160x160 face
+    reconstructions_z_mean/         the paper's ablations (Figs. 2 and 3): ours optimising z or w from the
+    reconstructions_w_mean/           mean, or w+ from a uniform random start; every other engine
+    reconstructions_wplus_uniform/    setting is the main run's
 
 Latent methods keep <identity>_wplus.npy and <identity>.json (the face is rendered again from the w+
 when its PNG is missing); NbNet keeps its small PNG. A method's output is made once per identity, so
@@ -23,11 +26,16 @@ from tf_reconstruct.optimize import reconstruct as engine
 from tf_reconstruct.optimize import runner
 from tf_reconstruct.plots.image_grid import save_png
 
-METHODS = ("ours", "mapping", "mapping_wplus", "mapping_opt", "nbnet")
+# The ablations change only these engine settings; ours is W+ from the mean.
+ABLATIONS = {"z_mean": {"space": "z", "init": "mean"}, "w_mean": {"space": "w", "init": "mean"},
+             "wplus_uniform": {"space": "wplus", "init": "uniform"}}
+METHODS = ("ours", "mapping", "mapping_wplus", "mapping_opt", "nbnet") + tuple(ABLATIONS)
 LABELS = {"ours": "ours (W+ optimisation)", "mapping": "Mapping (w)", "mapping_wplus": "Mapping (w+)",
-          "mapping_opt": "Mapping + optimisation", "nbnet": "NbNet"}
+          "mapping_opt": "Mapping + optimisation", "nbnet": "NbNet", "z_mean": "Z, mean start",
+          "w_mean": "W, mean start", "wplus_uniform": "W+, uniform start"}
 RESOLUTIONS = {"ours": "1024x1024", "mapping": "1024x1024", "mapping_wplus": "1024x1024",
-               "mapping_opt": "1024x1024", "nbnet": "160x160"}
+               "mapping_opt": "1024x1024", "nbnet": "160x160", "z_mean": "1024x1024", "w_mean": "1024x1024",
+               "wplus_uniform": "1024x1024"}
 
 
 def output_dir(run_dir, method):
@@ -97,15 +105,24 @@ def make_outputs(methods, run_dir, generator, attacker, templates, baselines_dir
     if "nbnet" in methods:
         made["nbnet"] = _nbnet_outputs(run_dir, templates, baselines_dir, attacker.name)
     if "mapping_opt" in methods:
-        folder = output_dir(run_dir, "mapping_opt")
-        done = set(finished(run_dir, "mapping_opt", templates))
-        pending = [name for name in templates if name not in done][:max_optimisations]
+        pending, work = _optimisation_work(run_dir, "mapping_opt", templates, max_optimisations)
         starts = {name: np.load(output_dir(run_dir, "mapping") / f"{name}_wplus.npy") for name in pending}
-        work = [(name, templates[name]) for name in list(done) + pending]
-        logging.info("Mapping + optimisation: %d done, %d to run now", len(done), len(pending))
-        made["mapping_opt"] = runner.run(generator, attacker, work, folder, batch_size, engine_settings,
-                                         warm_starts=starts)
+        made["mapping_opt"] = runner.run(generator, attacker, work, output_dir(run_dir, "mapping_opt"), batch_size,
+                                         engine_settings, warm_starts=starts)
+    for method, changed in ABLATIONS.items():
+        if method in methods:
+            _, work = _optimisation_work(run_dir, method, templates, max_optimisations)
+            made[method] = runner.run(generator, attacker, work, output_dir(run_dir, method), batch_size,
+                                      {**engine_settings, **changed})
     return made
+
+
+def _optimisation_work(run_dir, method, templates, limit):
+    """(names to optimise now, [(name, template)] of finished + those) with at most `limit` new ones."""
+    done = set(finished(run_dir, method, templates))
+    pending = [name for name in templates if name not in done][:limit]
+    logging.info("%s: %d done, %d to run now", LABELS[method], len(done), len(pending))
+    return pending, [(name, templates[name]) for name in templates if name in done or name in pending]
 
 
 def read_face(run_dir, method, identity):

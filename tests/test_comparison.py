@@ -54,3 +54,17 @@ def test_a_run_folder_goes_on_under_another_precision_but_not_other_settings(tmp
     experiment._check_settings(tmp_path, {**settings, "precision": "auto"})
     with pytest.raises(ValueError, match="resolution"):
         experiment._check_settings(tmp_path, {**settings, "resolution": 256})
+
+
+def test_optimising_methods_take_at_most_the_limit_of_new_identities_and_keep_finished_ones(tmp_path):
+    import numpy as np
+    from tf_reconstruct.optimize import runner
+    folder = methods.output_dir(tmp_path, "w_mean")
+    folder.mkdir()
+    runner.write_outputs(folder, "b", np.zeros((4, 4, 3), np.uint8), np.zeros((23, 512), np.float32), {"steps": 3})
+    templates = {name: np.full(4, index, np.float32) for index, name in enumerate("abcd")}
+    pending, work = methods._optimisation_work(tmp_path, "w_mean", templates, limit=2)
+    assert pending == ["a", "c"]
+    assert [name for name, _ in work] == ["a", "b", "c"] and work[2][1][0] == 2
+    assert methods._optimisation_work(tmp_path, "w_mean", templates, limit=None)[0] == ["a", "c", "d"]
+    assert methods.ABLATIONS["z_mean"] == {"space": "z", "init": "mean"} and set(methods.ABLATIONS) < set(methods.METHODS)

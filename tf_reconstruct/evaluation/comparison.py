@@ -73,13 +73,15 @@ def _liveness(run_dir, detectors, images_by_key):
 
 
 def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_of, usable, templates, results,
-            config):
+            config, selected=None):
     """Makes the methods' outputs, scores them and writes table3, table4 and fig6_methods.png.
 
     Args:
       usable: {identity: [source, others...]} of the identities ours has finished.
       templates: {identity: the attacked template [D]}.
       results: {evaluator: {impostor mode: table rows}} of the main experiment (its thresholds).
+      selected: {identity: [source, others...]} of every usable selected identity, finished or not (Table 4's
+        real-photo reference row uses all their source photos; default: `usable`).
     """
     methods = list(config.methods)
     identities = list(usable)
@@ -123,7 +125,8 @@ def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_
                     f"{TABLE3_FAR_PERCENT}%: the latent space optimised (Z, W, W+) and its start (mean, uniform); "
                     f"other settings are the main run's; " + finished_note)
     compared = [method for method in methods if method not in methods_module.ABLATIONS]
-    liveness = _table4(run_dir, dataset, usable, done, compared, config.liveness) if config.liveness else None
+    liveness = (_table4(run_dir, dataset, usable, selected or usable, done, compared, config.liveness)
+                if config.liveness else None)
     if len(compared) > 1:
         _methods_grid(run_dir / "fig6_methods", dataset, usable, done, compared)
     if studied:
@@ -135,15 +138,15 @@ def _write_rows(stem, rows, heading):
     report_files.write_table(stem, [{k: v for k, v in row.items() if k != "method key"} for row in rows], heading)
 
 
-def _table4(run_dir, dataset, usable, done, methods, detector_names):
+def _table4(run_dir, dataset, usable, selected, done, methods, detector_names):
     from tf_reconstruct.liveness import detectors as liveness_detectors
     unknown = [name for name in detector_names if name not in liveness_detectors.DETECTORS]
     if unknown:
         raise ValueError(f"--liveness: unknown detectors {unknown}; choose from {sorted(liveness_detectors.DETECTORS)}")
     detectors = {name: liveness_detectors.DETECTORS[name]() for name in detector_names}
-    sources = {identity: images[0] for identity, images in usable.items()}
-    photos = dataset.read(list(sources.values()))
-    images_by_key = {f"photo/{identity}": (lambda identity=identity: photos[sources[identity]]) for identity in usable}
+    sources = {identity: images[0] for identity, images in selected.items()}
+    images_by_key = {f"photo/{identity}": (lambda identity=identity: dataset.read([sources[identity]])[sources[identity]])
+                     for identity in selected}
     for method in methods:
         for identity in done[method]:
             images_by_key[f"{method}/{identity}"] = (
@@ -151,7 +154,11 @@ def _table4(run_dir, dataset, usable, done, methods, detector_names):
     decisions = _liveness(run_dir, detectors, images_by_key)
     grouped = {}
     for name in detector_names:
-        grouped[(name, "real photos (sources)")] = [decisions[name][f"photo/{i}"] for i in usable]
+        grouped[(name, f"real photos (sources of all {len(selected)} selected)")] = [
+            decisions[name][f"photo/{i}"] for i in selected]
+        if len(selected) > len(usable):
+            grouped[(name, f"real photos (sources of the {len(usable)} reconstructed)")] = [
+                decisions[name][f"photo/{i}"] for i in usable]
         for method in methods:
             grouped[(name, methods_module.LABELS[method])] = [decisions[name][f"{method}/{i}"] for i in done[method]]
     rows = liveness_rows(grouped)

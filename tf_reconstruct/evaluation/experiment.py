@@ -235,7 +235,7 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
     compared = None
     if len(config.methods) > 1 or config.liveness:
         compared = comparison.compare(run_dir, dataset, generator, attack_extractor, evaluators, photo_embeddings_of,
-                                      usable, dict(templates), results, config)
+                                      usable, dict(templates), results, config, all_usable)
     manifest = {
         "dataset": dataset.name, "data_source": dataset.source, "generator": generator.name,
         "attack_extractor": attack_extractor.name, "eval_extractors": [e.name for e in evaluators],

@@ -74,7 +74,8 @@ def _liveness(run_dir, detectors, images_by_key):
 
 def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_of, usable, templates, results,
             config, selected=None):
-    """Makes the methods' outputs, scores them and writes table3, table4 and fig6_methods.png.
+    """Makes the methods' outputs, scores them and writes table3, table4 and fig6_methods.png (and, for the
+    ablation methods, ablation.md and fig2_3_ablation.png).
 
     Args:
       usable: {identity: [source, others...]} of the identities ours has finished.
@@ -130,7 +131,8 @@ def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_
     if len(compared) > 1:
         _methods_grid(run_dir / "fig6_methods", dataset, usable, done, compared)
     if studied:
-        _methods_grid(run_dir / "fig2_3_ablation", dataset, usable, done, studied[:2] + ["ours"] + studied[2:])
+        _methods_grid(run_dir / "fig2_3_ablation", dataset, usable, done,
+                      [method for method in methods_module.ABLATION_ORDER if method in methods])
     return {"table3": table3, "ablation": ablation, "table4": liveness, "made": made}
 
 
@@ -144,9 +146,10 @@ def _table4(run_dir, dataset, usable, selected, done, methods, detector_names):
     if unknown:
         raise ValueError(f"--liveness: unknown detectors {unknown}; choose from {sorted(liveness_detectors.DETECTORS)}")
     detectors = {name: liveness_detectors.DETECTORS[name]() for name in detector_names}
+    # Read lazily: a photo whose scores are cached is never read again.
     sources = {identity: images[0] for identity, images in selected.items()}
-    images_by_key = {f"photo/{identity}": (lambda identity=identity: dataset.read([sources[identity]])[sources[identity]])
-                     for identity in selected}
+    images_by_key = {f"photo/{identity}": (lambda source=source: dataset.read([source])[source])
+                     for identity, source in sources.items()}
     for method in methods:
         for identity in done[method]:
             images_by_key[f"{method}/{identity}"] = (

@@ -29,6 +29,8 @@ from tf_reconstruct.plots.image_grid import save_png
 # The ablations change only these engine settings; ours is W+ from the mean.
 ABLATIONS = {"z_mean": {"space": "z", "init": "mean"}, "w_mean": {"space": "w", "init": "mean"},
              "wplus_uniform": {"space": "wplus", "init": "uniform"}}
+# The ablation grid's columns in the paper's order: Z, W, then W+ from the mean (ours) and from uniform.
+ABLATION_ORDER = ("z_mean", "w_mean", "ours", "wplus_uniform")
 METHODS = ("ours", "mapping", "mapping_wplus", "mapping_opt", "nbnet") + tuple(ABLATIONS)
 LABELS = {"ours": "ours (W+ optimisation)", "mapping": "Mapping (w)", "mapping_wplus": "Mapping (w+)",
           "mapping_opt": "Mapping + optimisation", "nbnet": "NbNet", "z_mean": "Z, mean start",

@@ -97,7 +97,7 @@ def test_nbnet_errors_name_the_fix(tmp_path):
 
 @pytest.mark.models
 @pytest.mark.slow
-def test_pair_store_nbnet_training_and_warm_start(tmp_path, generator, extractor192):
+def test_pair_store_nbnet_training_and_warm_start(tmp_path, monkeypatch, generator, extractor192):
     from tf_reconstruct.optimize import reconstruct as engine
     settings = training_pairs.PairSettings(resolution=32, shard_size=4, seed=3)
     store = tmp_path / "pairs"
@@ -131,9 +131,35 @@ def test_pair_store_nbnet_training_and_warm_start(tmp_path, generator, extractor
     _, meta = nbnet.train_nbnet(pairs, extractor192, tmp_path / "nb", epochs=2, batch_size=4, holdout=0.5)
     assert len(meta["epochs"]) == 2 and meta["best_epoch"] in (1, 2)
     assert nbnet.generate_faces(model, pairs["template"][:2]).shape == (2, 160, 160, 3)
+    _check_nbnet_resumes_mid_epoch(pairs, extractor192, tmp_path / "nb_resume", monkeypatch)
 
     # The warm start's latent, through the engine's restraint, renders the given w+.
     w_plus = training_pairs.mix_w_plus(pairs["w"][:2], pairs["w"][2:4], pairs["crossover"][:2], generator.num_ws)
     latent = engine.start_from_w_plus(generator, w_plus, 0.7)
     np.testing.assert_allclose(engine.latent_to_w_plus(generator, tf.constant(latent), "wplus", 0.7).numpy(), w_plus,
                                atol=1e-4)
+
+
+def _check_nbnet_resumes_mid_epoch(pairs, extractor, directory, monkeypatch):
+    """An epoch interrupted after 2 of its 4 batches resumes at batch 3 and records all 4."""
+    real_step, state = nbnet.make_train_step, {"calls": 0, "interrupt_at": 3}
+
+    def counting_step(*args):
+        step = real_step(*args)
+
+        def wrapped(templates, faces):
+            state["calls"] += 1
+            if state["calls"] == state["interrupt_at"]:
+                raise KeyboardInterrupt
+            return step(templates, faces)
+        return wrapped
+
+    monkeypatch.setattr(nbnet, "make_train_step", counting_step)
+    with pytest.raises(KeyboardInterrupt):
+        nbnet.train_nbnet(pairs, extractor, directory, epochs=1, batch_size=1, holdout=0.5, save_every=1)
+    _, partial = nbnet.load_nbnet(directory / "last")
+    assert partial["in_progress"]["batches_done"] == 2 and partial["epochs"] == []
+    state.update(calls=0, interrupt_at=None)
+    _, meta = nbnet.train_nbnet(pairs, extractor, directory, epochs=1, batch_size=1, holdout=0.5, save_every=1)
+    assert state["calls"] == 2
+    assert meta["epochs"][0]["batches"] == 4 and "in_progress" not in meta

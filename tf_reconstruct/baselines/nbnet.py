@@ -150,11 +150,12 @@ def _unit(vectors):
 
 
 def train_nbnet(pairs, extractor, directory, epochs=1, batch_size=32, learning_rate=1e-3, feature_weight=0.1,
-                holdout=0.05, seed=0, max_batches=None):
+                holdout=0.05, seed=0, max_batches=None, save_every=100):
     """Trains (or continues) NbNet on `pairs` ({template, face}) for `epochs` in all; saves after every epoch,
     keeping the epoch with the lowest held-out loss. Returns (model, meta).
 
-    `max_batches` caps the batches of each epoch (for tests). Continuing restarts Adam's moments.
+    Every `save_every` batches the weights and the epoch's position go to `last/`, so an interrupted epoch
+    resumes where it stopped. `max_batches` caps the batches of each epoch. Continuing restarts Adam's moments.
     """
     templates, faces = pairs["template"].astype(np.float32), pairs["face"]
     order = np.random.default_rng(seed).permutation(len(templates))
@@ -173,23 +174,35 @@ def train_nbnet(pairs, extractor, directory, epochs=1, batch_size=32, learning_r
                 "best_epoch": None, "best_validation": None, "parameters": int(model.count_params())}
     optimizer = keras.optimizers.Adam(learning_rate)
     step = make_train_step(model, extractor, optimizer, feature_weight)
-    rng = np.random.default_rng([seed, len(meta["epochs"])])
     for epoch in range(len(meta["epochs"]), epochs):
-        started = time.time()
-        shuffled = rng.permutation(training)
+        # Each epoch's order depends only on (seed, epoch), so a resumed epoch skips exactly the batches done.
+        shuffled = np.random.default_rng([seed, epoch]).permutation(training)
         batches = len(shuffled) // batch_size
         if max_batches:
             batches = min(batches, max_batches)
-        sums = np.zeros(3)
-        with tqdm(range(batches), desc=f"NbNet epoch {epoch + 1}/{epochs}", unit="batch") as progress:
+        resumed = meta.pop("in_progress", None)
+        if resumed and (resumed["epoch"], resumed["batch_size"]) != (epoch + 1, batch_size):
+            logging.warning("discarding a partial NbNet epoch %s at batch size %s", resumed["epoch"],
+                            resumed["batch_size"])
+            resumed = None
+        done = resumed["batches_done"] if resumed else 0
+        sums = np.array(resumed["sums"]) if resumed else np.zeros(3)
+        started = time.time() - (resumed["seconds"] if resumed else 0.0)
+        with tqdm(range(done, batches), desc=f"NbNet epoch {epoch + 1}/{epochs}", unit="batch", initial=done,
+                  total=batches) as progress:
             for batch in progress:
                 rows = np.sort(shuffled[batch * batch_size:(batch + 1) * batch_size])
                 losses = step(tf.constant(templates[rows]), tf.constant(faces[rows]))
                 sums += [float(value) for value in losses]
                 if batch % 20 == 0:
                     progress.set_postfix(loss=f"{sums[0] / (batch + 1):.4f}")
+                if save_every and (batch + 1) % save_every == 0 and batch + 1 < batches:
+                    partial = {"epoch": epoch + 1, "batch_size": batch_size, "batches_done": batch + 1,
+                               "sums": sums.tolist(), "seconds": round(time.time() - started, 1)}
+                    save_nbnet(model, last_dir, {**meta, "in_progress": partial})
         held_out = validation_loss(model, extractor, templates[validation], faces[validation], feature_weight)
-        meta["epochs"].append({"epoch": epoch + 1, "batches": batches, "train": (sums / batches).round(5).tolist(),
+        meta["epochs"].append({"epoch": epoch + 1, "batches": batches, "batch_size": batch_size,
+                               "train": (sums / batches).round(5).tolist(),
                                "validation": held_out.round(5).tolist(), "seconds": round(time.time() - started, 1)})
         logging.info("NbNet epoch %d: train %s, validation (total, pixel, feature) %s", epoch + 1,
                      (sums / batches).round(4), held_out.round(4))

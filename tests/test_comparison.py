@@ -1,5 +1,6 @@
 """Table 3 and Table 4 rows on hand-computed cases; the precision choice on given CPU flags."""
 
+import json
 import math
 
 import pytest
@@ -68,3 +69,19 @@ def test_optimising_methods_take_at_most_the_limit_of_new_identities_and_keep_fi
     assert [name for name, _ in work] == ["a", "b", "c"] and work[2][1][0] == 2
     assert methods._optimisation_work(tmp_path, "w_mean", templates, limit=None)[0] == ["a", "c", "d"]
     assert methods.ABLATIONS["z_mean"] == {"space": "z", "init": "mean"} and set(methods.ABLATIONS) < set(methods.METHODS)
+
+
+def test_nbnet_faces_of_a_since_retrained_nbnet_are_discarded(tmp_path):
+    old = {"pairs": 20, "best_epoch": 1, "epochs": [{"epoch": 1, "validation": [0.2, 0.1, 0.3]}]}
+    folder = methods.output_dir(tmp_path, "nbnet")
+    folder.mkdir()
+    (folder / "a.png").write_bytes(b"face")
+    (folder / "model.json").write_text(json.dumps(old))
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "aligned_nbnet.npz").write_bytes(b"aligned")
+    methods._discard_stale_nbnet(tmp_path, folder, {**old, "parameters": 5})   # the same model: kept
+    assert (folder / "a.png").is_file() and (tmp_path / "cache" / "aligned_nbnet.npz").is_file()
+    retrained = {**old, "best_epoch": 2, "epochs": old["epochs"] + [{"epoch": 2, "validation": [0.1, 0.1, 0.1]}]}
+    methods._discard_stale_nbnet(tmp_path, folder, retrained)
+    assert not (folder / "a.png").exists() and not (tmp_path / "cache" / "aligned_nbnet.npz").exists()
+    assert not (folder / "model.json").exists()

@@ -42,6 +42,17 @@ def test_main_runs_in_chunks_writes_every_artefact_and_resumes(tmp_path):
     assert len(list((run / "reconstructions").glob("*.png"))) == 2
     assert "partial" not in (run / "table1.md").read_text()
     assert "/ 96.04" in (run / "table1_vs_paper_all.md").read_text()   # the paper's type II TAR at FAR 0.1%
+    # FFHQ has no labels: type I only, also scored at this LFW run's thresholds.
+    ffhq = _main("--dataset=ffhq", f"--data_dir={require_shared_data('ffhq_samples')}", "--num_identities=1",
+                 "--steps=2", "--resolution=32", "--batch_size=1", f"--out_root={tmp_path}", "--run_name=smoke",
+                 f"--thresholds_from={run}")
+    assert ffhq.returncode == 0, ffhq.stderr[-3000:]
+    with (tmp_path / "ffhq" / "smoke" / "table1.csv").open() as handle:
+        ffhq_rows = list(csv.DictReader(handle))
+    # One identity has no impostor pair of its own, so only the borrowed thresholds score it.
+    assert [row["impostors"] for row in ffhq_rows] == ["lfw-all"] * 4
+    assert [row["threshold"] for row in ffhq_rows] == [row["threshold"] for row in rows]
+    assert "type II TAR %" not in ffhq_rows[0]
 
 
 def test_missing_data_dir_is_a_clear_error(tmp_path):

@@ -1,9 +1,12 @@
 """Score sets of the evaluation protocol, and the handling of photos without faces, on hand-built data."""
 
+import json
+
 import numpy as np
 import pytest
 
-from tf_reconstruct.evaluation import experiment, protocol
+from tf_reconstruct.errors import TfReconstructError
+from tf_reconstruct.evaluation import borrowed_thresholds, experiment, protocol, report_files
 
 E = {"a1": [1.0, 0.0], "a2": [0.8, 0.6], "b1": [0.0, 1.0], "b2": [0.6, 0.8], "c1": [-1.0, 0.0]}
 EMBEDDINGS = {key: np.array(value) for key, value in E.items()}
@@ -66,3 +69,42 @@ def test_a_run_folder_refuses_other_engine_settings(tmp_path):
     experiment._check_settings(tmp_path, {"steps": 2000, "resolution": 512})   # the same: resumes
     with pytest.raises(ValueError, match="resolution.*--run_name"):
         experiment._check_settings(tmp_path, {"steps": 2000, "resolution": 256})
+
+
+def test_rows_at_borrowed_thresholds_keep_the_other_runs_rates():
+    points = [{"FAR %": 0.0, "threshold": 0.5, "achieved FAR %": 0.0, "normal TAR %": 90.0},
+              {"FAR %": 10.0, "threshold": 0.2, "achieved FAR %": 9.5, "normal TAR %": 99.0}]
+    rows = protocol.rows_at_thresholds(points, np.array([0.6, 0.3, -np.inf]), np.array([0.5, 0.1]))
+    # 0.5 is not accepted at threshold 0.5 (accept if score > threshold).
+    assert [round(row["type I TAR %"], 4) for row in rows] == [33.3333, 66.6667]
+    assert [row["type II TAR %"] for row in rows] == [0.0, 50.0]
+    assert rows[1]["normal TAR %"] == 99.0 and rows[1]["achieved FAR %"] == 9.5
+
+
+def _finished_run(folder, attacker="mobilefacenet192"):
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps({"dataset": "lfw", "attack_extractor": attacker}))
+    rows = [{"impostors": mode, "FAR %": far, "threshold": threshold, "achieved FAR %": far,
+             "normal TAR %": 95.0, "type I TAR %": 100.0}
+            for mode, far, threshold in (("all", 0.0, 0.62), ("all", 0.1, 0.44), ("pairs", 0.0, 0.49))]
+    report_files.write_table(folder / "table1", rows)
+    report_files.write_table(folder / "table2_mobilefacenet512", [{**row, "threshold": 0.3} for row in rows])
+    return folder
+
+
+def test_thresholds_are_borrowed_from_the_table_of_the_same_evaluator(tmp_path):
+    run = _finished_run(tmp_path / "lfw_run")
+    own = borrowed_thresholds.read_operating_points(run, "mobilefacenet192")
+    assert sorted(own) == ["lfw-all", "lfw-pairs"]
+    assert [point["threshold"] for point in own["lfw-all"]] == [0.62, 0.44]
+    assert own["lfw-pairs"] == [{"FAR %": 0.0, "threshold": 0.49, "achieved FAR %": 0.0, "normal TAR %": 95.0}]
+    other = borrowed_thresholds.read_operating_points(run, "mobilefacenet512")
+    assert {point["threshold"] for points in other.values() for point in points} == {0.3}
+
+
+def test_borrowing_from_a_missing_or_incomplete_run_says_what_to_give(tmp_path):
+    with pytest.raises(TfReconstructError, match="no manifest.json"):
+        borrowed_thresholds.read_operating_points(tmp_path, "mobilefacenet192")
+    run = _finished_run(tmp_path / "lfw_run")
+    with pytest.raises(TfReconstructError, match="--eval_models including arcface_inception"):
+        borrowed_thresholds.read_operating_points(run, "arcface_inception")

@@ -115,6 +115,9 @@ def define_main_flags():
                          "of them when fewer).", lower_bound=1)
     flags.DEFINE_list("impostors", ["all", "pairs"], "Impostor sets: all (every cross-identity pair of the selected "
                       "photos) and/or pairs (the dataset protocol, LFW pairs.txt; skipped where there is none).")
+    flags.DEFINE_string("thresholds_from", None, "A finished run folder (e.g. experiments/lfw/<run_name>) whose "
+                        "thresholds also score this run, as rows '<its dataset>-<its impostor mode>': a deployed "
+                        "system's operating points, for ffhq, which has no labels to set its own.")
     flags.DEFINE_string("run_name", None, "Run folder under experiments/<dataset>/ (default: from the settings); a "
                         "re-run with the same name resumes.")
     flags.DEFINE_string("out_root", "experiments", "Root of the run folders.")

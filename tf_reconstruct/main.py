@@ -52,6 +52,7 @@ def main(argv):
                               flags_text=FLAGS.flags_into_string(), max_reconstructions=FLAGS.max_reconstructions,
                               methods=tuple(FLAGS.methods), liveness=tuple(FLAGS.liveness),
                               max_warm_starts=FLAGS.max_warm_starts,
+                              thresholds_from=FLAGS.thresholds_from and pathlib.Path(FLAGS.thresholds_from),
                               baselines_dir=baselines_dir(FLAGS.baselines_dir, FLAGS.attack_model, FLAGS.checkpoint_dir))
     methods.check_methods(config.methods)
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)

@@ -23,7 +23,8 @@ from absl import logging
 from tf_reconstruct.checkpoints.manifest import manifest_records
 from tf_reconstruct.datasets import base, selection as selecting
 from tf_reconstruct.datasets.errors import DatasetError
-from tf_reconstruct.evaluation import aligned_faces, comparison, paper_numbers, protocol, report_files
+from tf_reconstruct.evaluation import aligned_faces, borrowed_thresholds, comparison, paper_numbers, protocol, \
+    report_files
 from tf_reconstruct.metrics import verification
 from tf_reconstruct.optimize import runner
 from tf_reconstruct.plots.histograms import save_histograms
@@ -47,6 +48,7 @@ class ExperimentConfig:
     liveness: tuple = ()              # liveness/detectors.DETECTORS names; any writes table4
     baselines_dir: pathlib.Path = None
     max_warm_starts: int = None       # new Mapping + optimisation runs this run (None: as max_reconstructions)
+    thresholds_from: pathlib.Path = None  # a finished run whose thresholds also score this one (borrowed_thresholds)
 
 
 def _select(dataset, config):
@@ -156,6 +158,9 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
     chosen = _select(dataset, config)
     wanted_photos = {image for images in chosen.values() for image in images}
     modes = [mode for mode in config.impostor_modes if mode != "pairs" or dataset.protocol_pairs]
+    # Read before the slow stages, so a wrong --thresholds_from fails at once.
+    borrowed = {evaluator.name: borrowed_thresholds.read_operating_points(config.thresholds_from, evaluator.name)
+                for evaluator in [attack_extractor, *eval_extractors]} if config.thresholds_from else {}
     if "pairs" in config.impostor_modes and "pairs" not in modes:
         logging.warning("%s has no protocol pairs: impostor mode 'pairs' skipped", dataset.name)
     if "pairs" in modes:
@@ -172,6 +177,13 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
     if not usable:
         raise DatasetError("no selected identity has a usable photo; see the warnings above")
     logging.info("%d identities usable, %d dropped", len(usable), len(chosen) - len(usable))
+    if len(usable) < 2 and "all" in modes:
+        if not borrowed:
+            raise DatasetError(f"only {len(usable)} usable identity: impostor mode 'all' has no impostor pairs to "
+                               f"set thresholds from; attack more identities (--num_identities) or score at another "
+                               f"run's thresholds (--thresholds_from)")
+        logging.warning("one usable identity: impostor mode 'all' skipped; scoring at the borrowed thresholds only")
+        modes.remove("all")
 
     # The attack: the stored template is the attacker's embedding of the source photo.
     sources = {identity: images[0] for identity, images in usable.items()}
@@ -227,6 +239,8 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
             logging.info("%s, impostors %s: %d impostor and %d genuine scores, AUC %s", evaluator.name, mode,
                          len(impostor), len(genuine),
                          f"{verification.auc(impostor, genuine):.4f}" if len(genuine) and len(impostor) else "n/a")
+        for label, points in borrowed.get(evaluator.name, {}).items():
+            results[evaluator.name][label] = protocol.rows_at_thresholds(points, type_one, type_two)
         _write_tables(run_dir, evaluator, attack_extractor, results[evaluator.name], config, type_one, type_two,
                       generator.name, selected_count, dataset.name)
     rows = list(per_identity.values())
@@ -245,7 +259,8 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
         "reconstructed_this_run": reconstructed, "attack_seconds_this_run": round(attack_seconds, 1),
         "mean_steps": float(np.mean([r["steps"] for r in records.values()])),
         "engine_settings": config.engine_settings, "batch_size": config.batch_size,
-        "impostor_modes": modes, "methods": list(config.methods), "liveness": list(config.liveness),
+        "impostor_modes": modes, "thresholds_from": config.thresholds_from and str(config.thresholds_from),
+        "methods": list(config.methods), "liveness": list(config.liveness),
         "comparison_outputs_made_this_run": compared and compared["made"],
         "seconds_this_run": round(time.time() - started, 1),
         "models": manifest_records(), "flags": config.flags_text,

@@ -11,7 +11,7 @@
 
 Latent methods keep <identity>_wplus.npy and <identity>.json (the face is rendered again from the w+
 when its PNG is missing); NbNet keeps its small PNG. A method's output is made once per identity, so
-re-running the same command only adds identities.
+re-running the same command only adds identities; NbNet's faces are made again when NbNet has been retrained.
 """
 
 import json
@@ -74,12 +74,32 @@ def _mapping_outputs(run_dir, generator, model, templates, method):
     return len(pending)
 
 
+def nbnet_stamp(meta):
+    """What identifies a trained NbNet: its training pairs and its best epoch's held-out losses."""
+    best = [epoch for epoch in meta["epochs"] if epoch["epoch"] == meta["best_epoch"]]
+    return {"pairs": meta["pairs"], "best_epoch": meta["best_epoch"],
+            "validation": best[0]["validation"] if best else None}
+
+
+def _discard_stale_nbnet(run_dir, folder, meta):
+    """Deletes NbNet faces made by a since-retrained NbNet (and their alignments), so they are made again."""
+    record = folder / "model.json"
+    if not record.is_file() or nbnet_stamp(json.loads(record.read_text())) == nbnet_stamp(meta):
+        return
+    stale = sorted(folder.glob("*.png"))
+    logging.warning("NbNet was retrained (%s -> %s): remaking its %d faces in %s", nbnet_stamp(
+        json.loads(record.read_text())), nbnet_stamp(meta), len(stale), folder)
+    for path in stale + [pathlib.Path(run_dir) / "cache" / "aligned_nbnet.npz", record]:
+        path.unlink(missing_ok=True)
+
+
 def _nbnet_outputs(run_dir, templates, baselines_dir, extractor_name):
     folder = output_dir(run_dir, "nbnet")
+    model, meta = nbnet.load_nbnet(baselines_dir, extractor_name)
+    _discard_stale_nbnet(run_dir, folder, meta)
     pending = [name for name in templates if not (folder / f"{name}.png").is_file()]
     if not pending:
         return 0
-    model, meta = nbnet.load_nbnet(baselines_dir, extractor_name)
     faces = nbnet.generate_faces(model, np.stack([templates[name] for name in pending]))
     for name, face in zip(pending, faces):
         save_png(face, folder / f"{name}.png")

@@ -85,3 +85,17 @@ def table_rows(impostor, genuine, type_one, type_two, fars=verification.PAPER_FA
                      "type I TAR %": 100 * verification.acceptance_rate(type_one, threshold),
                      "type II TAR %": 100 * verification.acceptance_rate(type_two, threshold)})
     return rows
+
+
+def rows_at_thresholds(operating_points, type_one, type_two):
+    """The paper's table at thresholds fixed elsewhere (a deployed system's operating points).
+
+    Args:
+      operating_points: [{"FAR %", "threshold", "achieved FAR %", "normal TAR %"}], e.g. read from another run's
+        table; the FARs and normal TARs are that run's, only the attack's TARs are computed here.
+    """
+    return [{"FAR %": point["FAR %"], "threshold": point["threshold"], "achieved FAR %": point["achieved FAR %"],
+             "normal TAR %": point["normal TAR %"],
+             "type I TAR %": 100 * verification.acceptance_rate(type_one, point["threshold"]),
+             "type II TAR %": 100 * verification.acceptance_rate(type_two, point["threshold"])}
+            for point in operating_points]

@@ -85,3 +85,16 @@ def test_nbnet_faces_of_a_since_retrained_nbnet_are_discarded(tmp_path):
     methods._discard_stale_nbnet(tmp_path, folder, retrained)
     assert not (folder / "a.png").exists() and not (tmp_path / "cache" / "aligned_nbnet.npz").exists()
     assert not (folder / "model.json").exists()
+
+
+def test_each_method_gets_a_like_for_like_row_beside_ours():
+    done = {"ours": ["a", "b"], "mapping": ["a", "b", "c", "d"], "mapping_opt": ["a"], "nbnet": ["a", "b"]}
+    assert comparison._row_subsets("ours", done) == [("ours", ["a", "b"], "ours (W+ optimisation)")]
+    # A one-pass method on more identities than ours: also scored on ours' two.
+    assert comparison._row_subsets("mapping", done) == [
+        ("mapping", ["a", "b", "c", "d"], "Mapping (w)"), ("mapping", ["a", "b"], "Mapping (w), on the 2 ours has finished")]
+    # An optimising method on fewer: ours is scored again on its one.
+    assert comparison._row_subsets("mapping_opt", done) == [
+        ("mapping_opt", ["a"], "Mapping + optimisation"),
+        ("ours", ["a"], "ours (W+ optimisation), on Mapping + optimisation's 1")]
+    assert comparison._row_subsets("nbnet", done) == [("nbnet", ["a", "b"], "NbNet")]

@@ -1,9 +1,10 @@
 """The paper's comparison: Table 3 (methods' TAR at FAR 0.1%), Table 4 (liveness pass rates) and a Fig. 6/9 grid.
 
 Every method is scored through the same simulated system as ours: MTCNN on its output, the evaluating
-extractor, and the thresholds the main experiment set from real photos. A method is compared on the
-identities that both it and ours have finished; where that is fewer than ours has, ours is also
-scored again on the same identities, so every pair of rows compares like with like.
+extractor, and the thresholds the main experiment set from real photos. The one-pass methods (Mapping,
+NbNet) reconstruct every usable selected identity, the optimising ones those ours has finished. Each
+method's row covers what it has finished; where that differs from ours', the method and ours are also
+scored on the identities both have finished, so there is always a pair of rows comparing like with like.
 """
 
 import json
@@ -79,18 +80,19 @@ def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_
 
     Args:
       usable: {identity: [source, others...]} of the identities ours has finished.
-      templates: {identity: the attacked template [D]}.
+      templates: {identity: the attacked template [D]} of every identity in `selected`.
       results: {evaluator: {impostor mode: table rows}} of the main experiment (its thresholds).
       selected: {identity: [source, others...]} of every usable selected identity, finished or not (Table 4's
         real-photo reference row uses all their source photos; default: `usable`).
     """
     methods = list(config.methods)
+    selected = selected or usable
     identities = list(usable)
-    made = methods_module.make_outputs(methods, run_dir, generator, attacker, {i: templates[i] for i in identities},
+    made = methods_module.make_outputs(methods, run_dir, generator, attacker, {i: templates[i] for i in selected},
                                        config.baselines_dir, config.batch_size, config.engine_settings,
                                        config.max_reconstructions if config.max_warm_starts is None
-                                       else config.max_warm_starts)
-    done = {method: methods_module.finished(run_dir, method, identities) for method in methods}
+                                       else config.max_warm_starts, optimisable=identities)
+    done = {method: methods_module.finished(run_dir, method, list(selected)) for method in methods}
     aligned = {method: _align_method(run_dir, method, done[method]) for method in methods}
     rows = []   # (the method whose comparison the row belongs to, row)
     for evaluator in evaluators:
@@ -99,23 +101,18 @@ def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_
         for mode, mode_rows in results[evaluator.name].items():
             threshold = next(row["threshold"] for row in mode_rows if abs(row["FAR %"] - TABLE3_FAR_PERCENT) < 1e-9)
             for method in methods:
-                subsets = [(method, done[method])]
-                if method != "ours" and len(done[method]) < len(identities):
-                    subsets.append(("ours", done[method]))
-                for scored, subset in subsets:
+                for scored, subset, label in _row_subsets(method, done):
                     if not subset:
                         continue
-                    selection = {identity: usable[identity] for identity in subset}
+                    selection = {identity: selected[identity] for identity in subset}
                     recon = {identity: embedded[scored].get(identity) for identity in subset}
                     type_one, type_two, _ = protocol.attack_scores(recon, photos, selection)
-                    label = methods_module.LABELS[scored]
-                    if scored != method:
-                        label += f", on {methods_module.LABELS[method]}'s {len(subset)}"
                     rows.append((method, method_rows(scored, label, evaluator.name,
                                                      methods_module.RESOLUTIONS[scored], mode, threshold, type_one,
                                                      type_two, _steps(run_dir, scored, subset))))
-    finished_note = (f"every method on the identities it and ours have finished (ours: {len(identities)} of "
-                     f"{config.num_identities} selected), with the main run's thresholds.")
+    finished_note = (f"Mapping and NbNet on every usable selected identity ({len(selected)}), ours and the optimising "
+                     f"methods on those ours has finished ({len(identities)} of {config.num_identities} selected); "
+                     f"'on ...' rows compare a method and ours on the same identities; the main run's thresholds.")
     table3 = [row for method, row in rows if method not in methods_module.ABLATIONS]
     ablation = [row for method, row in rows if method == "ours" or method in methods_module.ABLATIONS]
     _write_rows(run_dir / "table3", table3, f"Table 3 analogue: TAR at FAR {TABLE3_FAR_PERCENT}% on {dataset.name}, "
@@ -134,6 +131,22 @@ def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_
         _methods_grid(run_dir / "fig2_3_ablation", dataset, usable, done,
                       [method for method in methods_module.ABLATION_ORDER if method in methods])
     return {"table3": table3, "ablation": ablation, "table4": liveness, "made": made}
+
+
+def _row_subsets(method, done):
+    """[(method scored, identities, row label)]: the method on all it has finished and, where that differs
+    from ours', it and ours on the identities both have finished."""
+    label = methods_module.LABELS[method]
+    subsets = [(method, done[method], label)]
+    if method == "ours":
+        return subsets
+    ours = set(done["ours"])
+    common = [identity for identity in done[method] if identity in ours]
+    if len(common) < len(done[method]):
+        subsets.append((method, common, f"{label}, on the {len(common)} ours has finished"))
+    if len(common) < len(ours):
+        subsets.append(("ours", common, f"{methods_module.LABELS['ours']}, on {label}'s {len(common)}"))
+    return subsets
 
 
 def _write_rows(stem, rows, heading):

@@ -189,6 +189,7 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
     sources = {identity: images[0] for identity, images in usable.items()}
     photo_embeddings_of = {attack_extractor.name: aligned_faces.embed_faces(attack_extractor, faces)}
     templates = [(identity, photo_embeddings_of[attack_extractor.name][source]) for identity, source in sources.items()]
+    every_template = dict(templates)
     if config.max_reconstructions is not None:
         pending = [t for t in templates if not runner.is_done(run_dir / "reconstructions", t[0])]
         templates = [t for t in templates if runner.is_done(run_dir / "reconstructions", t[0])]
@@ -249,7 +250,7 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
     compared = None
     if len(config.methods) > 1 or config.liveness:
         compared = comparison.compare(run_dir, dataset, generator, attack_extractor, evaluators, photo_embeddings_of,
-                                      usable, dict(templates), results, config, all_usable)
+                                      usable, every_template, results, config, all_usable)
     manifest = {
         "dataset": dataset.name, "data_source": dataset.source, "generator": generator.name,
         "attack_extractor": attack_extractor.name, "eval_extractors": [e.name for e in evaluators],

@@ -32,6 +32,8 @@ ABLATIONS = {"z_mean": {"space": "z", "init": "mean"}, "w_mean": {"space": "w", 
 # The ablation grid's columns in the paper's order: Z, W, then W+ from the mean (ours) and from uniform.
 ABLATION_ORDER = ("z_mean", "w_mean", "ours", "wplus_uniform")
 METHODS = ("ours", "mapping", "mapping_wplus", "mapping_opt", "nbnet") + tuple(ABLATIONS)
+# One forward pass per face: cheap enough to run on every selected identity, not only on those ours has finished.
+ONE_PASS = ("mapping", "mapping_wplus", "nbnet")
 LABELS = {"ours": "ours (W+ optimisation)", "mapping": "Mapping (w)", "mapping_wplus": "Mapping (w+)",
           "mapping_opt": "Mapping + optimisation", "nbnet": "NbNet", "z_mean": "Z, mean start",
           "w_mean": "W, mean start", "wplus_uniform": "W+, uniform start"}
@@ -109,14 +111,16 @@ def _nbnet_outputs(run_dir, templates, baselines_dir, extractor_name):
 
 
 def make_outputs(methods, run_dir, generator, attacker, templates, baselines_dir, batch_size, engine_settings,
-                 max_optimisations=None):
+                 max_optimisations=None, optimisable=None):
     """Makes every method's missing reconstructions; returns {method: number made this run}.
 
     Args:
-      templates: {identity: template [D]} for the identities to reconstruct (ours' finished ones; the
-        one-pass methods are cheap, the warm start is bounded by `max_optimisations`).
+      templates: {identity: template [D]} of every identity the one-pass methods reconstruct.
+      optimisable: the identities the optimising methods (mapping_opt, the ablations) may run on: ours'
+        finished ones (default: all of `templates`); at most `max_optimisations` new ones per method.
     """
     made = {}
+    optimised = {name: templates[name] for name in (templates if optimisable is None else optimisable)}
     for method, variant in (("mapping", "w"), ("mapping_wplus", "wplus")):
         # The warm start begins at the Mapping's w, so it needs the Mapping's outputs too.
         if method in methods or (method == "mapping" and "mapping_opt" in methods):
@@ -127,13 +131,13 @@ def make_outputs(methods, run_dir, generator, attacker, templates, baselines_dir
     if "nbnet" in methods:
         made["nbnet"] = _nbnet_outputs(run_dir, templates, baselines_dir, attacker.name)
     if "mapping_opt" in methods:
-        pending, work = _optimisation_work(run_dir, "mapping_opt", templates, max_optimisations)
+        pending, work = _optimisation_work(run_dir, "mapping_opt", optimised, max_optimisations)
         starts = {name: np.load(output_dir(run_dir, "mapping") / f"{name}_wplus.npy") for name in pending}
         made["mapping_opt"] = runner.run(generator, attacker, work, output_dir(run_dir, "mapping_opt"), batch_size,
                                          engine_settings, warm_starts=starts)
     for method, changed in ABLATIONS.items():
         if method in methods:
-            _, work = _optimisation_work(run_dir, method, templates, max_optimisations)
+            _, work = _optimisation_work(run_dir, method, optimised, max_optimisations)
             made[method] = runner.run(generator, attacker, work, output_dir(run_dir, method), batch_size,
                                       {**engine_settings, **changed})
     return made

@@ -121,7 +121,8 @@ def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_
     if studied:
         _write_rows(run_dir / "ablation", ablation, f"The paper's Figs. 2-3 ablation as TAR at FAR "
                     f"{TABLE3_FAR_PERCENT}%: the latent space optimised (Z, W, W+) and its start (mean, uniform); "
-                    f"other settings are the main run's; " + finished_note)
+                    f"other settings are the main run's; each on the identities ours has finished ({len(identities)} "
+                    f"of {config.num_identities} selected), with the main run's thresholds.")
     compared = [method for method in methods if method not in methods_module.ABLATIONS]
     liveness = (_table4(run_dir, dataset, usable, selected or usable, done, compared, config.liveness)
                 if config.liveness else None)

@@ -108,3 +108,34 @@ def test_borrowing_from_a_missing_or_incomplete_run_says_what_to_give(tmp_path):
     run = _finished_run(tmp_path / "lfw_run")
     with pytest.raises(TfReconstructError, match="--eval_models including arcface_inception"):
         borrowed_thresholds.read_operating_points(run, "arcface_inception")
+
+
+def _toy_extractor(seed):
+    import tensorflow as tf
+    tf.keras.utils.set_random_seed(seed)
+    model = tf.keras.Sequential([tf.keras.layers.Rescaling(1 / 255.0), tf.keras.layers.Flatten(),
+                                 tf.keras.layers.Dense(4)], name="toy")
+    model.build((None, 112, 112, 3))
+    return model
+
+
+def test_photo_embeddings_are_cached_and_dropped_when_the_weights_change(tmp_path):
+    from tf_reconstruct.evaluation import aligned_faces
+    rng = np.random.default_rng(1)
+    faces = {name: rng.integers(0, 256, (112, 112, 3), dtype=np.uint8) for name in ("a", "b", "c")}
+    cache = tmp_path / "embeddings_toy.npz"
+    extractor = _toy_extractor(0)
+    first = aligned_faces.embed_faces(extractor, {"a": faces["a"], "b": faces["b"]}, cache_file=cache)
+    # Mark the cached vector of "a": a reuse returns the mark, a new face is embedded and added.
+    with np.load(cache) as stored:
+        marked = dict(stored)
+    marked["vectors"][marked["ids"].tolist().index("a")] = 7.0
+    np.savez(cache, **marked)
+    second = aligned_faces.embed_faces(extractor, faces, cache_file=cache)
+    np.testing.assert_array_equal(second["a"], np.full(4, 7.0, np.float32))
+    np.testing.assert_allclose(second["b"], first["b"], rtol=1e-5)
+    assert sorted(second) == ["a", "b", "c"] and np.load(cache)["ids"].tolist() == ["a", "b", "c"]
+    # Other weights under the same name: the cache is not trusted.
+    other = aligned_faces.embed_faces(_toy_extractor(5), faces, cache_file=cache)
+    assert not np.allclose(other["a"], 7.0) and not np.allclose(other["b"], first["b"])
+    np.testing.assert_allclose(other["a"], _toy_extractor(5)(faces["a"][None]).numpy()[0], rtol=1e-5)

@@ -1,6 +1,7 @@
 """Photos -> MTCNN-aligned 112x112 faces, cached per image so reruns and new extractors skip detection.
 
     align_images(items, cache_file) -> ({image id: [112, 112, 3] uint8}, {image id: reason it was skipped})
+    embed_faces(extractor, faces, cache_file=None) -> {image id: [D] float32}
 
 `items` yields (identity, image id, RGB image). The cache (.npz) is rewritten atomically every
 `save_every` new faces, so an interrupted run keeps what it detected.
@@ -58,12 +59,41 @@ def align_images(items, cache_file, total=None, save_every=50):
     return faces, failures
 
 
-def embed_faces(extractor, faces, batch_size=64):
-    """{id: aligned uint8 face} -> {id: [D] float32 embedding}."""
-    ids = sorted(faces)
+def _probe_face():
+    # A fixed input whose embedding identifies the extractor's weights: a cache made by other weights
+    # under the same name answers differently.
+    return np.random.default_rng(0).integers(0, 256, (1, 112, 112, 3), dtype=np.uint8)
+
+
+def embed_faces(extractor, faces, batch_size=64, cache_file=None):
+    """{id: aligned uint8 face} -> {id: [D] float32 embedding}.
+
+    With `cache_file` (.npz), embeddings already there are reused and new ones added; the whole cache is
+    discarded when the extractor's embedding of a fixed probe face differs from the one stored with it.
+    Use it only for faces that never change under the same id (photos, not reconstructions).
+    """
+    probe = extractor(_probe_face()).numpy()[0]
     embeddings = {}
+    if cache_file is not None and pathlib.Path(cache_file).is_file():
+        with np.load(cache_file, allow_pickle=False) as cached:
+            scale = float(np.abs(probe).max())
+            if cached["probe"].shape == probe.shape and np.allclose(cached["probe"], probe, rtol=1e-3,
+                                                                    atol=1e-3 * scale):
+                embeddings = dict(zip(cached["ids"].tolist(), cached["vectors"]))
+            else:
+                logging.warning("%s was made by other weights than %s has now: embedding again", cache_file,
+                                extractor.name)
+    ids = sorted(set(faces) - set(embeddings))
     for start in range(0, len(ids), batch_size):
         part = ids[start:start + batch_size]
         vectors = extractor(np.stack([faces[i] for i in part])).numpy()
         embeddings.update(zip(part, vectors))
-    return embeddings
+    if cache_file is not None and ids:
+        cache_file = pathlib.Path(cache_file)
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cache_file.with_name(cache_file.stem + ".partial.npz")
+        known = sorted(embeddings)
+        np.savez(temporary, ids=np.array(known, dtype=str), vectors=np.stack([embeddings[i] for i in known]),
+                 probe=probe)
+        os.replace(temporary, cache_file)
+    return {i: embeddings[i] for i in faces}

@@ -187,7 +187,8 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
 
     # The attack: the stored template is the attacker's embedding of the source photo.
     sources = {identity: images[0] for identity, images in usable.items()}
-    photo_embeddings_of = {attack_extractor.name: aligned_faces.embed_faces(attack_extractor, faces)}
+    photo_embeddings_of = {attack_extractor.name: aligned_faces.embed_faces(
+        attack_extractor, faces, cache_file=run_dir / "cache" / f"embeddings_{attack_extractor.name}.npz")}
     templates = [(identity, photo_embeddings_of[attack_extractor.name][source]) for identity, source in sources.items()]
     every_template = dict(templates)
     if config.max_reconstructions is not None:
@@ -216,7 +217,8 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
     evaluators = [attack_extractor] + [e for e in eval_extractors if e.name != attack_extractor.name]
     for evaluator in evaluators:
         if evaluator.name not in photo_embeddings_of:
-            photo_embeddings_of[evaluator.name] = aligned_faces.embed_faces(evaluator, faces)
+            photo_embeddings_of[evaluator.name] = aligned_faces.embed_faces(
+                evaluator, faces, cache_file=run_dir / "cache" / f"embeddings_{evaluator.name}.npz")
         photo_embeddings = photo_embeddings_of[evaluator.name]
         recon_embeddings = aligned_faces.embed_faces(evaluator, recon_faces)
         recon = {identity: recon_embeddings.get(identity) for identity in usable}

@@ -98,3 +98,11 @@ def test_each_method_gets_a_like_for_like_row_beside_ours():
         ("mapping_opt", ["a"], "Mapping + optimisation"),
         ("ours", ["a"], "ours (W+ optimisation), on Mapping + optimisation's 1")]
     assert comparison._row_subsets("nbnet", done) == [("nbnet", ["a", "b"], "NbNet")]
+
+
+def test_a_methods_grid_keeps_its_rows_when_a_slow_method_has_done_fewer():
+    usable = {name: [f"{name}1"] for name in "abcdefg"}
+    done = {"ours": list("abcdefg"), "mapping": list("abcdefg"), "mapping_opt": ["b", "e"]}
+    assert comparison.grid_rows(usable, done, ["ours", "mapping", "mapping_opt"]) == list("beacdf")
+    assert comparison.grid_rows(usable, done, ["ours"], count=3) == list("abc")
+    assert comparison.grid_rows({}, done, ["ours"]) == []

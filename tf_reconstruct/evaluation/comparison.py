@@ -186,16 +186,31 @@ def _table4(run_dir, dataset, usable, selected, done, methods, detector_names):
     return rows
 
 
+def grid_rows(usable, done, methods, count=6):
+    """The identities of a methods grid: first those every method has finished, then others ours has, so the
+    grid keeps `count` rows when a slow method (the warm start) has done fewer."""
+    complete = [identity for identity in usable if all(identity in done[method] for method in methods)]
+    return (complete + [identity for identity in usable if identity not in complete])[:count]
+
+
+NOT_RUN_GREY = 96
+
+
 def _methods_grid(stem, dataset, usable, done, methods, count=6):
-    """Rows of identities; columns: the source photo, then each method's reconstruction (Figs. 2, 3, 6 and 9)."""
-    shared = [identity for identity in usable if all(identity in done[method] for method in methods)][:count]
-    if not shared:
+    """Rows of identities; columns: the source photo, then each method's reconstruction (Figs. 2, 3, 6 and 9).
+    A method that has not run on a row's identity gets a plain grey tile."""
+    rows = grid_rows(usable, done, methods, count)
+    if not rows:
         return
-    photos = dataset.read([usable[identity][0] for identity in shared])
+    photos = dataset.read([usable[identity][0] for identity in rows])
     tiles = []
-    for identity in shared:
+    for identity in rows:
         tiles.append(photos[usable[identity][0]])
-        tiles += [methods_module.read_face(stem.parent, method, identity) for method in methods]
+        tiles += [methods_module.read_face(stem.parent, method, identity) if identity in done[method]
+                  else np.full((128, 128, 3), NOT_RUN_GREY, np.uint8) for method in methods]
     save_png(make_grid(tiles, 1 + len(methods), 128), stem.with_suffix(".png"))
+    missing = [f"{methods_module.LABELS[m]} on {', '.join(i for i in rows if i not in done[m])}" for m in methods
+               if any(i not in done[m] for i in rows)]
     report_files.write_text(stem.with_suffix(".txt"), "columns: source photo, " + ", ".join(
-        methods_module.LABELS[m] for m in methods) + "\nrows: " + ", ".join(shared) + "\n")
+        methods_module.LABELS[m] for m in methods) + "\nrows: " + ", ".join(rows) + "\n" + (
+        "grey (not run): " + "; ".join(missing) + "\n" if missing else ""))

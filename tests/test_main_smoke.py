@@ -2,6 +2,7 @@
 artefact, resumes without redoing work, and refuses a missing --data_dir with a clear message."""
 
 import csv
+import importlib.util
 import json
 import subprocess
 import sys
@@ -42,6 +43,11 @@ def test_main_runs_in_chunks_writes_every_artefact_and_resumes(tmp_path):
     assert len(list((run / "reconstructions").glob("*.png"))) == 2
     assert "partial" not in (run / "table1.md").read_text()
     assert "/ 96.04" in (run / "table1_vs_paper_all.md").read_text()   # the paper's type II TAR at FAR 0.1%
+    if importlib.util.find_spec("dlib"):   # `make test` installs it: the third, non-ArcFace evaluator
+        assert "minus the Euclidean distance" in (run / "table2_dlib_resnet128.md").read_text()
+        assert (run / "histograms_dlib_resnet128_all.png").is_file()
+        with (run / "table2_dlib_resnet128.csv").open() as handle:
+            assert all(float(row["threshold"]) < 0 for row in csv.DictReader(handle))
     # FFHQ has no labels: type I only, also scored at this LFW run's thresholds.
     ffhq = _main("--dataset=ffhq", f"--data_dir={require_shared_data('ffhq_samples')}", "--num_identities=1",
                  "--steps=2", "--resolution=32", "--batch_size=1", f"--out_root={tmp_path}", "--run_name=smoke",

@@ -67,6 +67,18 @@ def test_cosines():
     np.testing.assert_allclose(v.cosine_matrix(a, b), [[1.0, np.sqrt(0.5)], [0.0, np.sqrt(0.5)]])
 
 
+def test_negative_distances_and_the_similarity_lookup():
+    a = np.array([[0.0, 0.0], [2.0, 0.0]])
+    b = np.array([[3.0, 4.0], [1.0, 0.0]])
+    np.testing.assert_allclose(v.negative_distance_rows(a, b), [-5.0, -1.0])
+    np.testing.assert_allclose(v.negative_distance_matrix(a, b), [[-5.0, -1.0], [-np.sqrt(17.0), -1.0]])
+    # Unlike a cosine, it sees the length: (2, 0) and (1, 0) have cosine 1 but distance 1.
+    assert v.cosine_rows(a[1:], b[1:])[0] == pytest.approx(1.0)
+    assert v.similarity_functions("negative_euclidean") == (v.negative_distance_rows, v.negative_distance_matrix)
+    with pytest.raises(ValueError, match="unknown similarity"):
+        v.similarity_functions("hamming")
+
+
 def test_label_pairs():
     labels = ["a", "a", "b", "c"]
     assert list(zip(*v.same_label_pairs(labels))) == [(0, 1)]

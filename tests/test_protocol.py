@@ -19,6 +19,16 @@ def test_all_mode_uses_every_pair_of_the_selected_photos():
     np.testing.assert_allclose(sorted(impostor), [0.0, 0.6, 0.6, 0.96])  # a1-b1, a1-b2, a2-b1, a2-b2
 
 
+def test_euclidean_evaluators_score_by_minus_the_distance():
+    impostor, genuine = protocol.system_scores(EMBEDDINGS, SELECTION, "all", similarity="negative_euclidean")
+    np.testing.assert_allclose(sorted(genuine), [-np.sqrt(0.4)] * 2)
+    np.testing.assert_allclose(sorted(impostor), [-np.sqrt(2.0), -np.sqrt(0.8), -np.sqrt(0.8), -np.sqrt(0.08)])
+    type_one, type_two, _ = protocol.attack_scores({"a": np.array([2.0, 0.0]), "b": None}, EMBEDDINGS, SELECTION,
+                                                   "negative_euclidean")
+    np.testing.assert_allclose(type_one, [-1.0, -np.inf])
+    np.testing.assert_allclose(type_two, [-np.sqrt(1.44 + 0.36), -np.inf])
+
+
 def test_pairs_mode_uses_the_protocol_and_drops_pairs_without_faces():
     pairs = [("a1", "a2", True), ("a1", "c1", False), ("b1", "missing", False)]
     impostor, genuine = protocol.system_scores(EMBEDDINGS, SELECTION, "pairs", pairs)

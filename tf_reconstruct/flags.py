@@ -1,7 +1,14 @@
 """Every command-line flag, defined once here. Only entry points (`__main__` modules) read FLAGS;
 library code takes plain arguments."""
 
+import importlib.util
+
 from absl import flags
+
+
+def default_eval_models():
+    """The two MobileFaceNets, and dlib's ResNet as an independent third evaluator where dlib is installed."""
+    return ["mobilefacenet192", "mobilefacenet512"] + (["dlib_resnet128"] if importlib.util.find_spec("dlib") else [])
 
 
 def define_checkpoint_flags():
@@ -109,8 +116,9 @@ def define_main_flags():
                         "../shared/data/ffhq_samples for ffhq; required for colorferet and folder).")
     flags.DEFINE_enum("eval_type", "both", ["I", "II", "both"], "Type I (against the source photo), type II (against "
                       "the identity's other photos) or both.")
-    flags.DEFINE_list("eval_models", ["mobilefacenet192", "mobilefacenet512"], "Evaluating extractors; the attacker "
-                      "is always evaluated too (Table 1), the others give Table 2.")
+    flags.DEFINE_list("eval_models", default_eval_models(), "Evaluating extractors; the attacker is always evaluated "
+                      "too (Table 1), the others give Table 2. dlib_resnet128 (not ArcFace; Euclidean distance) is in "
+                      "the default when dlib is installed.")
     flags.DEFINE_integer("num_identities", None, "Identities attacked (default: the paper's 150; 50 for ffhq, or all "
                          "of them when fewer).", lower_bound=1)
     flags.DEFINE_list("impostors", ["all", "pairs"], "Impostor sets: all (every cross-identity pair of the selected "

@@ -56,7 +56,7 @@ def main(argv):
                               baselines_dir=baselines_dir(FLAGS.baselines_dir, FLAGS.attack_model, FLAGS.checkpoint_dir))
     methods.check_methods(config.methods)
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
-    attacker = registry.get_extractor(FLAGS.attack_model, FLAGS.extractor_weights, FLAGS.checkpoint_dir)
+    attacker = registry.get_attack_extractor(FLAGS.attack_model, FLAGS.extractor_weights, FLAGS.checkpoint_dir)
     evaluators = [registry.get_extractor(name, None, FLAGS.checkpoint_dir) for name in FLAGS.eval_models
                   if name != FLAGS.attack_model]
     run_experiment(dataset, generator, attacker, evaluators, config)

@@ -49,7 +49,7 @@ def load_templates(path, embedding_dim):
 def main(argv):
     del argv
     project_flags.apply_threads()
-    extractor = registry.get_extractor(FLAGS.extractor, FLAGS.extractor_weights, FLAGS.checkpoint_dir)
+    extractor = registry.get_attack_extractor(FLAGS.extractor, FLAGS.extractor_weights, FLAGS.checkpoint_dir)
     templates = load_templates(FLAGS.templates, extractor.embedding_dim)
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
     count = runner.run(generator, extractor, templates, FLAGS.out_dir, FLAGS.batch_size, project_flags.engine_settings())

@@ -24,7 +24,7 @@ def main(argv):
     project_flags.apply_threads()
     directory = baselines_dir(FLAGS.baselines_dir, FLAGS.attack_model, FLAGS.checkpoint_dir)
     generator = registry.get_generator("mobilestylegan", FLAGS.checkpoint_dir)
-    extractor = registry.get_extractor(FLAGS.attack_model, None, FLAGS.checkpoint_dir)
+    extractor = registry.get_attack_extractor(FLAGS.attack_model, None, FLAGS.checkpoint_dir)
     settings = training_pairs.PairSettings(extractor=extractor.name, shard_size=FLAGS.shard_size,
                                            seed=FLAGS.pair_seed)
     started = time.time()

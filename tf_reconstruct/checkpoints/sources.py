@@ -1,7 +1,8 @@
 """Where every pretrained model comes from: registry package, exact version, path inside, sha256, licence.
 
 Sums marked in MODELS.md were checked against `../shared/MODELS.md`; the sums of the IR files inside
-the random-face wheel were taken from that verified wheel.
+the random-face wheel were taken from that verified wheel. MODELS.md gives no sums for
+face_recognition_models; its archive and file sums were recorded at the first download (2026-11-22).
 """
 
 import dataclasses
@@ -88,6 +89,19 @@ PACKAGES = (
                 ModelFile("fr_eye_onnx", "package/model/fr_eye.onnx",
                           "1afcea006abc1ccac3c517022abde0aa092bed74ff3c9fe6878483ef9e6e38de", _FACEPLUGIN,
                           "eye open/closed classifier"),
+            )),
+    Package("pypi", "face_recognition_models", "0.3.0", "face_recognition_models-0.3.0.tar.gz",
+            "b79bd200a88c87c9a9d446c990ae71c5a626d1f3730174e6d570157ff1d896cf", (
+                ModelFile("dlib_resnet128_dat",
+                          "face_recognition_models-0.3.0/face_recognition_models/models/"
+                          "dlib_face_recognition_resnet_model_v1.dat",
+                          "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30", "CC0-1.0",
+                          "dlib ResNet-29 128-d: third evaluator, not ArcFace (Euclidean distance)"),
+                ModelFile("dlib_landmarks5_dat",
+                          "face_recognition_models-0.3.0/face_recognition_models/models/"
+                          "shape_predictor_5_face_landmarks.dat",
+                          "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888", "CC0-1.0",
+                          "dlib 5-point landmarks that cut the ResNet's 150x150 chip"),
             )),
 )
 

@@ -65,7 +65,7 @@ def _probe_face():
     return np.random.default_rng(0).integers(0, 256, (1, 112, 112, 3), dtype=np.uint8)
 
 
-def embed_faces(extractor, faces, batch_size=64, cache_file=None):
+def embed_faces(extractor, faces, batch_size=64, cache_file=None, save_every=10):
     """{id: aligned uint8 face} -> {id: [D] float32 embedding}.
 
     With `cache_file` (.npz), embeddings already there are reused and new ones added; the whole cache is
@@ -84,16 +84,22 @@ def embed_faces(extractor, faces, batch_size=64, cache_file=None):
                 logging.warning("%s was made by other weights than %s has now: embedding again", cache_file,
                                 extractor.name)
     ids = sorted(set(faces) - set(embeddings))
-    for start in range(0, len(ids), batch_size):
+    batches = range(0, len(ids), batch_size)
+    # Slow extractors (dlib, about 0.15 s a face) show progress and keep what they finished if interrupted.
+    for number, start in enumerate(tqdm(batches, desc=f"embedding with {extractor.name}", unit="batch",
+                                        disable=len(batches) < 10), start=1):
         part = ids[start:start + batch_size]
         vectors = extractor(np.stack([faces[i] for i in part])).numpy()
         embeddings.update(zip(part, vectors))
-    if cache_file is not None and ids:
-        cache_file = pathlib.Path(cache_file)
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cache_file.with_name(cache_file.stem + ".partial.npz")
-        known = sorted(embeddings)
-        np.savez(temporary, ids=np.array(known, dtype=str), vectors=np.stack([embeddings[i] for i in known]),
-                 probe=probe)
-        os.replace(temporary, cache_file)
+        if cache_file is not None and (number % save_every == 0 or number == len(batches)):
+            _save_embeddings(pathlib.Path(cache_file), embeddings, probe)
     return {i: embeddings[i] for i in faces}
+
+
+def _save_embeddings(cache_file, embeddings, probe):
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    temporary = cache_file.with_name(cache_file.stem + ".partial.npz")
+    known = sorted(embeddings)
+    np.savez(temporary, ids=np.array(known, dtype=str), vectors=np.stack([embeddings[i] for i in known]),
+             probe=probe)
+    os.replace(temporary, cache_file)

@@ -106,7 +106,7 @@ def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_
                         continue
                     selection = {identity: selected[identity] for identity in subset}
                     recon = {identity: embedded[scored].get(identity) for identity in subset}
-                    type_one, type_two, _ = protocol.attack_scores(recon, photos, selection)
+                    type_one, type_two, _ = protocol.attack_scores(recon, photos, selection, evaluator.similarity)
                     rows.append((method, method_rows(scored, label, evaluator.name,
                                                      methods_module.RESOLUTIONS[scored], mode, threshold, type_one,
                                                      type_two, _steps(run_dir, scored, subset))))

@@ -222,7 +222,7 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
         photo_embeddings = photo_embeddings_of[evaluator.name]
         recon_embeddings = aligned_faces.embed_faces(evaluator, recon_faces)
         recon = {identity: recon_embeddings.get(identity) for identity in usable}
-        type_one, type_two, owners = protocol.attack_scores(recon, photo_embeddings, usable)
+        type_one, type_two, owners = protocol.attack_scores(recon, photo_embeddings, usable, evaluator.similarity)
         for identity, score in zip(usable, type_one):
             per_identity[identity][f"type_I_{evaluator.name}"] = round(float(score), 4)
         owners = np.array(owners, dtype=object)
@@ -233,12 +233,13 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
         results[evaluator.name] = {}
         for mode in modes:
             # The system's own scores use every usable selected photo, reconstructed yet or not.
-            impostor, genuine = protocol.system_scores(photo_embeddings, all_usable, mode, dataset.protocol_pairs)
+            impostor, genuine = protocol.system_scores(photo_embeddings, all_usable, mode, dataset.protocol_pairs,
+                                                       evaluator.similarity)
             rows = protocol.table_rows(impostor, genuine, type_one, type_two)
             results[evaluator.name][mode] = rows
             save_histograms(run_dir / f"histograms_{evaluator.name}_{mode}.png",
                             f"{evaluator.name} ({mode})", impostor, genuine, type_one, type_two,
-                            [(row["FAR %"] / 100, row["threshold"]) for row in rows])
+                            [(row["FAR %"] / 100, row["threshold"]) for row in rows], evaluator.similarity)
             logging.info("%s, impostors %s: %d impostor and %d genuine scores, AUC %s", evaluator.name, mode,
                          len(impostor), len(genuine),
                          f"{verification.auc(impostor, genuine):.4f}" if len(genuine) and len(impostor) else "n/a")
@@ -285,6 +286,9 @@ def _write_tables(run_dir, evaluator, attacker, by_mode, config, type_one, type_
     partial = "" if len(type_one) == selected_count else f" (of {selected_count} selected; the run is partial)"
     heading = (f"{what}: generator {generator_name}, attacked with {attacker.name}, evaluated with {evaluator.name}; "
                f"{len(type_one)} identities{partial}, {len(type_two)} type II comparisons. Accept if score > threshold.")
+    if evaluator.similarity == "negative_euclidean":
+        heading += (" Scores are minus the Euclidean distance of the descriptors (dlib's own rule accepts a distance "
+                    "below 0.6, a score above -0.6).")
     report_files.write_table(stem, rows, heading)
     paper = (paper_numbers.TABLE1 if same else paper_numbers.TABLE2).get(dataset_name)
     if paper and config.eval_type == "both":

@@ -24,43 +24,48 @@ class Scores:
     impostor_mode: str
 
 
-def system_scores(embeddings, selection, impostor_mode, protocol_pairs=None):
-    """(impostor [P], genuine [G]) cosine scores of real photos.
+def system_scores(embeddings, selection, impostor_mode, protocol_pairs=None, similarity="cosine"):
+    """(impostor [P], genuine [G]) similarity scores of real photos.
 
     Args:
       embeddings: {image id: [D]} of every photo with a detected face.
       selection: {identity: [image ids]} of the selected photos (source first).
       impostor_mode: 'all' (every pair among the selected photos) or 'pairs' (the dataset protocol).
       protocol_pairs: [(first id, second id, same)], for 'pairs'; pairs with an undetected face are dropped.
+      similarity: how the evaluator compares embeddings (verification.SIMILARITIES).
     """
+    rows, matrix_of = verification.similarity_functions(similarity)
     if impostor_mode == "pairs":
         if not protocol_pairs:
             raise ValueError("impostor mode 'pairs' needs the dataset's protocol pairs (LFW pairs.txt); use 'all'")
         usable = [(a, b, same) for a, b, same in protocol_pairs if a in embeddings and b in embeddings]
         first = np.stack([embeddings[a] for a, _, _ in usable])
         second = np.stack([embeddings[b] for _, b, _ in usable])
-        scores = verification.cosine_rows(first, second)
+        scores = rows(first, second)
         same = np.array([flag for _, _, flag in usable])
         return scores[~same], scores[same]
     if impostor_mode != "all":
         raise ValueError(f"impostor mode must be one of {IMPOSTOR_MODES}, not {impostor_mode!r}")
     ids = [image for images in selection.values() for image in images if image in embeddings]
     labels = np.array([identity for identity, images in selection.items() for image in images if image in embeddings])
-    matrix = verification.cosine_matrix(np.stack([embeddings[i] for i in ids]), np.stack([embeddings[i] for i in ids]))
+    stacked = np.stack([embeddings[i] for i in ids])
+    matrix = matrix_of(stacked, stacked)
     impostor = matrix[verification.cross_label_pairs(labels)]
     genuine = matrix[verification.same_label_pairs(labels)]
     return impostor, genuine
 
 
-def attack_scores(reconstructions, embeddings, selection):
+def attack_scores(reconstructions, embeddings, selection, similarity="cosine"):
     """(type I [identities], type II [pairs], type II identity of each pair).
 
     Args:
       reconstructions: {identity: [D] embedding of its reconstruction, or None when no face was found in it}.
       embeddings: {image id: [D]} of the real photos.
       selection: {identity: [source id, other ids...]}.
+      similarity: how the evaluator compares embeddings (verification.SIMILARITIES).
     A reconstruction without a detected face scores -inf: a system that finds no face accepts nothing.
     """
+    rows, matrix_of = verification.similarity_functions(similarity)
     type_one, type_two, owners = [], [], []
     for identity, images in selection.items():
         source, others = images[0], [image for image in images[1:] if image in embeddings]
@@ -69,9 +74,9 @@ def attack_scores(reconstructions, embeddings, selection):
             type_one.append(-np.inf)
             type_two.extend([-np.inf] * len(others))
         else:
-            type_one.append(float(verification.cosine_rows(vector[None], embeddings[source][None])[0]))
+            type_one.append(float(rows(vector[None], embeddings[source][None])[0]))
             if others:
-                type_two.extend(verification.cosine_matrix(vector[None], np.stack([embeddings[i] for i in others]))[0])
+                type_two.extend(matrix_of(vector[None], np.stack([embeddings[i] for i in others]))[0])
         owners.extend([identity] * len(others))
     return np.array(type_one), np.array(type_two, dtype=np.float64), owners
 

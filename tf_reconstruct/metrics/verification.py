@@ -32,6 +32,32 @@ def cosine_matrix(first, second):
     return normalise(first) @ normalise(second).T
 
 
+def negative_distance_rows(first, second):
+    """Minus the Euclidean distance of matching rows, [N, D], [N, D] -> [N]: dlib's rule as a similarity."""
+    return -np.linalg.norm(np.asarray(first, np.float64) - np.asarray(second, np.float64), axis=-1)
+
+
+def negative_distance_matrix(first, second):
+    """Minus all Euclidean distances, [N, D], [M, D] -> [N, M]."""
+    first, second = np.asarray(first, np.float64), np.asarray(second, np.float64)
+    squared = (np.sum(first ** 2, axis=1)[:, None] + np.sum(second ** 2, axis=1)[None]
+               - 2.0 * first @ second.T)
+    return -np.sqrt(np.maximum(squared, 0.0))
+
+
+# How each kind of extractor compares two embeddings: (matching rows, all pairs). Higher is more alike,
+# so thresholds, FAR and TAR work the same for both.
+SIMILARITIES = {"cosine": (cosine_rows, cosine_matrix),
+                "negative_euclidean": (negative_distance_rows, negative_distance_matrix)}
+
+
+def similarity_functions(name):
+    """(rows, matrix) functions of the similarity `name` (a key of SIMILARITIES)."""
+    if name not in SIMILARITIES:
+        raise ValueError(f"unknown similarity {name!r}; choose one of {sorted(SIMILARITIES)}")
+    return SIMILARITIES[name]
+
+
 def threshold_at_far(impostor_scores, far):
     """The threshold whose achieved FAR is the largest not above `far` (see the module docstring)."""
     scores = np.sort(np.asarray(impostor_scores, np.float64))[::-1]

@@ -32,6 +32,8 @@ class Extractor:
     embedding_dim: int
     description: str
     build_model: object = None
+    similarity: str = "cosine"   # how a system compares two of its embeddings (metrics/verification.py)
+    differentiable: bool = True  # False: it can evaluate but not attack
     _precision_cache: dict = dataclasses.field(default_factory=dict)
 
     def at_precision(self, precision):
@@ -191,12 +193,21 @@ def _arcface_loader(backbone):
     return load
 
 
+def _load_dlib(weights=None, root=None):
+    if weights is not None:
+        raise ValueError("dlib_resnet128 loads the fetched face_recognition_models files; it takes no weights path")
+    from tf_reconstruct.checkpoints.fetch import require_raw
+    from tf_reconstruct.models import dlib_resnet
+    return dlib_resnet.load(require_raw("dlib_resnet128_dat", root), require_raw("dlib_landmarks5_dat", root))
+
+
 EXTRACTORS = {
     "mobilefacenet192": _mobilefacenet_loader("mobilefacenet192", "MobileFaceNet, ArcFace loss, 192-d (sirius-ai)"),
     "mobilefacenet512": _mobilefacenet_loader("mobilefacenet512", "MobileFaceNet 512-d (faceplugin export)"),
     "arcface_inception_v3": _arcface_loader("inception_v3"),
     "arcface_inception_resnet_v2": _arcface_loader("inception_resnet_v2"),
     "arcface_xception": _arcface_loader("xception"),
+    "dlib_resnet128": _load_dlib,
 }
 
 
@@ -205,3 +216,12 @@ def get_extractor(name, weights=None, checkpoint_root=None):
     if name not in EXTRACTORS:
         raise ValueError(f"unknown extractor {name!r}; choose one of {sorted(EXTRACTORS)}")
     return EXTRACTORS[name](weights, checkpoint_root)
+
+
+def get_attack_extractor(name, weights=None, checkpoint_root=None):
+    """get_extractor, refusing at once an extractor without gradients (the attack differentiates through it)."""
+    extractor = get_extractor(name, weights, checkpoint_root)
+    if not extractor.differentiable:
+        raise ValueError(f"{name} has no gradients (it runs outside TensorFlow): it can evaluate (--eval_models) "
+                         f"but not attack; choose a MobileFaceNet or ArcFace extractor to attack with")
+    return extractor

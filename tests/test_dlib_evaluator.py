@@ -3,13 +3,13 @@ clear refusals (greyscale input, attacking with it)."""
 
 import os
 
-import cv2
 import numpy as np
 import pytest
 
 from conftest import _require_models
 from tf_reconstruct.align import generator_warp
 from tf_reconstruct.align.template import ARCFACE_TEMPLATE
+from tf_reconstruct.metrics import verification
 from tf_reconstruct.models import dlib_resnet, registry
 
 pytestmark = pytest.mark.models
@@ -35,13 +35,8 @@ def faces(generator):
 
 
 def test_landmarks_on_an_arcface_crop_sit_on_the_template_eyes(dlib_extractor, faces):
-    import dlib
-    canvas_offset = dlib_resnet.BORDER
     for face in faces:
-        canvas = np.ascontiguousarray(cv2.copyMakeBorder(face, *[canvas_offset] * 4, cv2.BORDER_REFLECT))
-        box = dlib.rectangle(*(canvas_offset + c for c in dlib_resnet.FACE_BOX))
-        shape = dlib_extractor._landmarks(canvas, box)
-        points = np.array([[shape.part(i).x, shape.part(i).y] for i in range(5)], np.float64) - canvas_offset
+        points = dlib_extractor.landmarks(face)
         # dlib's 5 points: two corners of the subject's left eye (image right), two of the right, nose base.
         image_right_eye, image_left_eye = points[0:2].mean(0), points[2:4].mean(0)
         assert np.linalg.norm(image_left_eye - ARCFACE_TEMPLATE[0]) < 6.0, points
@@ -68,7 +63,6 @@ def test_same_face_nearer_than_other_people_under_euclidean_scoring(dlib_extract
     vectors = dlib_extractor(np.concatenate([faces, shifted])).numpy()
     similarity = registry.get_extractor("mobilefacenet192").similarity, dlib_extractor.similarity
     assert similarity == ("cosine", "negative_euclidean")
-    from tf_reconstruct.metrics import verification
     rows, matrix = verification.similarity_functions(dlib_extractor.similarity)
     same = -rows(vectors[:3], vectors[3:])
     assert (same < dlib_resnet.DISTANCE_THRESHOLD).all(), same

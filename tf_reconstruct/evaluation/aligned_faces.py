@@ -72,7 +72,8 @@ def embed_faces(extractor, faces, batch_size=64, cache_file=None, save_every=10)
     discarded when the extractor's embedding of a fixed probe face differs from the one stored with it.
     Use it only for faces that never change under the same id (photos, not reconstructions).
     """
-    probe = extractor(_probe_face()).numpy()[0]
+    # The probe costs a forward pass (0.15 s with dlib): only a cache needs it.
+    probe = extractor(_probe_face()).numpy()[0] if cache_file is not None else None
     embeddings = {}
     if cache_file is not None and pathlib.Path(cache_file).is_file():
         with np.load(cache_file, allow_pickle=False) as cached:

@@ -71,6 +71,26 @@ def test_optimising_methods_take_at_most_the_limit_of_new_identities_and_keep_fi
     assert methods.ABLATIONS["z_mean"] == {"space": "z", "init": "mean"} and set(methods.ABLATIONS) < set(methods.METHODS)
 
 
+def test_restarts_copy_ours_where_it_did_not_overshoot_and_leave_the_overshot_to_run(tmp_path):
+    import numpy as np
+    from tf_reconstruct.optimize import runner
+    ours = methods.output_dir(tmp_path, "ours")
+    settings = {"steps": 2000, "patience": 50}
+    for name, steps in (("overshot", 52), ("fine", 300), ("capped", 2000)):
+        runner.write_outputs(ours, name, np.full((4, 4, 3), steps % 256, np.uint8),
+                             np.full((23, 512), steps, np.float32), {"steps": steps, "settings": settings})
+    assert methods.ours_overshot({"steps": 52}, settings) and not methods.ours_overshot({"steps": 56}, settings)
+    templates = {name: np.ones(4, np.float32) for name in ("overshot", "fine", "capped")}
+    # No new optimisation allowed: the overshot one waits, so no model is needed.
+    assert methods._restart_outputs(tmp_path, None, None, templates, 1, settings, limit=0) == 0
+    folder = methods.output_dir(tmp_path, "ours_restarts")
+    assert methods.finished(tmp_path, "ours_restarts", list(templates)) == ["fine", "capped"]
+    assert runner.read_record(folder, "fine") == {"steps": 300, "settings": settings, "method": "ours_restarts",
+                                                  "restarts": 0, "copied_from": "ours"}
+    assert (folder / "fine_wplus.npy").read_bytes() == (ours / "fine_wplus.npy").read_bytes()
+    assert (folder / "fine.png").read_bytes() == (ours / "fine.png").read_bytes()
+
+
 def test_nbnet_faces_of_a_since_retrained_nbnet_are_discarded(tmp_path):
     old = {"pairs": 20, "best_epoch": 1, "epochs": [{"epoch": 1, "validation": [0.2, 0.1, 0.3]}]}
     folder = methods.output_dir(tmp_path, "nbnet")

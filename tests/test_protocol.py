@@ -81,6 +81,14 @@ def test_a_run_folder_refuses_other_engine_settings(tmp_path):
         experiment._check_settings(tmp_path, {"steps": 2000, "resolution": 256})
 
 
+def test_a_setting_added_later_resumes_old_runs_only_at_its_old_value(tmp_path):
+    # A folder started before `restarts` existed was made with no restarts.
+    (tmp_path / "engine_settings.json").write_text('{"steps": 2000}')
+    experiment._check_settings(tmp_path, {"steps": 2000, "restarts": 0})
+    with pytest.raises(ValueError, match="restarts"):
+        experiment._check_settings(tmp_path, {"steps": 2000, "restarts": 1})
+
+
 def test_rows_at_borrowed_thresholds_keep_the_other_runs_rates():
     points = [{"FAR %": 0.0, "threshold": 0.5, "achieved FAR %": 0.0, "normal TAR %": 90.0},
               {"FAR %": 10.0, "threshold": 0.2, "achieved FAR %": 9.5, "normal TAR %": 99.0}]

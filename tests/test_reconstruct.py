@@ -77,6 +77,37 @@ def test_refilled_and_compacted_slots_match_solo_runs(generator, extractor192):
         np.testing.assert_allclose(shared[index].w_plus, alone.w_plus[0], atol=5e-2)
 
 
+def test_overshot_means_a_patience_stop_with_the_best_loss_in_the_first_steps():
+    assert engine.overshot(steps_taken=52, stale_steps=50, patience=50)        # best at step 2
+    assert engine.overshot(steps_taken=55, stale_steps=50, patience=50)        # best at step 5, the limit
+    assert not engine.overshot(steps_taken=56, stale_steps=50, patience=50)    # best at step 6
+    assert not engine.overshot(steps_taken=2000, stale_steps=3, patience=50)   # stopped by the cap
+
+
+@pytest.mark.models
+def test_an_overshooting_sample_restarts_from_its_start_with_half_the_step(generator, extractor192):
+    # A huge target makes SGD overshoot at once: the first attempt stops on patience with its best at the
+    # start, and the restart must be exactly a fresh run at half the rate, appended to the first.
+    target = np.random.default_rng(7).standard_normal((1, 192)).astype(np.float32) * 300
+    settings = dict(steps=7, patience=2, resolution=32, render_final=False, log_every=0)
+    first = engine.reconstruct(generator, extractor192, target, learning_rate=0.01, **settings)
+    second = engine.reconstruct(generator, extractor192, target, learning_rate=0.005, **settings)
+    assert engine.overshot(int(first.steps[0]), 2, 2), "the fixture must overshoot"
+    (sample,), _, _ = engine.reconstruct_stream(generator, extractor192, target, batch_size=1, learning_rate=0.01,
+                                                restarts=1, **settings)
+    assert sample.restarts == 1 and sample.steps == first.steps[0] + second.steps[0]
+    np.testing.assert_allclose(sample.loss_curve, first.loss_curves[0] + second.loss_curves[0], rtol=1e-4)
+    better = first if first.loss[0] <= second.loss[0] else second
+    assert sample.loss == pytest.approx(float(better.loss[0]), rel=1e-5)
+    np.testing.assert_allclose(sample.w_plus, better.w_plus[0], atol=1e-5)
+    # The paper's engine (no restarts) is unchanged; Adam refuses restarts.
+    (plain,), _, _ = engine.reconstruct_stream(generator, extractor192, target, batch_size=1, learning_rate=0.01,
+                                               **settings)
+    assert plain.restarts == 0 and plain.steps == first.steps[0]
+    with pytest.raises(ValueError, match="sgd"):
+        engine.reconstruct_stream(generator, extractor192, target, optimizer="adam", restarts=1, **settings)
+
+
 @pytest.mark.models
 @pytest.mark.slow
 def test_a_real_lfw_template_is_reconstructed_to_cosine_above_half(generator, extractor192):

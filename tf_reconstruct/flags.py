@@ -49,6 +49,9 @@ def define_engine_flags(extractor_flag="extractor"):
     flags.DEFINE_integer("resolution", 512, "Side at which the loss image is rendered (16..1024; below 1024 the "
                          "generator stops early; the final face is always rendered at 1024). 256 is twice as fast but "
                          "loses quality (experiments/engine/modes.md).")
+    flags.DEFINE_integer("restarts", 0, "Beyond the paper (0: its engine): restart a template whose first SGD steps "
+                         "overshot (it stopped on patience with its best loss in its first 5 steps) from its start "
+                         "with half the step, at most this many times.", lower_bound=0)
     flags.DEFINE_integer("batch_size", 8, "Templates optimised together (slots refilled as samples stop).",
                          lower_bound=1)
     flags.DEFINE_integer("seed", 0, "Seed of initialisation and selection.")
@@ -65,7 +68,7 @@ def engine_settings():
     return {"steps": values.steps, "patience": values.patience, "learning_rate": values.learning_rate,
             "optimizer": values.optimizer, "schedule": values.schedule, "space": values.space, "init": values.init,
             "loss": values.loss, "resolution": values.resolution, "seed": values.seed,
-            "truncation": values.truncation, "precision": values.precision}
+            "truncation": values.truncation, "precision": values.precision, "restarts": values.restarts}
 
 
 def apply_threads():
@@ -134,7 +137,9 @@ def define_main_flags():
                          "experiment in chunks; 0 only re-scores).", lower_bound=0)
     flags.DEFINE_list("methods", ["ours"], "Methods compared in table3 (the paper's Table 3): ours, mapping (Dong et "
                       "al., template -> w), mapping_wplus (-> w+), mapping_opt (ours started at the Mapping's w), "
-                      "nbnet (Mai et al.). The baselines come from `python -m tf_reconstruct.train_baselines`. "
+                      "nbnet (Mai et al.), ours_restarts (beyond the paper: ours, restarting a template whose first "
+                      "steps overshot with half the step; the others are ours' own outputs). The baselines come "
+                      "from `python -m tf_reconstruct.train_baselines`. "
                       "The paper's Figs. 2-3 ablations (table ablation.md): z_mean, w_mean, wplus_uniform (ours "
                       "optimising z or w from the mean, or w+ from a uniform start).")
     flags.DEFINE_list("liveness", [], "Liveness detectors for table4 (the paper's Table 4): antispoof "

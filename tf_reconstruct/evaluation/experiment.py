@@ -78,14 +78,16 @@ def _select(dataset, config):
 # Settings that change how fast a face is made, not which face: a run may go on under another value (each
 # record says what it was computed in).
 COMPUTE_ONLY_SETTINGS = ("precision",)
+# Settings added after runs had started, with the value that reproduces those runs' engine.
+SETTINGS_ADDED_LATER = {"restarts": 0}
 
 
 def _check_settings(run_dir, engine_settings):
     """A run folder holds reconstructions of one engine setting: refuse to resume it with another."""
     path = run_dir / "engine_settings.json"
-    current = json.loads(json.dumps(engine_settings))
+    current = {**SETTINGS_ADDED_LATER, **json.loads(json.dumps(engine_settings))}
     if path.is_file():
-        saved = json.loads(path.read_text())
+        saved = {**SETTINGS_ADDED_LATER, **json.loads(path.read_text())}
         for key in COMPUTE_ONLY_SETTINGS:
             saved.pop(key, None)
             current.pop(key, None)

@@ -5,6 +5,7 @@
     reconstructions_mapping_wplus/  its w+ variant
     reconstructions_mapping_opt/    Mapping + optimisation: the paper's optimisation started at the Mapping's w
     reconstructions_nbnet/          NbNet (Mai et al.): template -> 160x160 face
+    reconstructions_ours_restarts/  beyond the paper: ours, restarting a sample whose first steps overshot
     reconstructions_z_mean/         the paper's ablations (Figs. 2 and 3): ours optimising z or w from the
     reconstructions_w_mean/           mean, or w+ from a uniform random start; every other engine
     reconstructions_wplus_uniform/    setting is the main run's
@@ -31,14 +32,16 @@ ABLATIONS = {"z_mean": {"space": "z", "init": "mean"}, "w_mean": {"space": "w", 
              "wplus_uniform": {"space": "wplus", "init": "uniform"}}
 # The ablation grid's columns in the paper's order: Z, W, then W+ from the mean (ours) and from uniform.
 ABLATION_ORDER = ("z_mean", "w_mean", "ours", "wplus_uniform")
-METHODS = ("ours", "mapping", "mapping_wplus", "mapping_opt", "nbnet") + tuple(ABLATIONS)
+METHODS = ("ours", "mapping", "mapping_wplus", "mapping_opt", "nbnet", "ours_restarts") + tuple(ABLATIONS)
 # One forward pass per face: cheap enough to run on every selected identity, not only on those ours has finished.
 ONE_PASS = ("mapping", "mapping_wplus", "nbnet")
 LABELS = {"ours": "ours (W+ optimisation)", "mapping": "Mapping (w)", "mapping_wplus": "Mapping (w+)",
-          "mapping_opt": "Mapping + optimisation", "nbnet": "NbNet", "z_mean": "Z, mean start",
+          "mapping_opt": "Mapping + optimisation", "nbnet": "NbNet", "ours_restarts": "ours + restarts",
+          "z_mean": "Z, mean start",
           "w_mean": "W, mean start", "wplus_uniform": "W+, uniform start"}
 RESOLUTIONS = {"ours": "1024x1024", "mapping": "1024x1024", "mapping_wplus": "1024x1024",
-               "mapping_opt": "1024x1024", "nbnet": "160x160", "z_mean": "1024x1024", "w_mean": "1024x1024",
+               "mapping_opt": "1024x1024", "nbnet": "160x160", "ours_restarts": "1024x1024", "z_mean": "1024x1024",
+               "w_mean": "1024x1024",
                "wplus_uniform": "1024x1024"}
 
 
@@ -135,12 +138,35 @@ def make_outputs(methods, run_dir, generator, attacker, templates, baselines_dir
         starts = {name: np.load(output_dir(run_dir, "mapping") / f"{name}_wplus.npy") for name in pending}
         made["mapping_opt"] = runner.run(generator, attacker, work, output_dir(run_dir, "mapping_opt"), batch_size,
                                          engine_settings, warm_starts=starts)
+    if "ours_restarts" in methods:
+        made["ours_restarts"] = _restart_outputs(run_dir, generator, attacker, optimised, batch_size, engine_settings,
+                                                 max_optimisations)
     for method, changed in ABLATIONS.items():
         if method in methods:
             _, work = _optimisation_work(run_dir, method, optimised, max_optimisations)
             made[method] = runner.run(generator, attacker, work, output_dir(run_dir, method), batch_size,
                                       {**engine_settings, **changed})
     return made
+
+
+def ours_overshot(record, settings):
+    """Whether ours' finished run (its record) stopped on patience with its best loss in the first steps."""
+    return record["steps"] < settings["steps"] and engine.overshot(record["steps"], settings["patience"],
+                                                                   settings["patience"])
+
+
+def _restart_outputs(run_dir, generator, attacker, templates, batch_size, engine_settings, limit):
+    """Ours with one restart (engine `restarts`): only a sample that overshot can differ from ours, since
+    its first attempt is ours' own deterministic run, so the others are ours' outputs, copied; the
+    overshot ones are run again, at most `limit` of them now. Returns the number run."""
+    folder, ours = output_dir(run_dir, "ours_restarts"), output_dir(run_dir, "ours")
+    waiting = [name for name in templates if not runner.is_done(folder, name)]
+    rerun = [name for name in waiting if ours_overshot(runner.read_record(ours, name), engine_settings)]
+    for name in waiting:
+        if name not in rerun:
+            runner.copy_outputs(ours, folder, name, {"method": "ours_restarts", "restarts": 0, "copied_from": "ours"})
+    _, work = _optimisation_work(run_dir, "ours_restarts", {name: templates[name] for name in rerun}, limit)
+    return runner.run(generator, attacker, work, folder, batch_size, {**engine_settings, "restarts": 1})
 
 
 def _optimisation_work(run_dir, method, templates, limit):

@@ -22,6 +22,11 @@ from tf_reconstruct.models import precision as precisions
 from tf_reconstruct.optimize import losses, schedules, stopping
 
 SPACES = ("wplus", "w", "z")
+# Beyond the paper (`restarts`): a sample that stops on patience with its best loss in its first
+# OVERSHOOT_STEPS evaluations never got below its start, because the first SGD steps overshot; it starts
+# again from the same latent with the step scaled by RESTART_RATE_FACTOR.
+OVERSHOOT_STEPS = 5
+RESTART_RATE_FACTOR = 0.5
 INITIALISATIONS = ("mean", "uniform")
 OPTIMIZERS = ("sgd", "adam")
 
@@ -52,6 +57,15 @@ class ReconstructionResult:
     first_step_seconds: float = 0.0
     final_cosine: np.ndarray = None
     images: np.ndarray = None
+
+
+def overshot(steps_taken, stale_steps, patience):
+    """True for a sample that stopped on patience with its best loss within its first OVERSHOOT_STEPS steps.
+
+    steps_taken: evaluations of this attempt; stale_steps: evaluations since its best (so the best was
+    evaluation steps_taken - stale_steps).
+    """
+    return stale_steps >= patience and steps_taken - stale_steps <= OVERSHOOT_STEPS
 
 
 def check_templates(targets, embedding_dim, name="templates"):
@@ -138,10 +152,11 @@ class SampleResult:
     index: int
     w_plus: np.ndarray
     loss: float
-    steps: int
-    loss_curve: list
+    steps: int                 # evaluations over every attempt
+    loss_curve: list           # every attempt's losses, one after the other
     final_cosine: float = None
     image: np.ndarray = None
+    restarts: int = 0
 
 
 class _Slots:
@@ -188,7 +203,8 @@ def _set_row(variable, row, value):
 def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=2000, patience=50, learning_rate=0.1,
                        optimizer="sgd", schedule="constant", space="wplus", init="mean", loss="mse",
                        resolution=None, seed=0, truncation=1.0, precision="float32", render_final=True,
-                       compiled=True, jit_compile=False, on_done=None, log_every=50, start_w_plus=None):
+                       compiled=True, jit_compile=False, on_done=None, log_every=50, start_w_plus=None,
+                       restarts=0):
     """Reconstructs faces from N templates, `batch_size` at a time; yields nothing, calls `on_done` per face.
 
     With SGD a slot whose sample stops is refilled at once with the next template (the batch stays full of
@@ -203,6 +219,9 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
       on_done: called as on_done(SampleResult) when a template finishes (after its final render).
       start_w_plus: [N, num_ws, 512] w+ to start each template from (a warm start; space 'wplus' only)
         instead of `init`.
+      restarts: beyond the paper (0 is its engine): how many times a sample whose first steps overshot
+        (`overshot`) starts again from its start with the step times RESTART_RATE_FACTOR; SGD only. Each
+        attempt has the full step cap; the sample keeps the best latent of all its attempts.
 
     Returns:
       (list of SampleResult in template order, wall seconds, seconds of the first step including tracing).
@@ -225,6 +244,8 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
     loss_fn = losses.LOSSES[loss]
     schedule_fn = {"constant": schedules.constant, "projector": schedules.projector_ramp}[schedule]
     refill = optimizer == "sgd"
+    if restarts and not refill:
+        raise ValueError("restarts need optimizer 'sgd' (a restarted sample needs its own step size)")
 
     def step_body(slots):
         mask_shape = [slots.size] + [1] * (len(starts.shape) - 1)
@@ -261,14 +282,31 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
     owner = [-1] * slots.size   # template index in each slot, -1 when free
     started = time.time()
     first_step_seconds, evaluations = None, 0
+    attempts = [0] * count
+    earlier = {}   # index -> (best loss, best latent, evaluations) of its attempts before this one
 
     def finish(slot):
         state = slots.state_of(slot)
         index = owner[slot]
+        best_loss, best_latent = float(state["best_loss"]), state["best_latent"]
+        spent = int(state["steps_taken"])
+        if index in earlier:
+            loss_before, latent_before, spent_before = earlier[index]
+            spent += spent_before
+            if loss_before < best_loss:
+                best_loss, best_latent = loss_before, latent_before
+        if attempts[index] < restarts and overshot(int(state["steps_taken"]), int(state["stale_steps"]), patience):
+            attempts[index] += 1
+            earlier[index] = (best_loss, best_latent, spent)
+            logging.info("template %d overshot (best loss at step %d of %d): restart %d with the step times %g",
+                         index, int(state["steps_taken"] - state["stale_steps"]), int(state["steps_taken"]),
+                         attempts[index], RESTART_RATE_FACTOR ** attempts[index])
+            slots.load(slot, starts[index], targets[index])
+            return
         owner[slot] = -1
-        latent = tf.constant(state["best_latent"][None])
+        latent = tf.constant(best_latent[None])
         result = SampleResult(index, latent_to_w_plus(generator, latent, space, truncation).numpy()[0],
-                              float(state["best_loss"]), int(state["steps_taken"]), curves[index])
+                              best_loss, spent, curves[index], restarts=attempts[index])
         if render_final:
             images, float_images = render(generator, result.w_plus[None])
             final = extractor(warp_to_arcface(float_images, generator.landmarks), "signed").numpy()
@@ -293,7 +331,9 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
         if refill and not pending and len(live) <= slots.size // 2:
             slots, owner = _compact(slots, owner, live, new_slots)
         taken = slots.steps_taken.numpy()
-        rates = [schedule_fn(int(taken[slot]), steps, learning_rate) for slot in range(slots.size)]
+        rates = [schedule_fn(int(taken[slot]), steps, learning_rate)
+                 * RESTART_RATE_FACTOR ** (attempts[owner[slot]] if owner[slot] >= 0 else 0)
+                 for slot in range(slots.size)]
         if refill:
             slots.rate_scale.assign(np.array(rates, np.float32) / learning_rate if learning_rate else
                                     np.zeros(slots.size, np.float32))

@@ -10,6 +10,7 @@ machines.
 import json
 import os
 import pathlib
+import shutil
 import time
 
 import numpy as np
@@ -32,6 +33,17 @@ def write_outputs(out_dir, name, image, w_plus, record):
     save_png(image, out_dir / f"{name}.png")
     _atomic_write(out_dir / f"{name}_wplus.npy", lambda path: np.save(path, w_plus))
     _atomic_write(out_dir / f"{name}.json", lambda path: path.write_text(json.dumps(record, indent=2)))
+
+
+def copy_outputs(from_dir, to_dir, name, record_changes):
+    """Copies a finished template's face and w+ to another folder, then its record with `record_changes`."""
+    from_dir, to_dir = pathlib.Path(from_dir), pathlib.Path(to_dir)
+    to_dir.mkdir(parents=True, exist_ok=True)
+    for suffix in (".png", "_wplus.npy"):
+        if (from_dir / f"{name}{suffix}").is_file():
+            _atomic_write(to_dir / f"{name}{suffix}", lambda path: shutil.copyfile(from_dir / f"{name}{suffix}", path))
+    record = {**read_record(from_dir, name), **record_changes}
+    _atomic_write(to_dir / f"{name}.json", lambda path: path.write_text(json.dumps(record, indent=2)))
 
 
 def is_done(out_dir, name):
@@ -75,7 +87,7 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
     with tqdm(total=len(pending), desc="reconstructing", unit="face") as progress:
         def write(sample):
             name = pending[sample.index][0]
-            record = {"template": name, "best_loss": sample.loss, "steps": sample.steps,
+            record = {"template": name, "best_loss": sample.loss, "steps": sample.steps, "restarts": sample.restarts,
                       "final_cosine": sample.final_cosine, "seconds_since_start": round(time.time() - started, 2),
                       "batch_size": batch_size, "generator": generator.name, "extractor": extractor.name,
                       "computed_in": precisions.resolve(settings.get("precision", "float32")),

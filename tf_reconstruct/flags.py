@@ -137,9 +137,9 @@ def define_main_flags():
                          "experiment in chunks; 0 only re-scores).", lower_bound=0)
     flags.DEFINE_list("methods", ["ours"], "Methods compared in table3 (the paper's Table 3): ours, mapping (Dong et "
                       "al., template -> w), mapping_wplus (-> w+), mapping_opt (ours started at the Mapping's w), "
-                      "nbnet (Mai et al.), ours_restarts (beyond the paper: ours, restarting a template whose first "
-                      "steps overshot with half the step; the others are ours' own outputs). The baselines come "
-                      "from `python -m tf_reconstruct.train_baselines`. "
+                      "nbnet (Mai et al.), ours_restarts (beyond the paper: ours, restarting a template whose "
+                      "first steps overshot with half the step, up to 3 times; the others are ours' own "
+                      "outputs). The baselines come from `python -m tf_reconstruct.train_baselines`. "
                       "The paper's Figs. 2-3 ablations (table ablation.md): z_mean, w_mean, wplus_uniform (ours "
                       "optimising z or w from the mean, or w+ from a uniform start).")
     flags.DEFINE_list("liveness", [], "Liveness detectors for table4 (the paper's Table 4): antispoof "

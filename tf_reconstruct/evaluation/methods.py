@@ -149,6 +149,10 @@ def make_outputs(methods, run_dir, generator, attacker, templates, baselines_dir
     return made
 
 
+# An overshooting attempt costs about `patience` steps, so allow a few halvings of the step.
+OURS_RESTARTS = 3
+
+
 def ours_overshot(record, settings):
     """Whether ours' finished run (its record) stopped on patience with its best loss in the first steps."""
     return record["steps"] < settings["steps"] and engine.overshot(record["steps"], settings["patience"],
@@ -156,7 +160,7 @@ def ours_overshot(record, settings):
 
 
 def _restart_outputs(run_dir, generator, attacker, templates, batch_size, engine_settings, limit):
-    """Ours with one restart (engine `restarts`): only a sample that overshot can differ from ours, since
+    """Ours with up to OURS_RESTARTS restarts (engine `restarts`): only a sample that overshot can differ from ours, since
     its first attempt is ours' own deterministic run, so the others are ours' outputs, copied; the
     overshot ones are run again, at most `limit` of them now. Returns the number run."""
     folder, ours = output_dir(run_dir, "ours_restarts"), output_dir(run_dir, "ours")
@@ -166,7 +170,7 @@ def _restart_outputs(run_dir, generator, attacker, templates, batch_size, engine
         if name not in rerun:
             runner.copy_outputs(ours, folder, name, {"method": "ours_restarts", "restarts": 0, "copied_from": "ours"})
     _, work = _optimisation_work(run_dir, "ours_restarts", {name: templates[name] for name in rerun}, limit)
-    return runner.run(generator, attacker, work, folder, batch_size, {**engine_settings, "restarts": 1})
+    return runner.run(generator, attacker, work, folder, batch_size, {**engine_settings, "restarts": OURS_RESTARTS})
 
 
 def _optimisation_work(run_dir, method, templates, limit):

@@ -393,6 +393,7 @@ def reconstruct(generator, extractor, targets, *, batch_size=None, **settings):
       jit_compile: compile the step with XLA (it cannot compile here: the warp has no XLA kernel; see
         experiments/bench).
       batch_size: slots (see reconstruct_stream); default all templates at once.
+      restarts: beyond the paper, restarts after an early overshoot (see reconstruct_stream); 0 is the paper's.
 
     Returns:
       ReconstructionResult.

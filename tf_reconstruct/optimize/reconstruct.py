@@ -23,7 +23,7 @@ from tf_reconstruct.optimize import losses, schedules, stopping
 
 SPACES = ("wplus", "w", "z")
 # Beyond the paper (`restarts`): a sample that stops on patience with its best loss in its first
-# OVERSHOOT_STEPS evaluations never got below its start, because the first SGD steps overshot; it starts
+# OVERSHOOT_STEPS evaluations hardly moved from its start, because the first SGD steps overshot; it starts
 # again from the same latent with the step scaled by RESTART_RATE_FACTOR.
 OVERSHOOT_STEPS = 5
 RESTART_RATE_FACTOR = 0.5

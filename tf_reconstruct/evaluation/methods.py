@@ -37,12 +37,9 @@ METHODS = ("ours", "mapping", "mapping_wplus", "mapping_opt", "nbnet", "ours_res
 ONE_PASS = ("mapping", "mapping_wplus", "nbnet")
 LABELS = {"ours": "ours (W+ optimisation)", "mapping": "Mapping (w)", "mapping_wplus": "Mapping (w+)",
           "mapping_opt": "Mapping + optimisation", "nbnet": "NbNet", "ours_restarts": "ours + restarts",
-          "z_mean": "Z, mean start",
-          "w_mean": "W, mean start", "wplus_uniform": "W+, uniform start"}
-RESOLUTIONS = {"ours": "1024x1024", "mapping": "1024x1024", "mapping_wplus": "1024x1024",
-               "mapping_opt": "1024x1024", "nbnet": "160x160", "ours_restarts": "1024x1024", "z_mean": "1024x1024",
-               "w_mean": "1024x1024",
-               "wplus_uniform": "1024x1024"}
+          "z_mean": "Z, mean start", "w_mean": "W, mean start", "wplus_uniform": "W+, uniform start"}
+# Every method renders through the generator at 1024 px except NbNet, which draws its own 160 px face.
+RESOLUTIONS = {method: "160x160" if method == "nbnet" else "1024x1024" for method in METHODS}
 
 
 def output_dir(run_dir, method):
@@ -160,9 +157,9 @@ def ours_overshot(record, settings):
 
 
 def _restart_outputs(run_dir, generator, attacker, templates, batch_size, engine_settings, limit):
-    """Ours with up to OURS_RESTARTS restarts (engine `restarts`): only a sample that overshot can differ from ours, since
-    its first attempt is ours' own deterministic run, so the others are ours' outputs, copied; the
-    overshot ones are run again, at most `limit` of them now. Returns the number run."""
+    """Ours with up to OURS_RESTARTS restarts (engine `restarts`). Only a sample that overshot can differ
+    from ours (its first attempt is ours' own deterministic run), so the others are ours' outputs, copied;
+    the overshot ones are run again, at most `limit` of them now. Returns the number run."""
     folder, ours = output_dir(run_dir, "ours_restarts"), output_dir(run_dir, "ours")
     waiting = [name for name in templates if not runner.is_done(folder, name)]
     rerun = [name for name in waiting if ours_overshot(runner.read_record(ours, name), engine_settings)]

@@ -351,7 +351,8 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
         for slot in np.flatnonzero(was_active & ~now_active):
             finish(slot)
         if log_every and evaluations % log_every == 0:
-            logging.info("step %d: %d/%d slots live, %d waiting, %d done", evaluations, int(now_active.sum()),
+            # Counted from the owners: a restarted slot is live again although it stopped at this step.
+            logging.info("step %d: %d/%d slots live, %d waiting, %d done", evaluations, sum(o >= 0 for o in owner),
                          slots.size, len(pending), sum(result is not None for result in results))
     return results, time.time() - started, first_step_seconds or 0.0
 

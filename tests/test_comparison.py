@@ -89,6 +89,10 @@ def test_restarts_copy_ours_where_it_did_not_overshoot_and_leave_the_overshot_to
                                                   "restarts": 0, "copied_from": "ours"}
     assert (folder / "fine_wplus.npy").read_bytes() == (ours / "fine_wplus.npy").read_bytes()
     assert (folder / "fine.png").read_bytes() == (ours / "fine.png").read_bytes()
+    # Once the overshot one has run again it is the only face that differs from ours, so the grid shows it.
+    runner.write_outputs(folder, "overshot", np.zeros((4, 4, 3), np.uint8), np.zeros((23, 512), np.float32),
+                         {"steps": 700, "restarts": 1})
+    assert methods.rerun_by_restarts(tmp_path, ["fine", "overshot", "capped"]) == ["overshot"]
 
 
 def test_nbnet_faces_of_a_since_retrained_nbnet_are_discarded(tmp_path):
@@ -126,3 +130,6 @@ def test_a_methods_grid_keeps_its_rows_when_a_slow_method_has_done_fewer():
     assert comparison.grid_rows(usable, done, ["ours", "mapping", "mapping_opt"]) == list("beacdf")
     assert comparison.grid_rows(usable, done, ["ours"], count=3) == list("abc")
     assert comparison.grid_rows({}, done, ["ours"]) == []
+    # A featured identity (ours + restarts ran it again) leads among the finished, not among the unfinished.
+    assert comparison.grid_rows(usable, done, ["ours", "mapping_opt"], count=4, featured={"e", "g"}) == list("ebac")
+    assert comparison.grid_rows(usable, done, ["ours"], count=3, featured={"e", "g"}) == list("ega")

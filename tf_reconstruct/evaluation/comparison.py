@@ -186,10 +186,12 @@ def _table4(run_dir, dataset, usable, selected, done, methods, detector_names):
     return rows
 
 
-def grid_rows(usable, done, methods, count=6):
+def grid_rows(usable, done, methods, count=6, featured=()):
     """The identities of a methods grid: first those every method has finished, then others ours has, so the
-    grid keeps `count` rows when a slow method (the warm start) has done fewer."""
+    grid keeps `count` rows when a slow method (the warm start) has done fewer. Among the finished, the
+    `featured` ones (where a column is not a copy of ours) lead, so the grid shows what differs."""
     complete = [identity for identity in usable if all(identity in done[method] for method in methods)]
+    complete = sorted(complete, key=lambda identity: identity not in featured)
     return (complete + [identity for identity in usable if identity not in complete])[:count]
 
 
@@ -199,7 +201,9 @@ NOT_RUN_GREY = 96
 def _methods_grid(stem, dataset, usable, done, methods, count=6):
     """Rows of identities; columns: the source photo, then each method's reconstruction (Figs. 2, 3, 6 and 9).
     A method that has not run on a row's identity gets a plain grey tile."""
-    rows = grid_rows(usable, done, methods, count)
+    featured = (methods_module.rerun_by_restarts(stem.parent, done["ours_restarts"])
+                if "ours_restarts" in methods else [])
+    rows = grid_rows(usable, done, methods, count, featured)
     if not rows:
         return
     photos = dataset.read([usable[identity][0] for identity in rows])

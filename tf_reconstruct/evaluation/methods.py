@@ -170,6 +170,13 @@ def _restart_outputs(run_dir, generator, attacker, templates, batch_size, engine
     return runner.run(generator, attacker, work, folder, batch_size, {**engine_settings, "restarts": OURS_RESTARTS})
 
 
+def rerun_by_restarts(run_dir, identities):
+    """Those of `identities` ours + restarts ran again (it copies ours' output for every face that did not
+    overshoot, so only these differ from ours)."""
+    folder = output_dir(run_dir, "ours_restarts")
+    return [name for name in identities if "copied_from" not in runner.read_record(folder, name)]
+
+
 def _optimisation_work(run_dir, method, templates, limit):
     """(names to optimise now, [(name, template)] of finished + those) with at most `limit` new ones."""
     done = set(finished(run_dir, method, templates))

@@ -187,12 +187,12 @@ def _table4(run_dir, dataset, usable, selected, done, methods, detector_names):
 
 
 def grid_rows(usable, done, methods, count=6, featured=()):
-    """The identities of a methods grid: first those every method has finished, then others ours has, so the
-    grid keeps `count` rows when a slow method (the warm start) has done fewer. Among the finished, the
-    `featured` ones (where a column is not a copy of ours) lead, so the grid shows what differs."""
+    """The identities of a methods grid: the `featured` ones first (where a column is not a copy of ours, so
+    the grid shows what differs), then those every method has finished, then others ours has, so the grid
+    keeps `count` rows when a slow method (the warm start) has done fewer."""
     complete = [identity for identity in usable if all(identity in done[method] for method in methods)]
-    complete = sorted(complete, key=lambda identity: identity not in featured)
-    return (complete + [identity for identity in usable if identity not in complete])[:count]
+    order = sorted(usable, key=lambda identity: (identity not in featured, identity not in complete))
+    return order[:count]
 
 
 NOT_RUN_GREY = 96

@@ -114,3 +114,11 @@ def test_baselines_then_every_method_and_both_liveness_detectors(tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     made = json.loads((run / "manifest.json").read_text())["comparison_outputs_made_this_run"]
     assert set(made.values()) == {0}
+    # An ablation-only re-run rewrites the ablation and keeps the methods' table3 as it was.
+    table3 = (run / "table3.csv").read_bytes()
+    ablation_only = _main(*[arg for arg in args if not arg.startswith(("--methods", "--liveness"))],
+                          "--methods=ours,wplus_uniform", "--max_reconstructions=0")
+    assert ablation_only.returncode == 0, ablation_only.stderr[-3000:]
+    assert (run / "table3.csv").read_bytes() == table3
+    with (run / "ablation.csv").open() as handle:
+        assert [row["method"] for row in csv.DictReader(handle)] == ["ours (W+ optimisation)", "W+, uniform start"]

@@ -190,6 +190,11 @@ class _Slots:
     def state_of(self, slot):
         return {name: getattr(self, name).numpy()[slot] for name in _SLOT_STATE}
 
+    def restore(self, slot, state, target):
+        """Puts a sample back in `slot` mid-optimisation, from `state_of` (its target given again)."""
+        for name in _SLOT_STATE:
+            _set_row(getattr(self, name), slot, target if name == "targets" else state[name])
+
 
 _SLOT_STATE = ("latent", "best_latent", "best_loss", "stale_steps", "active", "steps_taken", "targets")
 
@@ -204,7 +209,7 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
                        optimizer="sgd", schedule="constant", space="wplus", init="mean", loss="mse",
                        resolution=None, seed=0, truncation=1.0, precision="float32", render_final=True,
                        compiled=True, jit_compile=False, on_done=None, log_every=50, start_w_plus=None,
-                       restarts=0):
+                       restarts=0, resume=None, on_checkpoint=None, checkpoint_every=0):
     """Reconstructs faces from N templates, `batch_size` at a time; yields nothing, calls `on_done` per face.
 
     With SGD a slot whose sample stops is refilled at once with the next template (the batch stays full of
@@ -222,6 +227,11 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
       restarts: beyond the paper (0 is its engine): how many times a sample whose first steps overshot
         (`overshot`) starts again from its start with the step times RESTART_RATE_FACTOR; SGD only. Each
         attempt has the full step cap; the sample keeps the best latent of all its attempts.
+      on_checkpoint, checkpoint_every: SGD only; every `checkpoint_every` evaluations, on_checkpoint({index:
+        in-flight state}) gets the state of every sample still running (`in_flight_state`), so an
+        interrupted run can go on mid-face instead of starting its running faces again.
+      resume: {index: in-flight state} from an earlier on_checkpoint; those samples go on from there, first.
+        Exact for SGD, which has no state beyond the latent and the stopping counters.
 
     Returns:
       (list of SampleResult in template order, wall seconds, seconds of the first step including tracing).
@@ -246,6 +256,11 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
     refill = optimizer == "sgd"
     if restarts and not refill:
         raise ValueError("restarts need optimizer 'sgd' (a restarted sample needs its own step size)")
+    resume = dict(resume or {})
+    if (resume or checkpoint_every) and not refill:
+        raise ValueError("checkpoints and resume need optimizer 'sgd' (Adam's moments are not kept)")
+    if any(not 0 <= index < count for index in resume):
+        raise ValueError(f"resume names template indices outside 0..{count - 1}: {sorted(resume)}")
 
     def step_body(slots):
         mask_shape = [slots.size] + [1] * (len(starts.shape) - 1)
@@ -277,7 +292,8 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
 
     results = [None] * count
     curves = [[] for _ in range(count)]
-    pending = list(range(count))
+    # Samples interrupted mid-optimisation go first, so they finish as they would have.
+    pending = sorted(resume) + [index for index in range(count) if index not in resume]
     slots = new_slots(min(batch_size, count))
     owner = [-1] * slots.size   # template index in each slot, -1 when free
     started = time.time()
@@ -324,7 +340,14 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
             for slot in free[:len(pending)]:
                 index = pending.pop(0)
                 owner[slot] = index
-                slots.load(slot, starts[index], targets[index])
+                if index in resume:
+                    state = resume.pop(index)
+                    slots.restore(slot, state, targets[index])
+                    attempts[index], curves[index] = int(state["attempts"]), list(state["curve"])
+                    if state.get("earlier") is not None:
+                        earlier[index] = state["earlier"]
+                else:
+                    slots.load(slot, starts[index], targets[index])
         live = [slot for slot in range(slots.size) if owner[slot] >= 0]
         if not live:
             break
@@ -350,11 +373,22 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
         now_active = slots.active.numpy()
         for slot in np.flatnonzero(was_active & ~now_active):
             finish(slot)
+        if on_checkpoint and checkpoint_every and evaluations % checkpoint_every == 0:
+            on_checkpoint({owner[slot]: in_flight_state(slots.state_of(slot), attempts[owner[slot]],
+                                                        curves[owner[slot]], earlier.get(owner[slot]))
+                           for slot in range(slots.size) if owner[slot] >= 0})
         if log_every and evaluations % log_every == 0:
             # Counted from the owners: a restarted slot is live again although it stopped at this step.
             logging.info("step %d: %d/%d slots live, %d waiting, %d done", evaluations, sum(o >= 0 for o in owner),
                          slots.size, len(pending), sum(result is not None for result in results))
     return results, time.time() - started, first_step_seconds or 0.0
+
+
+def in_flight_state(slot_state, attempts, curve, earlier):
+    """A running sample's whole state: its slot's rows (`_SLOT_STATE` but the target), the restarts it has
+    begun, its loss curve and, after a restart, (best loss, best latent, evaluations) of its earlier attempts."""
+    state = {name: np.array(value) for name, value in slot_state.items() if name != "targets"}
+    return {**state, "attempts": attempts, "curve": list(curve), "earlier": earlier}
 
 
 def _compact(slots, owner, live, new_slots):

@@ -2,6 +2,9 @@
 <name>_wplus.npy and, written last, <name>.json, which marks it done. Every file is written to a temporary
 name and renamed, so an interrupted run leaves finished templates intact and a re-run skips them.
 
+While it runs, the state of the faces still being optimised is saved every `checkpoint_every` evaluations
+(optimize/in_flight.py), so an interrupted run goes on mid-face.
+
 The face is a deterministic function of its w+, so the small record and w+ (47 KB) are what a run keeps in
 git; a missing PNG is rendered again from the w+ (`restore_faces`), which lets a long run go on across
 machines.
@@ -18,7 +21,7 @@ from absl import logging
 from tqdm import tqdm
 
 from tf_reconstruct.models import precision as precisions
-from tf_reconstruct.optimize import reconstruct as engine
+from tf_reconstruct.optimize import in_flight, reconstruct as engine
 from tf_reconstruct.plots.image_grid import save_png
 
 
@@ -68,12 +71,19 @@ def restore_faces(generator, out_dir, names):
     return len(missing)
 
 
-def run(generator, extractor, templates, out_dir, batch_size, settings, warm_starts=None):
+# Evaluations between saves of the running faces: about 3 minutes of 8 faces on 2 AVX2 cores, and the save
+# (under 1 MB) costs nothing beside a step.
+CHECKPOINT_EVERY = 25
+
+
+def run(generator, extractor, templates, out_dir, batch_size, settings, warm_starts=None,
+        checkpoint_every=CHECKPOINT_EVERY):
     """Reconstructs every (name, template [d]) not yet done, writing each as soon as it finishes.
 
     `settings` are keyword arguments of optimize.reconstruct.reconstruct_stream; `warm_starts` maps a name
-    to the w+ [num_ws, 512] its optimisation starts from (the Mapping + optimisation method). Returns the
-    number reconstructed in this run.
+    to the w+ [num_ws, 512] its optimisation starts from (the Mapping + optimisation method). With SGD, the
+    running faces are saved every `checkpoint_every` evaluations (0: never) and a re-run goes on from there.
+    Returns the number reconstructed in this run.
     """
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -82,21 +92,46 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
     logging.info("%d templates, %d already done, %d to go", len(templates), len(templates) - len(pending),
                  len(pending))
     if not pending:
+        _remove(out_dir / in_flight.FILE_NAME)
         return 0
+    names = [name for name, _ in pending]
+    checkpointed = settings.get("optimizer", "sgd") == "sgd" and checkpoint_every > 0
+    context = {"run": {"generator": generator.name, "extractor": extractor.name, "settings": settings},
+               "templates": dict(pending), "starts": None if warm_starts is None else
+               {name: warm_starts[name] for name in names}}
+    resumed = in_flight.load(out_dir / in_flight.FILE_NAME, context) if checkpointed else {}
+    if resumed:
+        logging.info("going on mid-face with %d faces: %s", len(resumed), ", ".join(
+            f"{name} at step {int(state['steps_taken'])}" for name, state in sorted(resumed.items())))
     started = time.time()
     with tqdm(total=len(pending), desc="reconstructing", unit="face") as progress:
         def write(sample):
-            name = pending[sample.index][0]
+            name = names[sample.index]
             record = {"template": name, "best_loss": sample.loss, "steps": sample.steps, "restarts": sample.restarts,
                       "final_cosine": sample.final_cosine, "seconds_since_start": round(time.time() - started, 2),
                       "batch_size": batch_size, "generator": generator.name, "extractor": extractor.name,
                       "computed_in": precisions.resolve(settings.get("precision", "float32")),
                       # Nested: the settings' own "steps" (the cap) must not overwrite the steps used.
                       "settings": settings}
+            if name in resumed:
+                record["resumed_from_evaluation"] = len(resumed[name]["curve"])
             write_outputs(out_dir, name, sample.image, sample.w_plus, record)
             progress.update(1)
 
-        starts = None if warm_starts is None else np.stack([warm_starts[name] for name, _ in pending])
+        def save(states):
+            in_flight.save(out_dir / in_flight.FILE_NAME, {names[index]: state for index, state in states.items()},
+                           context)
+
+        starts = None if warm_starts is None else np.stack([warm_starts[name] for name in names])
         engine.reconstruct_stream(generator, extractor, np.stack([template for _, template in pending]),
-                                  batch_size=batch_size, on_done=write, start_w_plus=starts, **settings)
+                                  batch_size=batch_size, on_done=write, start_w_plus=starts,
+                                  resume={names.index(name): state for name, state in resumed.items()},
+                                  on_checkpoint=save if checkpointed else None,
+                                  checkpoint_every=checkpoint_every if checkpointed else 0, **settings)
+    _remove(out_dir / in_flight.FILE_NAME)
     return len(pending)
+
+
+def _remove(path):
+    if path.is_file():
+        path.unlink()

@@ -92,7 +92,7 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
     logging.info("%d templates, %d already done, %d to go", len(templates), len(templates) - len(pending),
                  len(pending))
     if not pending:
-        _remove(out_dir / in_flight.FILE_NAME)
+        (out_dir / in_flight.FILE_NAME).unlink(missing_ok=True)
         return 0
     names = [name for name, _ in pending]
     checkpointed = settings.get("optimizer", "sgd") == "sgd" and checkpoint_every > 0
@@ -128,10 +128,5 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
                                   resume={names.index(name): state for name, state in resumed.items()},
                                   on_checkpoint=save if checkpointed else None,
                                   checkpoint_every=checkpoint_every if checkpointed else 0, **settings)
-    _remove(out_dir / in_flight.FILE_NAME)
+    (out_dir / in_flight.FILE_NAME).unlink(missing_ok=True)
     return len(pending)
-
-
-def _remove(path):
-    if path.is_file():
-        path.unlink()

@@ -2,6 +2,7 @@
 
 import json
 import math
+import pathlib
 
 import pytest
 
@@ -133,3 +134,11 @@ def test_a_methods_grid_keeps_its_rows_when_a_slow_method_has_done_fewer():
     # Featured identities (ours + restarts ran them again) lead, even where a slow method left a grey tile.
     assert comparison.grid_rows(usable, done, ["ours", "mapping_opt"], count=4, featured={"e", "g"}) == list("egba")
     assert comparison.grid_rows(usable, done, ["ours"], count=3, featured={"e", "g"}) == list("ega")
+
+
+def test_the_paper_size_command_resumes_the_committed_run():
+    from tf_reconstruct import main
+
+    name = main.default_run_name("mobilefacenet192", 150, 0, "sgd", 0.7, 512)
+    assert name == "mobilefacenet192_150id_seed0_sgd_t0.7_512px"
+    assert (pathlib.Path(__file__).parents[1] / "experiments" / "lfw" / name / "engine_settings.json").is_file()

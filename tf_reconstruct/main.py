@@ -24,6 +24,15 @@ LOADERS = {"lfw": lfw.load_lfw, "colorferet": colorferet.load_colorferet, "ffhq"
            "folder": folder.load_folder}
 
 
+def default_run_name(attack_model, num_identities, seed, optimizer, truncation, resolution):
+    """The run folder's name from the settings that decide which faces are made.
+
+    Not the precision: it changes how fast a face is made, and a run may go on under another one (each
+    record says what it was computed in).
+    """
+    return f"{attack_model}_{num_identities}id_seed{seed}_{optimizer}_t{truncation:g}_{resolution}px"
+
+
 def main(argv):
     del argv
     project_flags.apply_threads()
@@ -44,8 +53,8 @@ def main(argv):
         if eligible < count:
             logging.warning("only %d identities are eligible; using all of them instead of %d", eligible, count)
             count = eligible
-    run_name = FLAGS.run_name or (f"{FLAGS.attack_model}_{count}id_seed{FLAGS.seed}_{FLAGS.optimizer}"
-                                  f"_t{FLAGS.truncation:g}_{FLAGS.resolution}px_{FLAGS.precision}")
+    run_name = FLAGS.run_name or default_run_name(FLAGS.attack_model, count, FLAGS.seed, FLAGS.optimizer,
+                                                  FLAGS.truncation, FLAGS.resolution)
     config = ExperimentConfig(run_dir=pathlib.Path(FLAGS.out_root) / FLAGS.dataset / run_name, num_identities=count,
                               seed=FLAGS.seed, eval_type=eval_type, impostor_modes=tuple(FLAGS.impostors),
                               batch_size=FLAGS.batch_size, engine_settings=project_flags.engine_settings(),

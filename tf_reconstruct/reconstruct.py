@@ -26,7 +26,8 @@ def load_templates(path, embedding_dim):
     path = pathlib.Path(path)
     if not path.exists():
         raise engine.TemplateError(f"--templates={path} does not exist: give a .npy file or a folder of .npy files")
-    files = sorted(path.glob("*.npy")) if path.is_dir() else [path]
+    # Hidden files are not templates (.partial.* is what an interrupted write of ours leaves).
+    files = sorted(file for file in path.glob("*.npy") if not file.name.startswith(".")) if path.is_dir() else [path]
     if not files:
         raise engine.TemplateError(f"--templates={path} holds no .npy files")
     templates = []

@@ -16,7 +16,6 @@ with a perceptual/feature loss on GAN-synthesised faces.
 """
 
 import json
-import os
 import pathlib
 import time
 
@@ -25,6 +24,7 @@ import tensorflow as tf
 from absl import logging
 from tqdm import tqdm
 
+from tf_reconstruct import atomic_files
 from tf_reconstruct.baselines.training_pairs import centre_crop
 from tf_reconstruct.errors import CheckpointFormatError, MissingCheckpointError
 
@@ -76,15 +76,10 @@ def nbnet_files(directory):
 
 
 def save_nbnet(model, directory, meta):
-    directory = pathlib.Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    meta_file, weights_file = nbnet_files(directory)
-    temporary = weights_file.with_name("nbnet.partial.weights.h5")
-    model.save_weights(str(temporary))
-    os.replace(temporary, weights_file)
-    partial = meta_file.with_name("nbnet.partial.json")
-    partial.write_text(json.dumps(meta))
-    os.replace(partial, meta_file)
+    meta_file, weights_file = nbnet_files(pathlib.Path(directory))
+    with atomic_files.replacing(weights_file) as temporary:
+        model.save_weights(str(temporary))
+    atomic_files.write_text(meta_file, json.dumps(meta))
 
 
 def load_nbnet(directory, extractor_name=None):

@@ -13,7 +13,6 @@ Saved as <dir>/mapping_<variant>.json (variant, extractor, dims, statistics, tra
 """
 
 import json
-import os
 import pathlib
 import time
 
@@ -21,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
+from tf_reconstruct import atomic_files
 from tf_reconstruct.baselines.training_pairs import mix_w_plus
 from tf_reconstruct.errors import CheckpointFormatError, MissingCheckpointError
 
@@ -66,17 +66,12 @@ class MappingModel:
         return np.repeat(latents, self.num_ws, axis=1) if self.variant == "w" else latents
 
     def save(self, directory):
-        directory = pathlib.Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        stem = directory / f"mapping_{self.variant}"
-        temporary = stem.with_name(stem.name + ".partial.weights.h5")
-        self.mlp.save_weights(str(temporary))
-        os.replace(temporary, stem.with_name(stem.name + ".weights.h5"))
+        stem = pathlib.Path(directory) / f"mapping_{self.variant}"
+        with atomic_files.replacing(stem.with_name(stem.name + ".weights.h5")) as temporary:
+            self.mlp.save_weights(str(temporary))
         meta = {"variant": self.variant, "extractor": self.extractor, "embedding_dim": self.embedding_dim,
                 "num_ws": self.num_ws, "mean": self.mean.tolist(), "std": self.std.tolist(), "log": self.log}
-        partial = stem.with_name(stem.name + ".partial.json")
-        partial.write_text(json.dumps(meta))
-        os.replace(partial, stem.with_suffix(".json"))
+        atomic_files.write_text(stem.with_suffix(".json"), json.dumps(meta))
 
 
 def mapping_files(directory, variant):

@@ -18,7 +18,6 @@ shard by shard, and the same settings give the same pairs. Files in `store_dir`:
 
 import dataclasses
 import json
-import os
 import pathlib
 import time
 
@@ -27,6 +26,7 @@ import tensorflow as tf
 from absl import logging
 from tqdm import tqdm
 
+from tf_reconstruct import atomic_files
 from tf_reconstruct.align.generator_warp import warp_to_arcface
 from tf_reconstruct.align.photo_align import signed_to_uint8
 from tf_reconstruct.align.template import ARCFACE_SIZE
@@ -138,9 +138,8 @@ def build_store(generator, extractor, store_dir, count, settings=PairSettings(),
         started = time.time()
         arrays = make_shard(generator, extractor, settings, index, batch_size)
         path = store_dir / SHARD_PATTERN.format(index)
-        temporary = path.with_name(path.stem + ".partial.npz")
-        np.savez(temporary, **arrays)
-        os.replace(temporary, path)
+        with atomic_files.replacing(path) as temporary:
+            np.savez(temporary, **arrays)
         logging.info("shard %d: %d pairs in %.0f s", index, settings.shard_size, time.time() - started)
     return shards * settings.shard_size
 

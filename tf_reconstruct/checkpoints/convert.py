@@ -9,12 +9,12 @@ Steps (each skipped when its output exists and was made from the same inputs, re
 """
 
 import json
-import os
 
 import numpy as np
 import tensorflow as tf
 from absl import logging
 
+from tf_reconstruct import atomic_files
 from tf_reconstruct.checkpoints import fetch
 from tf_reconstruct.converters import mobilefacenet_onnx, mobilefacenet_tflite, mobilestylegan_ir, weight_table
 from tf_reconstruct.models import mapping_network, mobile_stylegan, mobilefacenet
@@ -27,9 +27,7 @@ FIT_SEED = 2023
 
 
 def _write_json(path, payload):
-    temporary = path.with_name(path.name + ".partial")
-    temporary.write_text(json.dumps(payload, indent=2))
-    os.replace(temporary, path)
+    atomic_files.write_text(path, json.dumps(payload, indent=2))
 
 
 def _stamp_matches(output, inputs):
@@ -194,9 +192,8 @@ def convert_all(root=None):
     weight_table.load_npz(mapping, outputs["mobilestylegan_mapping.npz"])
 
     def make_w_avg(out):
-        temporary = out.with_name(out.name + ".partial.npy")
-        np.save(temporary, compute_w_avg(mapping))
-        os.replace(temporary, out)
+        with atomic_files.replacing(out) as temporary:
+            np.save(temporary, compute_w_avg(mapping))
     _step(outputs["mobilestylegan_w_avg.npy"], ir_names[:2], make_w_avg, {"samples": W_AVG_SAMPLES, "seed": 0})
 
     synthesis = None
@@ -210,9 +207,8 @@ def convert_all(root=None):
 
     def make_heads(out):
         table, psnr = fit_early_exit_heads(mapping, full_synthesis())
-        temporary = out.with_name(out.name + ".partial.npz")
-        np.savez(temporary, **table)
-        os.replace(temporary, out)
+        with atomic_files.replacing(out) as temporary:
+            np.savez(temporary, **table)
         _write_json(out.with_name("mobilestylegan_heads_quality.json"),
                     {"psnr_db_vs_box_filtered_1024": {str(2 ** (block + 4)): value for block, value in psnr.items()},
                      "samples": FIT_SAMPLES, "seed": FIT_SEED})

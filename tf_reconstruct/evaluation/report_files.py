@@ -2,16 +2,8 @@
 
 import csv
 import io
-import os
-import pathlib
 
-
-def _atomic_text(path, text):
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".partial")
-    temporary.write_text(text)
-    os.replace(temporary, path)
+from tf_reconstruct import atomic_files
 
 
 def _format(value):
@@ -32,14 +24,14 @@ def write_csv(path, rows):
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
     writer.writeheader()
     writer.writerows(rows)
-    _atomic_text(path, buffer.getvalue())
+    atomic_files.write_text(path, buffer.getvalue())
 
 
 def write_table(stem, rows, heading=""):
     """Writes <stem>.md (heading + table) and <stem>.csv."""
-    _atomic_text(f"{stem}.md", (heading + "\n\n" if heading else "") + markdown_table(rows))
+    atomic_files.write_text(f"{stem}.md", (heading + "\n\n" if heading else "") + markdown_table(rows))
     write_csv(f"{stem}.csv", rows)
 
 
 def write_text(path, text):
-    _atomic_text(path, text)
+    atomic_files.write_text(path, text)

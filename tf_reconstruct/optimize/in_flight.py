@@ -10,11 +10,12 @@ logged and ignored (those faces start again), never fatal.
 """
 
 import json
-import os
 import pathlib
 
 import numpy as np
 from absl import logging
+
+from tf_reconstruct import atomic_files
 
 FILE_NAME = "in_flight.npz"
 _ARRAYS = ("latent", "best_latent", "best_loss", "stale_steps", "active", "steps_taken")
@@ -42,9 +43,8 @@ def save(path, states, context):
             arrays[f"{number}/earlier_loss"] = np.array(loss, np.float64)
             arrays[f"{number}/earlier_latent"] = np.asarray(latent)
             arrays[f"{number}/earlier_steps"] = np.array(steps, np.int64)
-    temporary = path.with_name(path.stem + ".partial.npz")
-    np.savez(temporary, **arrays)
-    os.replace(temporary, path)
+    with atomic_files.replacing(path) as temporary:
+        np.savez(temporary, **arrays)
 
 
 def _same(saved, wanted):

@@ -11,7 +11,6 @@ machines.
 """
 
 import json
-import os
 import pathlib
 import shutil
 import time
@@ -20,33 +19,29 @@ import numpy as np
 from absl import logging
 from tqdm import tqdm
 
+from tf_reconstruct import atomic_files
 from tf_reconstruct.models import precision as precisions
 from tf_reconstruct.optimize import in_flight, reconstruct as engine
 from tf_reconstruct.plots.image_grid import save_png
 
 
-def _atomic_write(path, write):
-    temporary = path.with_name(path.stem + ".partial" + path.suffix)
-    write(temporary)
-    os.replace(temporary, path)
-
-
 def write_outputs(out_dir, name, image, w_plus, record):
     """Writes the face, the w+ and, last, the record that marks the template done."""
     save_png(image, out_dir / f"{name}.png")
-    _atomic_write(out_dir / f"{name}_wplus.npy", lambda path: np.save(path, w_plus))
-    _atomic_write(out_dir / f"{name}.json", lambda path: path.write_text(json.dumps(record, indent=2)))
+    with atomic_files.replacing(out_dir / f"{name}_wplus.npy") as temporary:
+        np.save(temporary, w_plus)
+    atomic_files.write_text(out_dir / f"{name}.json", json.dumps(record, indent=2))
 
 
 def copy_outputs(from_dir, to_dir, name, record_changes):
     """Copies a finished template's face and w+ to another folder, then its record with `record_changes`."""
     from_dir, to_dir = pathlib.Path(from_dir), pathlib.Path(to_dir)
-    to_dir.mkdir(parents=True, exist_ok=True)
     for suffix in (".png", "_wplus.npy"):
         if (from_dir / f"{name}{suffix}").is_file():
-            _atomic_write(to_dir / f"{name}{suffix}", lambda path: shutil.copyfile(from_dir / f"{name}{suffix}", path))
+            with atomic_files.replacing(to_dir / f"{name}{suffix}") as temporary:
+                shutil.copyfile(from_dir / f"{name}{suffix}", temporary)
     record = {**read_record(from_dir, name), **record_changes}
-    _atomic_write(to_dir / f"{name}.json", lambda path: path.write_text(json.dumps(record, indent=2)))
+    atomic_files.write_text(to_dir / f"{name}.json", json.dumps(record, indent=2))
 
 
 def is_done(out_dir, name):

@@ -1,10 +1,10 @@
 """Image grids saved as PNG."""
 
-import os
-import pathlib
 
 import cv2
 import numpy as np
+
+from tf_reconstruct import atomic_files
 
 
 def make_grid(images, columns, tile_size):
@@ -20,9 +20,6 @@ def make_grid(images, columns, tile_size):
 
 def save_png(image, path):
     """Writes an RGB uint8 image atomically (temp file, then rename)."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.stem + ".partial.png")
-    if not cv2.imwrite(str(temporary), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
-        raise OSError(f"could not write {path}")
-    os.replace(temporary, path)
+    with atomic_files.replacing(path) as temporary:
+        if not cv2.imwrite(str(temporary), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
+            raise OSError(f"could not write {path}")

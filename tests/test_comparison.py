@@ -72,28 +72,36 @@ def test_optimising_methods_take_at_most_the_limit_of_new_identities_and_keep_fi
     assert methods.ABLATIONS["z_mean"] == {"space": "z", "init": "mean"} and set(methods.ABLATIONS) < set(methods.METHODS)
 
 
-def test_restarts_copy_ours_where_it_did_not_overshoot_and_leave_the_overshot_to_run(tmp_path):
+@pytest.mark.models
+def test_restarts_copy_ours_where_it_made_a_face_and_leave_overshoots_and_non_faces_to_run(tmp_path, generator):
     import numpy as np
+    from tf_reconstruct.optimize import reconstruct as engine
     from tf_reconstruct.optimize import runner
+    face = engine.render(generator, generator.mean_w_plus(), resolution=256)[0][0]   # the mean face
+    flat = np.full_like(face, 128)                                                   # a texture: no face
     ours = methods.output_dir(tmp_path, "ours")
     settings = {"steps": 2000, "patience": 50}
-    for name, steps in (("overshot", 52), ("fine", 300), ("capped", 2000)):
-        runner.write_outputs(ours, name, np.full((4, 4, 3), steps % 256, np.uint8),
-                             np.full((23, 512), steps, np.float32), {"steps": steps, "settings": settings})
+    for name, steps, image in (("overshot", 52, face), ("fine", 300, face), ("capped", 2000, face),
+                               ("texture", 300, flat)):
+        runner.write_outputs(ours, name, image, np.full((23, 512), steps, np.float32),
+                             {"steps": steps, "settings": settings})
     assert methods.ours_overshot({"steps": 52}, settings) and not methods.ours_overshot({"steps": 56}, settings)
-    templates = {name: np.ones(4, np.float32) for name in ("overshot", "fine", "capped")}
-    # No new optimisation allowed: the overshot one waits, so no model is needed.
-    assert methods._restart_outputs(tmp_path, None, None, templates, 1, settings, limit=0) == 0
+    templates = {name: np.ones(4, np.float32) for name in ("overshot", "fine", "capped", "texture")}
+    # No new optimisation allowed: the overshot and the texture wait, so no model is needed.
+    assert methods._restart_outputs(tmp_path, generator, None, templates, 1, settings, limit=0) == 0
     folder = methods.output_dir(tmp_path, "ours_restarts")
     assert methods.finished(tmp_path, "ours_restarts", list(templates)) == ["fine", "capped"]
     assert runner.read_record(folder, "fine") == {"steps": 300, "settings": settings, "method": "ours_restarts",
-                                                  "restarts": 0, "copied_from": "ours"}
+                                                  "restarts": 0, "copied_from": "ours", "face_found": True}
     assert (folder / "fine_wplus.npy").read_bytes() == (ours / "fine_wplus.npy").read_bytes()
     assert (folder / "fine.png").read_bytes() == (ours / "fine.png").read_bytes()
     # Once the overshot one has run again it is the only face that differs from ours, so the grid shows it.
-    runner.write_outputs(folder, "overshot", np.zeros((4, 4, 3), np.uint8), np.zeros((23, 512), np.float32),
-                         {"steps": 700, "restarts": 1})
+    runner.write_outputs(folder, "overshot", face, np.zeros((23, 512), np.float32), {"steps": 700, "restarts": 1})
     assert methods.rerun_by_restarts(tmp_path, ["fine", "overshot", "capped"]) == ["overshot"]
+    # A face made before the face check joined the method stands if it shows a face, else it is made again.
+    runner.write_outputs(folder, "texture", flat, np.zeros((23, 512), np.float32), {"steps": 90, "restarts": 1})
+    methods._restart_outputs(tmp_path, generator, None, templates, 1, settings, limit=0)
+    assert methods.finished(tmp_path, "ours_restarts", list(templates)) == ["overshot", "fine", "capped"]
 
 
 def test_nbnet_faces_of_a_since_retrained_nbnet_are_discarded(tmp_path):

@@ -109,6 +109,31 @@ def test_an_overshooting_sample_restarts_from_its_start_with_half_the_step(gener
 
 
 @pytest.mark.models
+def test_a_sample_whose_render_fails_the_face_check_restarts_and_its_non_face_ranks_last(generator, extractor192):
+    target = extractor192(np.random.default_rng(3).integers(0, 256, (1, 112, 112, 3)).astype(np.uint8)).numpy()
+    settings = dict(steps=3, patience=50, resolution=32, render_final=False, log_every=0)
+    first = engine.reconstruct(generator, extractor192, target, learning_rate=0.1, **settings)
+    second = engine.reconstruct(generator, extractor192, target, learning_rate=0.05, **settings)
+    seen = []
+
+    def first_render_has_no_face(image):
+        seen.append(image.shape)
+        return len(seen) > 1
+
+    (sample,), _, _ = engine.reconstruct_stream(generator, extractor192, target, batch_size=1, restarts=2,
+                                                face_check=first_render_has_no_face, **settings)
+    assert seen == [(generator.resolution, generator.resolution, 3)] * 2   # checked at full resolution
+    assert sample.restarts == 1 and sample.steps == first.steps[0] + second.steps[0]
+    # The second attempt is kept even where the first, a known non-face, reached a lower loss.
+    np.testing.assert_allclose(sample.w_plus, second.w_plus[0], atol=1e-5)
+    assert sample.loss == pytest.approx(float(second.loss[0]), rel=1e-5)
+    # Without restarts the check is never asked: the paper's engine.
+    engine.reconstruct_stream(generator, extractor192, target, batch_size=1, face_check=first_render_has_no_face,
+                              **settings)
+    assert len(seen) == 2
+
+
+@pytest.mark.models
 @pytest.mark.slow
 def test_a_real_lfw_template_is_reconstructed_to_cosine_above_half(generator, extractor192):
     from conftest import require_shared_data

@@ -52,6 +52,9 @@ def define_engine_flags(extractor_flag="extractor"):
     flags.DEFINE_integer("restarts", 0, "Beyond the paper (0: its engine): restart a template whose first SGD steps "
                          "overshot (it stopped on patience with its best loss in its first 5 steps) from its start "
                          "with half the step, at most this many times.", lower_bound=0)
+    flags.DEFINE_bool("face_check", False, "Beyond the paper, with --restarts: also restart a template whose best "
+                      "latent renders to an image where MTCNN (the simulated system's detector, confidence 0.9) "
+                      "finds no face, e.g. a texture that matches the template through the fixed warp.")
     flags.DEFINE_integer("batch_size", 8, "Templates optimised together (slots refilled as samples stop).",
                          lower_bound=1)
     flags.DEFINE_integer("seed", 0, "Seed of initialisation and selection.")
@@ -70,7 +73,8 @@ def engine_settings():
     return {"steps": values.steps, "patience": values.patience, "learning_rate": values.learning_rate,
             "optimizer": values.optimizer, "schedule": values.schedule, "space": values.space, "init": values.init,
             "loss": values.loss, "resolution": values.resolution, "seed": values.seed,
-            "truncation": values.truncation, "precision": values.precision, "restarts": values.restarts}
+            "truncation": values.truncation, "precision": values.precision, "restarts": values.restarts,
+            "face_check": values.face_check}
 
 
 def apply_threads():

@@ -73,6 +73,15 @@ def detect_subject(image, name="image", min_confidence=0.9):
     return min(faces, key=distance_to_centre)
 
 
+def has_face(image, min_confidence=0.9):
+    """Whether MTCNN finds a face at `min_confidence` in an RGB image (the check a system makes first)."""
+    try:
+        detect_subject(image, "image", min_confidence)
+    except NoFaceFoundError:
+        return False
+    return True
+
+
 def align_to_template(image, landmarks, size=ARCFACE_SIZE):
     """Warps an RGB image so that its five `landmarks` land on the ArcFace template: -> [112, 112, 3] uint8."""
     matrix = estimate_similarity(landmarks, ARCFACE_TEMPLATE * (size / ARCFACE_SIZE))

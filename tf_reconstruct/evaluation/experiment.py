@@ -79,7 +79,7 @@ def _select(dataset, config):
 # record says what it was computed in).
 COMPUTE_ONLY_SETTINGS = ("precision",)
 # Settings added after runs had started, with the value that reproduces those runs' engine.
-SETTINGS_ADDED_LATER = {"restarts": 0}
+SETTINGS_ADDED_LATER = {"restarts": 0, "face_check": False}
 
 
 def _check_settings(run_dir, engine_settings):

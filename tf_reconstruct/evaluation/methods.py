@@ -6,6 +6,7 @@
     reconstructions_mapping_opt/    Mapping + optimisation: the paper's optimisation started at the Mapping's w
     reconstructions_nbnet/          NbNet (Mai et al.): template -> 160x160 face
     reconstructions_ours_restarts/  beyond the paper: ours, restarting a sample whose first steps overshot
+                                      or whose render holds no face MTCNN finds
     reconstructions_z_mean/         the paper's ablations (Figs. 2 and 3): ours optimising z or w from the
     reconstructions_w_mean/           mean, or w+ from a uniform random start; every other engine
     reconstructions_wplus_uniform/    setting is the main run's
@@ -18,10 +19,12 @@ re-running the same command only adds identities; NbNet's faces are made again w
 import json
 import pathlib
 
+import cv2
 import numpy as np
 from absl import logging
 from tqdm import tqdm
 
+from tf_reconstruct.align import photo_align
 from tf_reconstruct.baselines import nbnet, template_to_latent
 from tf_reconstruct.optimize import reconstruct as engine
 from tf_reconstruct.optimize import runner
@@ -156,18 +159,43 @@ def ours_overshot(record, settings):
                                                                    settings["patience"])
 
 
+def _face_found(folder, name):
+    return photo_align.has_face(cv2.cvtColor(cv2.imread(str(folder / f"{name}.png")), cv2.COLOR_BGR2RGB))
+
+
+def _discard_unchecked(folder, names):
+    """Deletes ours + restarts faces made before it checked for a face whose render has none, so they are made
+    again. A face that passes stands: the check would not have changed how it was made."""
+    for name in names:
+        if not runner.is_done(folder, name):
+            continue
+        record = runner.read_record(folder, name)
+        if record.get("settings", {}).get("face_check") or "face_found" in record or _face_found(folder, name):
+            continue
+        logging.info("ours + restarts: %s renders no face and was made without the face check: making it again", name)
+        for suffix in (".json", ".png", "_wplus.npy"):
+            (folder / f"{name}{suffix}").unlink(missing_ok=True)
+
+
 def _restart_outputs(run_dir, generator, attacker, templates, batch_size, engine_settings, limit):
-    """Ours with up to OURS_RESTARTS restarts (engine `restarts`). Only a sample that overshot can differ
-    from ours (its first attempt is ours' own deterministic run), so the others are ours' outputs, copied;
-    the overshot ones are run again, at most `limit` of them now. Returns the number run."""
+    """Ours with up to OURS_RESTARTS restarts and the face check (engine `restarts`, `face_check`). A sample's
+    first attempt is ours' own deterministic run, so only one that overshot or renders no face can differ
+    from ours: those are run again, at most `limit` of them now; the others are ours' outputs, copied.
+    Returns the number run."""
     folder, ours = output_dir(run_dir, "ours_restarts"), output_dir(run_dir, "ours")
+    runner.restore_faces(generator, folder, list(templates))
+    _discard_unchecked(folder, templates)
     waiting = [name for name in templates if not runner.is_done(folder, name)]
-    rerun = [name for name in waiting if ours_overshot(runner.read_record(ours, name), engine_settings)]
+    runner.restore_faces(generator, ours, waiting)
+    rerun = [name for name in waiting
+             if ours_overshot(runner.read_record(ours, name), engine_settings) or not _face_found(ours, name)]
     for name in waiting:
         if name not in rerun:
-            runner.copy_outputs(ours, folder, name, {"method": "ours_restarts", "restarts": 0, "copied_from": "ours"})
+            runner.copy_outputs(ours, folder, name, {"method": "ours_restarts", "restarts": 0, "copied_from": "ours",
+                                                     "face_found": True})
     _, work = _optimisation_work(run_dir, "ours_restarts", {name: templates[name] for name in rerun}, limit)
-    return runner.run(generator, attacker, work, folder, batch_size, {**engine_settings, "restarts": OURS_RESTARTS})
+    return runner.run(generator, attacker, work, folder, batch_size,
+                      {**engine_settings, "restarts": OURS_RESTARTS, "face_check": True})
 
 
 def rerun_by_restarts(run_dir, identities):

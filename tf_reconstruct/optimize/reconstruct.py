@@ -15,6 +15,7 @@ import tensorflow as tf
 from absl import logging
 
 from tf_reconstruct.align.generator_warp import warp_to_arcface
+from tf_reconstruct.align import photo_align
 from tf_reconstruct.align.photo_align import signed_to_uint8
 from tf_reconstruct.errors import TfReconstructError
 from tf_reconstruct.metrics import verification
@@ -209,7 +210,7 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
                        optimizer="sgd", schedule="constant", space="wplus", init="mean", loss="mse",
                        resolution=None, seed=0, truncation=1.0, precision="float32", render_final=True,
                        compiled=True, jit_compile=False, on_done=None, log_every=50, start_w_plus=None,
-                       restarts=0, resume=None, on_checkpoint=None, checkpoint_every=0):
+                       restarts=0, face_check=None, resume=None, on_checkpoint=None, checkpoint_every=0):
     """Reconstructs faces from N templates, `batch_size` at a time; yields nothing, calls `on_done` per face.
 
     With SGD a slot whose sample stops is refilled at once with the next template (the batch stays full of
@@ -227,6 +228,11 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
       restarts: beyond the paper (0 is its engine): how many times a sample whose first steps overshot
         (`overshot`) starts again from its start with the step times RESTART_RATE_FACTOR; SGD only. Each
         attempt has the full step cap; the sample keeps the best latent of all its attempts.
+      face_check: with `restarts`, also restart a sample whose best latent renders (at full resolution) to an
+        image where face_check(uint8 [R, R, 3]) is False, e.g. a texture that matches the template through
+        the fixed warp but holds no face a system's detector finds. True: MTCNN at confidence 0.9, the
+        detector of the simulated system (align.photo_align.has_face). An attempt that failed the check
+        ranks below any later one.
       on_checkpoint, checkpoint_every: SGD only; every `checkpoint_every` evaluations, on_checkpoint({index:
         in-flight state}) gets the state of every sample still running (`in_flight_state`), so an
         interrupted run can go on mid-face instead of starting its running faces again.
@@ -256,6 +262,9 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
     refill = optimizer == "sgd"
     if restarts and not refill:
         raise ValueError("restarts need optimizer 'sgd' (a restarted sample needs its own step size)")
+    if face_check is True:
+        face_check = photo_align.has_face
+    face_check = face_check or None
     resume = dict(resume or {})
     if (resume or checkpoint_every) and not refill:
         raise ValueError("checkpoints and resume need optimizer 'sgd' (Adam's moments are not kept)")
@@ -311,20 +320,28 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
             spent += spent_before
             if loss_before < best_loss:
                 best_loss, best_latent = loss_before, latent_before
-        if attempts[index] < restarts and overshot(int(state["steps_taken"]), int(state["stale_steps"]), patience):
+        w_plus = latent_to_w_plus(generator, tf.constant(best_latent[None]), space, truncation).numpy()
+        rendered, reason = None, None
+        if attempts[index] < restarts:
+            if overshot(int(state["steps_taken"]), int(state["stale_steps"]), patience):
+                reason = (f"overshot (best loss at step {int(state['steps_taken'] - state['stale_steps'])} of "
+                          f"{int(state['steps_taken'])})")
+            elif face_check is not None:
+                rendered = render(generator, w_plus)
+                if not face_check(rendered[0][0]):
+                    reason = f"renders no face (loss {best_loss:.4g})"
+                    best_loss = float("inf")   # any later attempt is preferred to a known non-face
+        if reason:
             attempts[index] += 1
             earlier[index] = (best_loss, best_latent, spent)
-            logging.info("template %d overshot (best loss at step %d of %d): restart %d with the step times %g",
-                         index, int(state["steps_taken"] - state["stale_steps"]), int(state["steps_taken"]),
-                         attempts[index], RESTART_RATE_FACTOR ** attempts[index])
+            logging.info("template %d %s: restart %d with the step times %g", index, reason, attempts[index],
+                         RESTART_RATE_FACTOR ** attempts[index])
             slots.load(slot, starts[index], targets[index])
             return
         owner[slot] = -1
-        latent = tf.constant(best_latent[None])
-        result = SampleResult(index, latent_to_w_plus(generator, latent, space, truncation).numpy()[0],
-                              best_loss, spent, curves[index], restarts=attempts[index])
+        result = SampleResult(index, w_plus[0], best_loss, spent, curves[index], restarts=attempts[index])
         if render_final:
-            images, float_images = render(generator, result.w_plus[None])
+            images, float_images = rendered or render(generator, w_plus)
             final = extractor(warp_to_arcface(float_images, generator.landmarks), "signed").numpy()
             result.image = images[0]
             result.final_cosine = float(verification.cosine_rows(final[:1], targets[index:index + 1])[0])

@@ -131,6 +131,15 @@ def test_a_sample_whose_render_fails_the_face_check_restarts_and_its_non_face_ra
     engine.reconstruct_stream(generator, extractor192, target, batch_size=1, face_check=first_render_has_no_face,
                               **settings)
     assert len(seen) == 2
+    # Given the first attempt (ours' own run), the engine begins at the restart and ends where it did.
+    known = {0: (float("inf"), first.w_plus[0], int(first.steps[0]))}
+    (skipped,), _, _ = engine.reconstruct_stream(generator, extractor192, target, batch_size=1, restarts=2,
+                                                 face_check=first_render_has_no_face, known_attempts=known,
+                                                 **settings)
+    assert skipped.restarts == 1 and skipped.steps == sample.steps and len(seen) == 3
+    np.testing.assert_allclose(skipped.w_plus, sample.w_plus, atol=1e-5)
+    with pytest.raises(ValueError, match="restarts"):
+        engine.reconstruct_stream(generator, extractor192, target, known_attempts=known, **settings)
 
 
 @pytest.mark.models

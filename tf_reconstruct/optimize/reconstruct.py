@@ -210,7 +210,8 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
                        optimizer="sgd", schedule="constant", space="wplus", init="mean", loss="mse",
                        resolution=None, seed=0, truncation=1.0, precision="float32", render_final=True,
                        compiled=True, jit_compile=False, on_done=None, log_every=50, start_w_plus=None,
-                       restarts=0, face_check=None, resume=None, on_checkpoint=None, checkpoint_every=0):
+                       restarts=0, face_check=None, known_attempts=None, resume=None, on_checkpoint=None,
+                       checkpoint_every=0):
     """Reconstructs faces from N templates, `batch_size` at a time; yields nothing, calls `on_done` per face.
 
     With SGD a slot whose sample stops is refilled at once with the next template (the batch stays full of
@@ -233,6 +234,9 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
         the fixed warp but holds no face a system's detector finds. True: MTCNN at confidence 0.9, the
         detector of the simulated system (align.photo_align.has_face). An attempt that failed the check
         ranks below any later one.
+      known_attempts: {index: (loss to rank it by, w+ [num_ws, 512], evaluations)} of samples whose first
+        attempt has already run (ours' own run of the same template: this engine is deterministic, so
+        running it again would repeat it). They begin at their first restart with it as the earlier attempt.
       on_checkpoint, checkpoint_every: SGD only; every `checkpoint_every` evaluations, on_checkpoint({index:
         in-flight state}) gets the state of every sample still running (`in_flight_state`), so an
         interrupted run can go on mid-face instead of starting its running faces again.
@@ -265,6 +269,9 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
     if face_check is True:
         face_check = photo_align.has_face
     face_check = face_check or None
+    known_attempts = dict(known_attempts or {})
+    if known_attempts and (not restarts or space != "wplus"):
+        raise ValueError("known_attempts need restarts and space 'wplus' (they begin at the first restart)")
     resume = dict(resume or {})
     if (resume or checkpoint_every) and not refill:
         raise ValueError("checkpoints and resume need optimizer 'sgd' (Adam's moments are not kept)")
@@ -309,6 +316,9 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
     first_step_seconds, evaluations = None, 0
     attempts = [0] * count
     earlier = {}   # index -> (best loss, best latent, evaluations) of its attempts before this one
+    for index, (loss, w_plus, spent) in known_attempts.items():
+        attempts[index] = 1
+        earlier[index] = (float(loss), start_from_w_plus(generator, w_plus, truncation), int(spent))
 
     def finish(slot):
         state = slots.state_of(slot)

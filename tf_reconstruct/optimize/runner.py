@@ -72,11 +72,12 @@ CHECKPOINT_EVERY = 25
 
 
 def run(generator, extractor, templates, out_dir, batch_size, settings, warm_starts=None,
-        checkpoint_every=CHECKPOINT_EVERY):
+        checkpoint_every=CHECKPOINT_EVERY, known_attempts=None):
     """Reconstructs every (name, template [d]) not yet done, writing each as soon as it finishes.
 
     `settings` are keyword arguments of optimize.reconstruct.reconstruct_stream; `warm_starts` maps a name
-    to the w+ [num_ws, 512] its optimisation starts from (the Mapping + optimisation method). With SGD, the
+    to the w+ [num_ws, 512] its optimisation starts from (the Mapping + optimisation method);
+    `known_attempts` maps a name to its already-run first attempt (engine `known_attempts`). With SGD, the
     running faces are saved every `checkpoint_every` evaluations (0: never) and a re-run goes on from there.
     Returns the number reconstructed in this run.
     """
@@ -90,6 +91,7 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
         (out_dir / in_flight.FILE_NAME).unlink(missing_ok=True)
         return 0
     names = [name for name, _ in pending]
+    known = {name: attempt for name, attempt in (known_attempts or {}).items() if name in names}
     checkpointed = settings.get("optimizer", "sgd") == "sgd" and checkpoint_every > 0
     context = {"run": {"generator": generator.name, "extractor": extractor.name, "settings": settings},
                "templates": dict(pending), "starts": None if warm_starts is None else
@@ -110,6 +112,8 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
                       "settings": settings}
             if name in resumed:
                 record["resumed_from_evaluation"] = len(resumed[name]["curve"])
+            if name in known:
+                record["first_attempt_reused"] = True
             write_outputs(out_dir, name, sample.image, sample.w_plus, record)
             progress.update(1)
 
@@ -121,6 +125,7 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
         engine.reconstruct_stream(generator, extractor, np.stack([template for _, template in pending]),
                                   batch_size=batch_size, on_done=write, start_w_plus=starts,
                                   resume={names.index(name): state for name, state in resumed.items()},
+                                  known_attempts={names.index(name): attempt for name, attempt in known.items()},
                                   on_checkpoint=save if checkpointed else None,
                                   checkpoint_every=checkpoint_every if checkpointed else 0, **settings)
     (out_dir / in_flight.FILE_NAME).unlink(missing_ok=True)

@@ -150,3 +150,23 @@ def test_the_paper_size_command_resumes_the_committed_run():
     name = main.default_run_name("mobilefacenet192", 150, 0, "sgd", 0.7, 512)
     assert name == "mobilefacenet192_150id_seed0_sgd_t0.7_512px"
     assert (pathlib.Path(__file__).parents[1] / "experiments" / "lfw" / name / "engine_settings.json").is_file()
+
+
+def test_rows_of_methods_a_rerun_does_not_compare_are_kept_and_grouped_with_their_evaluator():
+    assert comparison.comparison_of("Mapping (w)") == "mapping"
+    assert comparison.comparison_of("Mapping (w+), on the 20 ours has finished") == "mapping_wplus"
+    assert comparison.comparison_of("ours (W+ optimisation), on NbNet's 20") == "nbnet"
+    assert comparison.comparison_of("ours + restarts") == "ours_restarts"
+    assert comparison.comparison_of("ours (W+ optimisation)") == "ours"
+    assert comparison.comparison_of("something else") is None
+    earlier = [{"method": label, "extractor": extractor, "impostors": "all"}
+               for extractor in ("a", "b") for label in ("ours (W+ optimisation)", "NbNet",
+                                                         "ours (W+ optimisation), on NbNet's 20", "ours + restarts")]
+    kept = comparison.kept_rows(earlier, ["ours", "ours_restarts"])
+    assert [(row["extractor"], row["method"], row["comparison"]) for row in kept] == [
+        ("a", "NbNet", "nbnet"), ("a", "ours (W+ optimisation), on NbNet's 20", "nbnet"),
+        ("b", "NbNet", "nbnet"), ("b", "ours (W+ optimisation), on NbNet's 20", "nbnet")]
+    new = [{"method": "ours", "extractor": extractor, "impostors": "all"} for extractor in ("a", "b")]
+    assert [(row["extractor"], row["method"]) for row in comparison.grouped_like(new + kept)] == [
+        ("a", "ours"), ("a", "NbNet"), ("a", "ours (W+ optimisation), on NbNet's 20"),
+        ("b", "ours"), ("b", "NbNet"), ("b", "ours (W+ optimisation), on NbNet's 20")]

@@ -122,3 +122,16 @@ def test_baselines_then_every_method_and_both_liveness_detectors(tmp_path):
     assert (run / "table3.csv").read_bytes() == table3
     with (run / "ablation.csv").open() as handle:
         assert [row["method"] for row in csv.DictReader(handle)] == ["ours (W+ optimisation)", "W+, uniform start"]
+    # A re-run comparing fewer methods rescores those and keeps the others' rows, and the grid of all of them.
+    grid = (run / "fig6_methods.png").read_bytes()
+    fewer = _main(*[arg for arg in args if not arg.startswith(("--methods", "--liveness"))],
+                  "--methods=ours,nbnet", "--max_reconstructions=0")
+    assert fewer.returncode == 0, fewer.stderr[-3000:]
+    with (run / "table3.csv").open() as handle:
+        after = list(csv.DictReader(handle))
+    before = list(csv.DictReader(table3.decode().splitlines()))
+    assert sorted(row["method"] for row in after) == sorted(row["method"] for row in before)
+    assert [row for row in after if row["comparison"] == "mapping"] == [row for row in before
+                                                                        if row["comparison"] == "mapping"]
+    assert "kept from an earlier run" in (run / "table3.md").read_text()
+    assert (run / "fig6_methods.png").read_bytes() == grid

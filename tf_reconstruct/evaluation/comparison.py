@@ -113,13 +113,18 @@ def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_
     finished_note = (f"Mapping and NbNet on every usable selected identity ({len(selected)}), ours and the optimising "
                      f"methods on those ours has finished ({len(identities)} of {config.num_identities} selected); "
                      f"'on ...' rows compare a method and ours on the same identities; the main run's thresholds.")
-    table3 = [row for method, row in rows if method not in methods_module.ABLATIONS]
+    table3 = [{**row, "comparison": method} for method, row in rows if method not in methods_module.ABLATIONS]
     ablation = [row for method, row in rows if method == "ours" or method in methods_module.ABLATIONS]
     compared = [method for method in methods if method not in methods_module.ABLATIONS]
+    kept = []
     # Ours alone is no comparison: an ablation-only run leaves an earlier run's table3 as it was.
     if len(compared) > 1:
+        kept = kept_rows(report_files.read_csv(run_dir / "table3.csv"), compared)
+        note = (f" Rows of {', '.join(sorted({row['method'] for row in kept}))} are kept from an earlier run that "
+                f"compared them (this one did not); their identity counts are their own." if kept else "")
+        table3 = grouped_like(table3 + kept)
         _write_rows(run_dir / "table3", table3, f"Table 3 analogue: TAR at FAR {TABLE3_FAR_PERCENT}% on "
-                    f"{dataset.name}, attacked with {attacker.name} through {generator.name}; " + finished_note)
+                    f"{dataset.name}, attacked with {attacker.name} through {generator.name}; " + finished_note + note)
     studied = [method for method in methods if method in methods_module.ABLATIONS]
     if studied:
         _write_rows(run_dir / "ablation", ablation, f"The paper's Figs. 2-3 ablation as TAR at FAR "
@@ -128,7 +133,7 @@ def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_
                     f"of {config.num_identities} selected), with the main run's thresholds.")
     liveness = (_table4(run_dir, dataset, usable, selected or usable, done, compared, config.liveness)
                 if config.liveness else None)
-    if len(compared) > 1:
+    if len(compared) > 1 and not kept:   # a grid of fewer methods would replace one of all of them
         _methods_grid(run_dir / "fig6_methods", dataset, usable, done, compared)
     if studied:
         _methods_grid(run_dir / "fig2_3_ablation", dataset, usable, done,
@@ -152,8 +157,43 @@ def _row_subsets(method, done):
     return subsets
 
 
+def comparison_of(label):
+    """The method whose comparison a Table 3 row label belongs to ('Mapping (w), on the 20 ours has finished'
+    and 'ours (W+ optimisation), on Mapping (w)'s 20' belong to mapping), or None; for tables written before
+    the rows named it."""
+    by_length = sorted(methods_module.LABELS.items(), key=lambda item: -len(item[1]))
+    for method, text in by_length:
+        if label == text or label.startswith(text + ", on the "):
+            return method
+    ours_on = methods_module.LABELS["ours"] + ", on "
+    if label.startswith(ours_on):
+        return next((method for method, text in by_length if label[len(ours_on):].startswith(text + "'s ")), None)
+    return None
+
+
+def kept_rows(earlier, compared):
+    """The rows of an earlier table3 (as read from its CSV) whose comparison is not among `compared`."""
+    kept = []
+    for row in earlier:
+        method = row.get("comparison") or comparison_of(row["method"])
+        if method is not None and method not in compared and method not in methods_module.ABLATIONS:
+            kept.append({**row, "comparison": method})
+    return kept
+
+
+def grouped_like(rows):
+    """Rows ordered by (extractor, impostors) in order of first appearance, keeping the order within a group."""
+    groups = {}
+    for row in rows:
+        groups.setdefault((row["extractor"], row["impostors"]), []).append(row)
+    return [row for group in groups.values() for row in group]
+
+
 def _write_rows(stem, rows, heading):
-    report_files.write_table(stem, [{k: v for k, v in row.items() if k != "method key"} for row in rows], heading)
+    """<stem>.md without the bookkeeping columns; <stem>.csv keeps 'comparison', which a later run reads."""
+    report_files.write_text(f"{stem}.md", (heading + "\n\n" if heading else "") + report_files.markdown_table(
+        [{k: v for k, v in row.items() if k not in ("method key", "comparison")} for row in rows]))
+    report_files.write_csv(f"{stem}.csv", [{k: v for k, v in row.items() if k != "method key"} for row in rows])
 
 
 def _table4(run_dir, dataset, usable, selected, done, methods, detector_names):

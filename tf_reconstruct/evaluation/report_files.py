@@ -2,6 +2,7 @@
 
 import csv
 import io
+import pathlib
 
 from tf_reconstruct import atomic_files
 
@@ -31,6 +32,24 @@ def write_table(stem, rows, heading=""):
     """Writes <stem>.md (heading + table) and <stem>.csv."""
     atomic_files.write_text(f"{stem}.md", (heading + "\n\n" if heading else "") + markdown_table(rows))
     write_csv(f"{stem}.csv", rows)
+
+
+def _parsed(text):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def read_csv(path):
+    """[dict] rows of a CSV written by write_csv, numbers parsed back ([] when the file is missing)."""
+    path = pathlib.Path(path)
+    if not path.is_file():
+        return []
+    with path.open(newline="") as handle:
+        return [{key: _parsed(value) for key, value in row.items()} for row in csv.DictReader(handle)]
 
 
 def write_text(path, text):

@@ -170,3 +170,23 @@ def test_rows_of_methods_a_rerun_does_not_compare_are_kept_and_grouped_with_thei
     assert [(row["extractor"], row["method"]) for row in comparison.grouped_like(new + kept)] == [
         ("a", "ours"), ("a", "NbNet"), ("a", "ours (W+ optimisation), on NbNet's 20"),
         ("b", "ours"), ("b", "NbNet"), ("b", "ours (W+ optimisation), on NbNet's 20")]
+
+
+@pytest.mark.models
+def test_restarts_reuse_ours_first_attempt_only_if_computed_in_the_same_precision(tmp_path, generator, extractor192):
+    import numpy as np
+    from tf_reconstruct.optimize import reconstruct as engine
+    from tf_reconstruct.optimize import runner
+    flat = np.full((64, 64, 3), 128, np.uint8)
+    ours = methods.output_dir(tmp_path, "ours")
+    w_plus = generator.mean_w_plus()[0]
+    for name, computed_in in (("same", "float32"), ("other", "bfloat16")):
+        runner.write_outputs(ours, name, flat, w_plus, {"steps": 300, "computed_in": computed_in})
+    settings = {"steps": 2, "patience": 50, "resolution": 32, "precision": "float32"}
+    templates = {name: extractor192(engine.render(generator, w_plus[None], resolution=256)[0][:, 72:184, 72:184])
+                 .numpy()[0] for name in ("same", "other")}
+    assert methods._restart_outputs(tmp_path, generator, extractor192, templates, 2, settings, limit=2) == 2
+    folder = methods.output_dir(tmp_path, "ours_restarts")
+    same, other = runner.read_record(folder, "same"), runner.read_record(folder, "other")
+    assert same["first_attempt_reused"] and same["restarts"] >= 1 and same["steps"] >= 302
+    assert "first_attempt_reused" not in other and other["steps"] < 300

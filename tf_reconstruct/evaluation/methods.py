@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from tf_reconstruct.align import photo_align
 from tf_reconstruct.baselines import nbnet, template_to_latent
+from tf_reconstruct.models import precision as precisions
 from tf_reconstruct.optimize import reconstruct as engine
 from tf_reconstruct.optimize import runner
 from tf_reconstruct.plots.image_grid import save_png
@@ -194,9 +195,15 @@ def _restart_outputs(run_dir, generator, attacker, templates, batch_size, engine
             runner.copy_outputs(ours, folder, name, {"method": "ours_restarts", "restarts": 0, "copied_from": "ours",
                                                      "face_found": True})
     _, work = _optimisation_work(run_dir, "ours_restarts", {name: templates[name] for name in rerun}, limit)
-    # Ours' non-faces begin at their first restart: the first attempt would repeat ours' run, step for step.
-    known = {name: (float("inf"), np.load(ours / f"{name}_wplus.npy"), runner.read_record(ours, name)["steps"])
-             for name, _ in work if name in rerun and not ours_overshot(runner.read_record(ours, name), engine_settings)}
+    # Ours' non-faces begin at their first restart: the first attempt would repeat ours' run, step for step
+    # (only if ours computed in this run's precision: a bfloat16 path is not float32's).
+    precision = precisions.resolve(engine_settings.get("precision", "float32"))
+    known = {}
+    for name, _ in work:
+        record = runner.read_record(ours, name)
+        if (name in rerun and not ours_overshot(record, engine_settings)
+                and record.get("computed_in", "float32") == precision):
+            known[name] = (float("inf"), np.load(ours / f"{name}_wplus.npy"), record["steps"])
     return runner.run(generator, attacker, work, folder, batch_size,
                       {**engine_settings, "restarts": OURS_RESTARTS, "face_check": True}, known_attempts=known)
 

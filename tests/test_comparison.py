@@ -102,6 +102,7 @@ def test_restarts_copy_ours_where_it_made_a_face_and_leave_overshoots_and_non_fa
     runner.write_outputs(folder, "texture", flat, np.zeros((23, 512), np.float32), {"steps": 90, "restarts": 1})
     methods._restart_outputs(tmp_path, generator, None, templates, 1, settings, limit=0)
     assert methods.finished(tmp_path, "ours_restarts", list(templates)) == ["overshot", "fine", "capped"]
+    assert runner.read_record(folder, "overshot")["face_found"]   # checked once, not at every rescore
 
 
 def test_nbnet_faces_of_a_since_retrained_nbnet_are_discarded(tmp_path):

@@ -190,10 +190,9 @@ def grouped_like(rows):
 
 
 def _write_rows(stem, rows, heading):
-    """<stem>.md without the bookkeeping columns; <stem>.csv keeps 'comparison', which a later run reads."""
-    report_files.write_text(f"{stem}.md", (heading + "\n\n" if heading else "") + report_files.markdown_table(
-        [{k: v for k, v in row.items() if k not in ("method key", "comparison")} for row in rows]))
-    report_files.write_csv(f"{stem}.csv", [{k: v for k, v in row.items() if k != "method key"} for row in rows])
+    """The CSV keeps each row's 'comparison', which a later run reads back (kept_rows)."""
+    report_files.write_table(stem, [{k: v for k, v in row.items() if k != "method key"} for row in rows], heading,
+                             csv_only=("comparison",))
 
 
 def _table4(run_dir, dataset, usable, selected, done, methods, detector_names):

@@ -19,11 +19,11 @@ re-running the same command only adds identities; NbNet's faces are made again w
 import json
 import pathlib
 
-import cv2
 import numpy as np
 from absl import logging
 from tqdm import tqdm
 
+from tf_reconstruct import atomic_files
 from tf_reconstruct.align import photo_align
 from tf_reconstruct.baselines import nbnet, template_to_latent
 from tf_reconstruct.models import precision as precisions
@@ -160,18 +160,19 @@ def ours_overshot(record, settings):
                                                                    settings["patience"])
 
 
-def _face_found(folder, name):
-    return photo_align.has_face(cv2.cvtColor(cv2.imread(str(folder / f"{name}.png")), cv2.COLOR_BGR2RGB))
-
-
-def _discard_unchecked(folder, names):
+def _discard_unchecked(run_dir, names):
     """Deletes ours + restarts faces made before it checked for a face whose render has none, so they are made
-    again. A face that passes stands: the check would not have changed how it was made."""
+    again. A face that passes stands (the check would not have changed how it was made), and its record says
+    so, so that it is not checked again."""
+    folder = output_dir(run_dir, "ours_restarts")
     for name in names:
         if not runner.is_done(folder, name):
             continue
         record = runner.read_record(folder, name)
-        if record.get("settings", {}).get("face_check") or "face_found" in record or _face_found(folder, name):
+        if record.get("settings", {}).get("face_check") or "face_found" in record:
+            continue
+        if photo_align.has_face(read_face(run_dir, "ours_restarts", name)):
+            atomic_files.write_text(folder / f"{name}.json", json.dumps({**record, "face_found": True}, indent=2))
             continue
         logging.info("ours + restarts: %s renders no face and was made without the face check: making it again", name)
         for suffix in (".json", ".png", "_wplus.npy"):
@@ -185,25 +186,24 @@ def _restart_outputs(run_dir, generator, attacker, templates, batch_size, engine
     Returns the number run."""
     folder, ours = output_dir(run_dir, "ours_restarts"), output_dir(run_dir, "ours")
     runner.restore_faces(generator, folder, list(templates))
-    _discard_unchecked(folder, templates)
+    _discard_unchecked(run_dir, templates)
     waiting = [name for name in templates if not runner.is_done(folder, name)]
     runner.restore_faces(generator, ours, waiting)
-    rerun = [name for name in waiting
-             if ours_overshot(runner.read_record(ours, name), engine_settings) or not _face_found(ours, name)]
+    records = {name: runner.read_record(ours, name) for name in waiting}
+    overshot = {name for name in waiting if ours_overshot(records[name], engine_settings)}
+    no_face = {name for name in waiting if name not in overshot
+               and not photo_align.has_face(read_face(run_dir, "ours", name))}
     for name in waiting:
-        if name not in rerun:
+        if name not in overshot | no_face:
             runner.copy_outputs(ours, folder, name, {"method": "ours_restarts", "restarts": 0, "copied_from": "ours",
                                                      "face_found": True})
+    rerun = [name for name in waiting if name in overshot | no_face]
     _, work = _optimisation_work(run_dir, "ours_restarts", {name: templates[name] for name in rerun}, limit)
     # Ours' non-faces begin at their first restart: the first attempt would repeat ours' run, step for step
     # (only if ours computed in this run's precision: a bfloat16 path is not float32's).
     precision = precisions.resolve(engine_settings.get("precision", "float32"))
-    known = {}
-    for name, _ in work:
-        record = runner.read_record(ours, name)
-        if (name in rerun and not ours_overshot(record, engine_settings)
-                and record.get("computed_in", "float32") == precision):
-            known[name] = (float("inf"), np.load(ours / f"{name}_wplus.npy"), record["steps"])
+    known = {name: (float("inf"), np.load(ours / f"{name}_wplus.npy"), records[name]["steps"])
+             for name, _ in work if name in no_face and records[name].get("computed_in", "float32") == precision}
     return runner.run(generator, attacker, work, folder, batch_size,
                       {**engine_settings, "restarts": OURS_RESTARTS, "face_check": True}, known_attempts=known)
 

@@ -28,9 +28,11 @@ def write_csv(path, rows):
     atomic_files.write_text(path, buffer.getvalue())
 
 
-def write_table(stem, rows, heading=""):
-    """Writes <stem>.md (heading + table) and <stem>.csv."""
-    atomic_files.write_text(f"{stem}.md", (heading + "\n\n" if heading else "") + markdown_table(rows))
+def write_table(stem, rows, heading="", csv_only=()):
+    """Writes <stem>.md (heading + table) and <stem>.csv; the `csv_only` columns (bookkeeping a later run
+    reads back) are left out of the Markdown."""
+    shown = [{key: value for key, value in row.items() if key not in csv_only} for row in rows]
+    atomic_files.write_text(f"{stem}.md", (heading + "\n\n" if heading else "") + markdown_table(shown))
     write_csv(f"{stem}.csv", rows)
 
 

@@ -14,8 +14,8 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from tf_reconstruct.align.generator_warp import warp_to_arcface
 from tf_reconstruct.align import photo_align
+from tf_reconstruct.align.generator_warp import warp_to_arcface
 from tf_reconstruct.align.photo_align import signed_to_uint8
 from tf_reconstruct.errors import TfReconstructError
 from tf_reconstruct.metrics import verification

@@ -116,7 +116,7 @@ def _check_settings(store_dir, settings):
                                  f"use another --pairs_dir or delete it")
     else:
         store_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(wanted, indent=1))
+        atomic_files.write_text(path, json.dumps(wanted, indent=1))
 
 
 def shard_paths(store_dir):

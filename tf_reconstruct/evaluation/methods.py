@@ -109,8 +109,8 @@ def _nbnet_outputs(run_dir, templates, baselines_dir, extractor_name):
     faces = nbnet.generate_faces(model, np.stack([templates[name] for name in pending]))
     for name, face in zip(pending, faces):
         save_png(face, folder / f"{name}.png")
-    (folder / "model.json").write_text(json.dumps({key: meta[key] for key in ("pairs", "best_epoch", "epochs")},
-                                                  indent=1))
+    atomic_files.write_text(folder / "model.json", json.dumps(
+        {key: meta[key] for key in ("pairs", "best_epoch", "epochs")}, indent=1))
     return len(pending)
 
 
@@ -172,7 +172,7 @@ def _discard_unchecked(run_dir, names):
         if record.get("settings", {}).get("face_check") or "face_found" in record:
             continue
         if photo_align.has_face(read_face(run_dir, "ours_restarts", name)):
-            atomic_files.write_text(folder / f"{name}.json", json.dumps({**record, "face_found": True}, indent=2))
+            runner.write_record(folder, name, {**record, "face_found": True})
             continue
         logging.info("ours + restarts: %s renders no face and was made without the face check: making it again", name)
         for suffix in (".json", ".png", "_wplus.npy"):
@@ -193,11 +193,11 @@ def _restart_outputs(run_dir, generator, attacker, templates, batch_size, engine
     overshot = {name for name in waiting if ours_overshot(records[name], engine_settings)}
     no_face = {name for name in waiting if name not in overshot
                and not photo_align.has_face(read_face(run_dir, "ours", name))}
+    rerun = [name for name in waiting if name in overshot | no_face]
     for name in waiting:
-        if name not in overshot | no_face:
+        if name not in rerun:
             runner.copy_outputs(ours, folder, name, {"method": "ours_restarts", "restarts": 0, "copied_from": "ours",
                                                      "face_found": True})
-    rerun = [name for name in waiting if name in overshot | no_face]
     _, work = _optimisation_work(run_dir, "ours_restarts", {name: templates[name] for name in rerun}, limit)
     # Ours' non-faces begin at their first restart: the first attempt would repeat ours' run, step for step
     # (only if ours computed in this run's precision: a bfloat16 path is not float32's).

@@ -30,7 +30,12 @@ def write_outputs(out_dir, name, image, w_plus, record):
     save_png(image, out_dir / f"{name}.png")
     with atomic_files.replacing(out_dir / f"{name}_wplus.npy") as temporary:
         np.save(temporary, w_plus)
-    atomic_files.write_text(out_dir / f"{name}.json", json.dumps(record, indent=2))
+    write_record(out_dir, name, record)
+
+
+def write_record(out_dir, name, record):
+    """Writes <name>.json, the record whose presence marks a template done."""
+    atomic_files.write_text(pathlib.Path(out_dir) / f"{name}.json", json.dumps(record, indent=2))
 
 
 def copy_outputs(from_dir, to_dir, name, record_changes):
@@ -40,8 +45,7 @@ def copy_outputs(from_dir, to_dir, name, record_changes):
         if (from_dir / f"{name}{suffix}").is_file():
             with atomic_files.replacing(to_dir / f"{name}{suffix}") as temporary:
                 shutil.copyfile(from_dir / f"{name}{suffix}", temporary)
-    record = {**read_record(from_dir, name), **record_changes}
-    atomic_files.write_text(to_dir / f"{name}.json", json.dumps(record, indent=2))
+    write_record(to_dir, name, {**read_record(from_dir, name), **record_changes})
 
 
 def is_done(out_dir, name):

@@ -14,6 +14,7 @@ import time
 import numpy as np
 from absl import app, flags, logging
 
+from tf_reconstruct import atomic_files
 from tf_reconstruct import flags as project_flags
 from tf_reconstruct.evaluation import report_files
 from tf_reconstruct.models import registry
@@ -63,8 +64,8 @@ def run_mode(name, settings, generator, extractor, sources, templates, out_dir, 
              "steps": sample.steps, "best_loss": round(sample.loss, 5)} for source, sample in zip(sources, samples)]
     for row in rows:
         row["mode_seconds_per_face"] = round(seconds / len(rows), 2)
-    np.save(out_dir / "cache" / f"{name}_curves.npy", np.array([s.loss_curve for s in samples], dtype=object),
-            allow_pickle=True)
+    with atomic_files.replacing(out_dir / "cache" / f"{name}_curves.npy") as temporary:
+        np.save(temporary, np.array([s.loss_curve for s in samples], dtype=object), allow_pickle=True)
     report_files.write_csv(path, rows)   # last: its presence marks the mode done
     logging.info("mode %s: mean cosine %.3f, mean steps %.0f, %.1f s/face (%.0f s in all, first step %.1f s)", name,
                  np.mean([r["final_cosine"] for r in rows]), np.mean([r["steps"] for r in rows]), seconds / len(rows),

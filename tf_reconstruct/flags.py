@@ -55,6 +55,16 @@ def define_engine_flags(extractor_flag="extractor"):
     flags.DEFINE_bool("face_check", False, "Beyond the paper, with --restarts: also restart a template whose best "
                       "latent renders to an image where MTCNN (the simulated system's detector, confidence 0.9) "
                       "finds no face, e.g. a texture that matches the template through the fixed warp.")
+    flags.DEFINE_float("augment", 0.0, "Beyond the paper (0: its engine), with --augment_views > 1: strength of the "
+                       "random views of expectation over transformations (1: rotations up to 5 degrees, scale within "
+                       "5%, shifts up to 4 px, mirrored half the time; align/augment.py).", lower_bound=0.0)
+    flags.DEFINE_integer("augment_views", 1, "Beyond the paper (1: its engine): views of the generated face whose mean "
+                         "loss is followed (view 0 is the fixed warp, whose loss still decides stopping).",
+                         lower_bound=1)
+    flags.DEFINE_float("spread_penalty", 0.0, "Beyond the paper (0: its engine): weight of the penalty on the spread "
+                       "of the w+ rows about their mean (towards W; optimize/regularizers.py).", lower_bound=0.0)
+    flags.DEFINE_float("anchor_penalty", 0.0, "Beyond the paper (0: its engine): weight of the penalty on the w+ "
+                       "distance from the sample's start (after a warm start).", lower_bound=0.0)
     flags.DEFINE_integer("batch_size", 8, "Templates optimised together (slots refilled as samples stop).",
                          lower_bound=1)
     flags.DEFINE_integer("seed", 0, "Seed of initialisation and selection.")
@@ -74,7 +84,8 @@ def engine_settings():
             "optimizer": values.optimizer, "schedule": values.schedule, "space": values.space, "init": values.init,
             "loss": values.loss, "resolution": values.resolution, "seed": values.seed,
             "truncation": values.truncation, "precision": values.precision, "restarts": values.restarts,
-            "face_check": values.face_check}
+            "face_check": values.face_check, "augment": values.augment, "augment_views": values.augment_views,
+            "spread_penalty": values.spread_penalty, "anchor_penalty": values.anchor_penalty}
 
 
 def apply_threads():
@@ -132,6 +143,8 @@ def define_main_flags():
                          "of them when fewer).", lower_bound=1)
     flags.DEFINE_list("impostors", ["all", "pairs"], "Impostor sets: all (every cross-identity pair of the selected "
                       "photos) and/or pairs (the dataset protocol, LFW pairs.txt; skipped where there is none).")
+    flags.DEFINE_string("exclude_identities_from", None, "A run folder whose selected identities (selection.json) "
+                        "this run must not draw: a study on people the other run did not use.")
     flags.DEFINE_string("thresholds_from", None, "A finished run folder (e.g. experiments/lfw/<run_name>) whose "
                         "thresholds also score this run, as rows '<its dataset>-<its impostor mode>': a deployed "
                         "system's operating points, for ffhq, which has no labels to set its own.")
@@ -148,6 +161,8 @@ def define_main_flags():
                       "outputs). The baselines come from `python -m tf_reconstruct.train_baselines`. "
                       "The paper's Figs. 2-3 ablations (table ablation.md): z_mean, w_mean, wplus_uniform (ours "
                       "optimising z or w from the mean, or w+ from a uniform start).")
+    flags.DEFINE_bool("resemblance", True, "Score every reconstruction's gender and age against its source photo "
+                      "(SSR-Net classifiers, judges only): resemblance.md and columns of per_identity.csv.")
     flags.DEFINE_list("liveness", [], "Liveness detectors for table4 (the paper's Table 4): antispoof "
                       "(FaceAntiSpoofing.tflite), faceplugin (fr_liveness.onnx).")
     flags.DEFINE_string("baselines_dir", None, "Trained baselines (default: checkpoints/baselines/<attack_model>).")

@@ -60,8 +60,11 @@ def main(argv):
                               batch_size=FLAGS.batch_size, engine_settings=project_flags.engine_settings(),
                               flags_text=FLAGS.flags_into_string(), max_reconstructions=FLAGS.max_reconstructions,
                               methods=tuple(FLAGS.methods), liveness=tuple(FLAGS.liveness),
+                              resemblance=FLAGS.resemblance,
                               max_warm_starts=FLAGS.max_warm_starts,
                               thresholds_from=FLAGS.thresholds_from and pathlib.Path(FLAGS.thresholds_from),
+                              exclude_identities_from=(FLAGS.exclude_identities_from
+                                                       and pathlib.Path(FLAGS.exclude_identities_from)),
                               baselines_dir=baselines_dir(FLAGS.baselines_dir, FLAGS.attack_model, FLAGS.checkpoint_dir))
     methods.check_methods(config.methods)
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)

@@ -19,13 +19,15 @@ from tf_reconstruct.plots.image_grid import make_grid, save_png
 TABLE3_FAR_PERCENT = 0.1
 
 
-def method_rows(method, label, evaluator_name, resolution, mode, threshold, type_one, type_two, steps):
+def method_rows(method, label, evaluator_name, resolution, mode, threshold, type_one, type_two, steps,
+                seconds_per_face=float("nan")):
     """One Table 3 row: TARs (in %) of a method's type I [N] and type II [M] scores at `threshold`."""
     return {"method": label, "extractor": evaluator_name, "resolution": resolution, "impostors": mode,
             "threshold": threshold, "identities": len(type_one), "type II comparisons": len(type_two),
             "type I TAR %": 100 * verification.acceptance_rate(type_one, threshold),
             "type II TAR %": 100 * verification.acceptance_rate(type_two, threshold),
-            "mean steps": float(np.mean(steps)) if len(steps) else float("nan"), "method key": method}
+            "mean steps": float(np.mean(steps)) if len(steps) else float("nan"), "s / face": seconds_per_face,
+            "method key": method}
 
 
 def liveness_rows(decisions):
@@ -109,7 +111,9 @@ def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_
                     type_one, type_two, _ = protocol.attack_scores(recon, photos, selection, evaluator.similarity)
                     rows.append((method, method_rows(scored, label, evaluator.name,
                                                      methods_module.RESOLUTIONS[scored], mode, threshold, type_one,
-                                                     type_two, _steps(run_dir, scored, subset))))
+                                                     type_two, _steps(run_dir, scored, subset),
+                                                     runner.seconds_per_face(methods_module.output_dir(run_dir,
+                                                                                                       scored)))))
     finished_note = (f"Mapping and NbNet on every usable selected identity ({len(selected)}), ours and the optimising "
                      f"methods on those ours has finished ({len(identities)} of {config.num_identities} selected); "
                      f"'on ...' rows compare a method and ours on the same identities; the main run's thresholds.")
@@ -190,8 +194,10 @@ def grouped_like(rows):
 
 
 def _write_rows(stem, rows, heading):
-    """The CSV keeps each row's 'comparison', which a later run reads back (kept_rows)."""
-    report_files.write_table(stem, [{k: v for k, v in row.items() if k != "method key"} for row in rows], heading,
+    """The CSV keeps each row's 'comparison', which a later run reads back (kept_rows); a column that rows kept
+    from an older table lack is left empty."""
+    columns = list(dict.fromkeys(key for row in rows for key in row if key != "method key"))
+    report_files.write_table(stem, [{key: row.get(key, "") for key in columns} for row in rows], heading,
                              csv_only=("comparison",))
 
 

@@ -23,8 +23,8 @@ from absl import logging
 from tf_reconstruct.checkpoints.manifest import manifest_records
 from tf_reconstruct.datasets import base, selection as selecting
 from tf_reconstruct.datasets.errors import DatasetError
-from tf_reconstruct.evaluation import aligned_faces, borrowed_thresholds, comparison, paper_numbers, protocol, \
-    report_files
+from tf_reconstruct.evaluation import aligned_faces, borrowed_thresholds, comparison, methods, paper_numbers, \
+    protocol, report_files, resemblance
 from tf_reconstruct.metrics import verification
 from tf_reconstruct.optimize import runner
 from tf_reconstruct.plots.histograms import save_histograms
@@ -49,6 +49,8 @@ class ExperimentConfig:
     baselines_dir: pathlib.Path = None
     max_warm_starts: int = None       # new Mapping + optimisation runs this run (None: as max_reconstructions)
     thresholds_from: pathlib.Path = None  # a finished run whose thresholds also score this one (borrowed_thresholds)
+    exclude_identities_from: pathlib.Path = None  # a run whose selected identities this one must not draw
+    resemblance: bool = True          # gender and age of every face against its source (evaluation/resemblance.py)
 
 
 def _select(dataset, config):
@@ -65,21 +67,36 @@ def _select(dataset, config):
     needs_two = config.eval_type != "I"
     if needs_two and not dataset.labelled:
         raise DatasetError(f"{dataset.name} has no identity labels, so type II is impossible: use --eval_type=I")
-    identities = selecting.select_identities(dataset.images_by_identity, config.num_identities, config.seed,
+    excluded = excluded_identities(config.exclude_identities_from)
+    candidates = {name: images for name, images in dataset.images_by_identity.items() if name not in excluded}
+    identities = selecting.select_identities(candidates, config.num_identities, config.seed,
                                              min_images=2 if needs_two else 1)
     chosen = {}
     for identity in identities:
         source, others = selecting.split_source(dataset.images_by_identity[identity])
         chosen[identity] = [source] + (others if needs_two else [])
-    report_files.write_text(path, json.dumps({**wanted, "identities": chosen}, indent=1))
+    report_files.write_text(path, json.dumps({**wanted, "identities": chosen, "excluded_identities_of": str(
+        config.exclude_identities_from) if excluded else None, "excluded_count": len(excluded)}, indent=1))
     return chosen
+
+
+def excluded_identities(run_dir):
+    """The identities another run selected (its selection.json), which a study of other people must not draw."""
+    if run_dir is None:
+        return set()
+    path = pathlib.Path(run_dir) / "selection.json"
+    if not path.is_file():
+        raise DatasetError(f"--exclude_identities_from={run_dir}: no selection.json there; give a run folder such as "
+                           f"experiments/lfw/<run_name>")
+    return set(json.loads(path.read_text())["identities"])
 
 
 # Settings that change how fast a face is made, not which face: a run may go on under another value (each
 # record says what it was computed in).
 COMPUTE_ONLY_SETTINGS = ("precision",)
 # Settings added after runs had started, with the value that reproduces those runs' engine.
-SETTINGS_ADDED_LATER = {"restarts": 0, "face_check": False}
+SETTINGS_ADDED_LATER = {"restarts": 0, "face_check": False, "augment": 0.0, "augment_views": 1, "spread_penalty": 0.0,
+                        "anchor_penalty": 0.0}
 
 
 def _check_settings(run_dir, engine_settings):
@@ -249,13 +266,18 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
             results[evaluator.name][label] = protocol.rows_at_thresholds(points, type_one, type_two)
         _write_tables(run_dir, evaluator, attack_extractor, results[evaluator.name], config, type_one, type_two,
                       generator.name, selected_count, dataset.name)
-    rows = list(per_identity.values())
-    report_files.write_table(run_dir / "per_identity", rows)
     _fig5_grid(dataset, usable, run_dir)
     compared = None
     if len(config.methods) > 1 or config.liveness:
         compared = comparison.compare(run_dir, dataset, generator, attack_extractor, evaluators, photo_embeddings_of,
                                       usable, every_template, results, config, all_usable)
+    if config.resemblance:
+        done = {method: methods.finished(run_dir, method, list(usable)) for method in config.methods}
+        _, described = resemblance.write_table(run_dir, dataset, usable, done, methods.LABELS)
+        for identity in usable:
+            per_identity[identity].update(resemblance.per_identity_columns(
+                described[f"photo/{sources[identity]}"], described[f"ours/{identity}"]))
+    report_files.write_table(run_dir / "per_identity", list(per_identity.values()))
     manifest = {
         "dataset": dataset.name, "data_source": dataset.source, "generator": generator.name,
         "attack_extractor": attack_extractor.name, "eval_extractors": [e.name for e in evaluators],

@@ -14,13 +14,13 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from tf_reconstruct.align import photo_align
+from tf_reconstruct.align import augment as augmentation, photo_align
 from tf_reconstruct.align.generator_warp import warp_to_arcface
 from tf_reconstruct.align.photo_align import signed_to_uint8
 from tf_reconstruct.errors import TfReconstructError
 from tf_reconstruct.metrics import verification
 from tf_reconstruct.models import precision as precisions
-from tf_reconstruct.optimize import losses, schedules, stopping
+from tf_reconstruct.optimize import losses, regularizers, schedules, stopping
 
 SPACES = ("wplus", "w", "z")
 # Beyond the paper (`restarts`): a sample that stops on patience with its best loss in its first
@@ -169,6 +169,7 @@ class _Slots:
         zeros = np.zeros((size, *latent_shape), np.float32)
         self.latent = tf.Variable(zeros, name="latent")
         self.best_latent = tf.Variable(zeros, name="best_latent")
+        self.anchor = tf.Variable(zeros, name="anchor")   # each sample's start (anchor_penalty)
         best_loss, stale_steps, active = stopping.initial_state(size)
         self.best_loss, self.stale_steps = tf.Variable(best_loss), tf.Variable(stale_steps)
         self.active = tf.Variable(tf.zeros_like(active))
@@ -183,7 +184,8 @@ class _Slots:
 
     def load(self, slot, latent, target):
         """Starts a new sample in `slot`."""
-        for variable, value in ((self.latent, latent), (self.best_latent, latent), (self.targets, target),
+        for variable, value in ((self.latent, latent), (self.best_latent, latent), (self.anchor, latent),
+                                (self.targets, target),
                                 (self.best_loss, np.inf), (self.stale_steps, 0), (self.active, True),
                                 (self.steps_taken, 0)):
             _set_row(variable, slot, value)
@@ -191,10 +193,11 @@ class _Slots:
     def state_of(self, slot):
         return {name: getattr(self, name).numpy()[slot] for name in _SLOT_STATE}
 
-    def restore(self, slot, state, target):
-        """Puts a sample back in `slot` mid-optimisation, from `state_of` (its target given again)."""
+    def restore(self, slot, state, target, start):
+        """Puts a sample back in `slot` mid-optimisation, from `state_of` (its target and start given again)."""
         for name in _SLOT_STATE:
             _set_row(getattr(self, name), slot, target if name == "targets" else state[name])
+        _set_row(self.anchor, slot, start)
 
 
 _SLOT_STATE = ("latent", "best_latent", "best_loss", "stale_steps", "active", "steps_taken", "targets")
@@ -211,7 +214,7 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
                        resolution=None, seed=0, truncation=1.0, precision="float32", render_final=True,
                        compiled=True, jit_compile=False, on_done=None, log_every=50, start_w_plus=None,
                        restarts=0, face_check=None, known_attempts=None, resume=None, on_checkpoint=None,
-                       checkpoint_every=0):
+                       checkpoint_every=0, augment=0.0, augment_views=1, spread_penalty=0.0, anchor_penalty=0.0):
     """Reconstructs faces from N templates, `batch_size` at a time; yields nothing, calls `on_done` per face.
 
     With SGD a slot whose sample stops is refilled at once with the next template (the batch stays full of
@@ -242,6 +245,13 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
         interrupted run can go on mid-face instead of starting its running faces again.
       resume: {index: in-flight state} from an earlier on_checkpoint; those samples go on from there, first.
         Exact for SGD, which has no state beyond the latent and the stopping counters.
+      augment, augment_views: beyond the paper (0 and 1 are its engine): expectation over transformations.
+        The gradient is the mean loss over `augment_views` views of the generated face (view 0 the fixed
+        warp, the others shifted, scaled, rotated and mirrored with `augment` as their strength, see
+        align/augment.py); stopping and the best latent still follow the fixed warp's loss.
+      spread_penalty, anchor_penalty: beyond the paper (0 is its engine): weights of the penalties of
+        optimize/regularizers.py on the rendered w+, the spread of its rows (towards W) and its distance
+        from the sample's start (after a warm start), added to the loss that is minimised and tracked.
 
     Returns:
       (list of SampleResult in template order, wall seconds, seconds of the first step including tracing).
@@ -277,14 +287,41 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
         raise ValueError("checkpoints and resume need optimizer 'sgd' (Adam's moments are not kept)")
     if any(not 0 <= index < count for index in resume):
         raise ValueError(f"resume names template indices outside 0..{count - 1}: {sorted(resume)}")
+    if augment < 0 or augment_views < 1 or spread_penalty < 0 or anchor_penalty < 0:
+        raise ValueError(f"augment, spread_penalty and anchor_penalty must be >= 0 and augment_views >= 1, got "
+                         f"{augment}, {spread_penalty}, {anchor_penalty} and {augment_views}")
+    views = (tf.constant(augmentation.view_table(steps, augment_views, augment, seed))
+             if augment_views > 1 else None)
+
+    def objective(slots, w_plus):
+        """(loss whose gradient is followed [B], loss tracked for stopping and the best latent [B])."""
+        if views is None:
+            tracked = loss_fn(embed_generated(generator, extractor, w_plus, resolution, precision), slots.targets)
+            followed = tracked
+        else:
+            images = generator.synthesis(resolution, precision)(w_plus, training=False)
+            rows = tf.gather(views, tf.minimum(slots.steps_taken, steps - 1))
+            faces = augmentation.warp_views(images, generator.landmarks, rows)
+            embeddings = tf.cast(extractor.at_precision(precision).model((faces + 1.0) * 127.5, training=False),
+                                 tf.float32)
+            per_view = tf.reshape(loss_fn(embeddings, tf.repeat(slots.targets, augment_views, axis=0)),
+                                  [-1, augment_views])
+            tracked, followed = per_view[:, 0], tf.reduce_mean(per_view, axis=1)
+        penalty = 0.0
+        if spread_penalty:
+            penalty += spread_penalty * regularizers.row_spread(w_plus)
+        if anchor_penalty:
+            anchor = latent_to_w_plus(generator, slots.anchor, space, truncation)
+            penalty += anchor_penalty * regularizers.anchor_distance(w_plus, anchor)
+        return followed + penalty, tracked + penalty
 
     def step_body(slots):
         mask_shape = [slots.size] + [1] * (len(starts.shape) - 1)
         with tf.GradientTape() as tape:
             w_plus = latent_to_w_plus(generator, slots.latent, space, truncation)
-            per_sample = loss_fn(embed_generated(generator, extractor, w_plus, resolution, precision), slots.targets)
+            followed, per_sample = objective(slots, w_plus)
             # Samples are independent, so the gradient of the sum is each sample's own gradient.
-            total = tf.reduce_sum(per_sample)
+            total = tf.reduce_sum(followed)
         gradient = tape.gradient(total, slots.latent)
         was_active = slots.active.read_value()
         state, improved = stopping.update((slots.best_loss, slots.stale_steps, was_active), per_sample,
@@ -369,7 +406,7 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
                 owner[slot] = index
                 if index in resume:
                     state = resume.pop(index)
-                    slots.restore(slot, state, targets[index])
+                    slots.restore(slot, state, targets[index], starts[index])
                     attempts[index], curves[index] = int(state["attempts"]), list(state["curve"])
                     if state.get("earlier") is not None:
                         earlier[index] = state["earlier"]
@@ -422,8 +459,8 @@ def _compact(slots, owner, live, new_slots):
     """Moves the live samples into a smaller batch (the next power of two above their count)."""
     size = 1 << (len(live) - 1).bit_length()
     smaller = new_slots(size)
-    states = [slots.state_of(slot) for slot in live]
-    for name in _SLOT_STATE:
+    states = [{**slots.state_of(slot), "anchor": slots.anchor.numpy()[slot]} for slot in live]
+    for name in _SLOT_STATE + ("anchor",):
         variable = getattr(smaller, name)
         array = variable.numpy()
         for row, state in enumerate(states):

@@ -10,8 +10,10 @@ git; a missing PNG is rendered again from the w+ (`restore_faces`), which lets a
 machines.
 """
 
+import contextlib
 import json
 import pathlib
+import platform
 import shutil
 import time
 
@@ -70,6 +72,34 @@ def restore_faces(generator, out_dir, names):
     return len(missing)
 
 
+TIMING_FILE = "timing.json"
+
+
+@contextlib.contextmanager
+def _timed(out_dir, made, batch_size):
+    """Appends this run's wall time and the faces it finished (`made`, their steps) to <out_dir>/timing.json,
+    also when the run is interrupted, so methods run on one machine compare in seconds per face."""
+    started = time.time()
+    try:
+        yield
+    finally:
+        if made:
+            path = pathlib.Path(out_dir) / TIMING_FILE
+            chunks = json.loads(path.read_text()) if path.is_file() else []
+            chunks.append({"faces": len(made), "steps": int(sum(made)), "seconds": round(time.time() - started, 1),
+                           "batch_size": batch_size, "cpu": platform.processor() or platform.machine(),
+                           "finished_at": time.strftime("%Y-%m-%d %H:%M:%S")})
+            atomic_files.write_text(path, json.dumps(chunks, indent=1))
+
+
+def seconds_per_face(out_dir):
+    """Wall seconds per finished face over every timed run of a folder (NaN when none was timed)."""
+    path = pathlib.Path(out_dir) / TIMING_FILE
+    chunks = json.loads(path.read_text()) if path.is_file() else []
+    faces = sum(chunk["faces"] for chunk in chunks)
+    return sum(chunk["seconds"] for chunk in chunks) / faces if faces else float("nan")
+
+
 # Evaluations between saves of the running faces: about 3 minutes of 8 faces on 2 AVX2 cores, and the save
 # (under 1 MB) costs nothing beside a step.
 CHECKPOINT_EVERY = 25
@@ -105,7 +135,8 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
         logging.info("going on mid-face with %d faces: %s", len(resumed), ", ".join(
             f"{name} at step {int(state['steps_taken'])}" for name, state in sorted(resumed.items())))
     started = time.time()
-    with tqdm(total=len(pending), desc="reconstructing", unit="face") as progress:
+    made = []
+    with tqdm(total=len(pending), desc="reconstructing", unit="face") as progress, _timed(out_dir, made, batch_size):
         def write(sample):
             name = names[sample.index]
             record = {"template": name, "best_loss": sample.loss, "steps": sample.steps, "restarts": sample.restarts,
@@ -119,6 +150,7 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
             if name in known:
                 record["first_attempt_reused"] = True
             write_outputs(out_dir, name, sample.image, sample.w_plus, record)
+            made.append(sample.steps)
             progress.update(1)
 
         def save(states):

@@ -1,0 +1,1 @@
+"""Face attribute classifiers (age, gender, ...) from the registries: judges of resemblance, never in an attack."""

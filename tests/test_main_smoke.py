@@ -81,7 +81,7 @@ def test_baselines_then_every_method_and_both_liveness_detectors(tmp_path):
     args = ["--dataset=lfw", f"--data_dir={data_dir}", "--num_identities=2", "--steps=2", "--resolution=32",
             "--impostors=all", "--batch_size=2", f"--out_root={tmp_path}", "--run_name=methods",
             f"--baselines_dir={baselines}",
-            "--methods=ours,mapping,mapping_wplus,mapping_opt,nbnet,z_mean,w_mean,wplus_uniform",
+            "--methods=ours,mapping,mapping_wplus,mapping_opt,nbnet,z_mean,w_mean,wplus_uniform,ours_bank_eot_spread",
             "--liveness=antispoof,faceplugin", "--eval_models=mobilefacenet192"]
     result = _main(*args)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -89,13 +89,22 @@ def test_baselines_then_every_method_and_both_liveness_detectors(tmp_path):
     with (run / "table3.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert {row["method"] for row in rows} == {"ours (W+ optimisation)", "Mapping (w)", "Mapping (w+)",
-                                               "Mapping + optimisation", "NbNet"}
+                                               "Mapping + optimisation", "NbNet", "ours from the bank + EOT + spread"}
+    variant = [json.loads(path.read_text()) for path in (run / "reconstructions_ours_bank_eot_spread").glob("*.json")]
+    assert len(variant) == 2 and all(record["settings"]["augment_views"] == 4 and
+                                     record["settings"]["spread_penalty"] > 0 for record in variant)
+    assert all(float(row["s / face"]) > 0 for row in rows if row["method"] == "ours from the bank + EOT + spread")
+    with (run / "resemblance.csv").open() as handle:
+        resemblance = list(csv.DictReader(handle))
+    assert resemblance[0]["faces"].startswith("real photos") and len(resemblance) == 1 + 9
+    with (run / "per_identity.csv").open() as handle:
+        assert {"gender_source", "gender_reconstruction", "age_difference"} <= set(next(csv.DictReader(handle)))
     assert all(row["identities"] == "2" and row["impostors"] == "all" for row in rows)
     assert {row["resolution"] for row in rows if row["method"] == "NbNet"} == {"160x160"}
     with (run / "table4.csv").open() as handle:
         liveness = list(csv.DictReader(handle))
     assert {row["detector"] for row in liveness} == {"antispoof", "faceplugin"}
-    assert len(liveness) == 2 * 6 and all(int(row["count"]) == 2 for row in liveness)
+    assert len(liveness) == 2 * 7 and all(int(row["count"]) == 2 for row in liveness)
     assert (run / "fig6_methods.png").stat().st_size > 1000
     with (run / "ablation.csv").open() as handle:
         ablation = list(csv.DictReader(handle))

@@ -161,6 +161,7 @@ def define_main_flags():
                       "outputs). The baselines come from `python -m tf_reconstruct.train_baselines`. "
                       "The paper's Figs. 2-3 ablations (table ablation.md): z_mean, w_mean, wplus_uniform (ours "
                       "optimising z or w from the mean, or w+ from a uniform start).")
+    flags.DEFINE_integer("grid_rows", 6, "Identities (rows) in the methods grid fig6_methods.png.", lower_bound=1)
     flags.DEFINE_bool("resemblance", True, "Score every reconstruction's gender and age against its source photo "
                       "(SSR-Net classifiers, judges only): resemblance.md and columns of per_identity.csv.")
     flags.DEFINE_list("liveness", [], "Liveness detectors for table4 (the paper's Table 4): antispoof "

@@ -60,7 +60,7 @@ def main(argv):
                               batch_size=FLAGS.batch_size, engine_settings=project_flags.engine_settings(),
                               flags_text=FLAGS.flags_into_string(), max_reconstructions=FLAGS.max_reconstructions,
                               methods=tuple(FLAGS.methods), liveness=tuple(FLAGS.liveness),
-                              resemblance=FLAGS.resemblance,
+                              resemblance=FLAGS.resemblance, grid_rows=FLAGS.grid_rows,
                               max_warm_starts=FLAGS.max_warm_starts,
                               thresholds_from=FLAGS.thresholds_from and pathlib.Path(FLAGS.thresholds_from),
                               exclude_identities_from=(FLAGS.exclude_identities_from

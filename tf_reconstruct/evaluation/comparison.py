@@ -138,7 +138,7 @@ def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_
     liveness = (_table4(run_dir, dataset, usable, selected or usable, done, compared, config.liveness)
                 if config.liveness else None)
     if len(compared) > 1 and not kept:   # a grid of fewer methods would replace one of all of them
-        _methods_grid(run_dir / "fig6_methods", dataset, usable, done, compared)
+        _methods_grid(run_dir / "fig6_methods", dataset, usable, done, compared, config.grid_rows)
     if studied:
         _methods_grid(run_dir / "fig2_3_ablation", dataset, usable, done,
                       [method for method in methods_module.ABLATION_ORDER if method in methods])

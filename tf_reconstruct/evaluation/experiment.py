@@ -51,6 +51,7 @@ class ExperimentConfig:
     thresholds_from: pathlib.Path = None  # a finished run whose thresholds also score this one (borrowed_thresholds)
     exclude_identities_from: pathlib.Path = None  # a run whose selected identities this one must not draw
     resemblance: bool = True          # gender and age of every face against its source (evaluation/resemblance.py)
+    grid_rows: int = 6                # identities in the methods grid (fig6_methods.png)
 
 
 def _select(dataset, config):

@@ -43,12 +43,13 @@ ABLATION_ORDER = ("z_mean", "w_mean", "ours", "wplus_uniform")
 # start is 'mean' (ours'), 'bank' (the latent bank of generated pairs, optimize/warm_starts.py) or 'mapping'.
 EOT = {"augment": 1.0, "augment_views": 4}
 SPREAD = {"spread_penalty": 1.0}
+# They run in this order: the combination first, then each option alone (experiments/fidelity screens them).
 VARIANTS = {
+    "ours_bank_eot_spread": ("bank", {**EOT, **SPREAD}, "ours from the bank + EOT + spread"),
+    "ours_bank": ("bank", {}, "ours from the latent bank"),
     "ours_eot": ("mean", EOT, "ours + EOT"),
     "ours_spread": ("mean", SPREAD, "ours + row-spread penalty"),
-    "ours_bank": ("bank", {}, "ours from the latent bank"),
     "ours_bank_eot": ("bank", EOT, "ours from the bank + EOT"),
-    "ours_bank_eot_spread": ("bank", {**EOT, **SPREAD}, "ours from the bank + EOT + spread"),
 }
 METHODS = (("ours", "mapping", "mapping_wplus", "mapping_opt", "nbnet", "ours_restarts") + tuple(ABLATIONS)
            + tuple(VARIANTS))

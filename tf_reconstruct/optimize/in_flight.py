@@ -1,7 +1,7 @@
 """The state of faces still being optimised, kept beside a run's finished faces so that an interrupted run
 goes on mid-face: <out_dir>/in_flight.npz, rewritten atomically at every checkpoint, removed when the run ends.
 
-    save(path, states, context)              states: {name: optimize.reconstruct.in_flight_state(...)}
+    save(path, states, context)              states: {name: optimize.slots.in_flight_state(...)}
     load(path, context) -> {name: state}     only the faces whose template, start and settings still match
 
 `context` is {"run": what must not change (generator, extractor, engine settings), "templates": {name: [D]},

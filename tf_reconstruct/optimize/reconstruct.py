@@ -20,7 +20,9 @@ from tf_reconstruct.align.photo_align import signed_to_uint8
 from tf_reconstruct.errors import TfReconstructError
 from tf_reconstruct.metrics import verification
 from tf_reconstruct.models import precision as precisions
-from tf_reconstruct.optimize import losses, regularizers, schedules, stopping
+from tf_reconstruct.optimize import losses, schedules
+from tf_reconstruct.optimize import slots as slots_module
+from tf_reconstruct.optimize.objective import embed_generated, latent_to_w_plus, make_objective  # noqa: F401 (API)
 
 SPACES = ("wplus", "w", "z")
 # Beyond the paper (`restarts`): a sample that stops on patience with its best loss in its first
@@ -115,30 +117,6 @@ def start_from_w_plus(generator, w_plus, truncation=1.0):
     return w_avg + (w_plus - w_avg) / truncation
 
 
-def latent_to_w_plus(generator, latent, space, truncation=1.0):
-    """[B, num_ws, 512] w+ from a latent of the given space.
-
-    `truncation` is the paper's restraint lerp(w_avg, w+, weight) = w_avg + (w+ - w_avg) * weight, which keeps
-    every row near the mean so images do not distort; 1 leaves w+ as it is.
-    """
-    if space == "wplus":
-        w_plus = latent
-    else:
-        w = generator.mapping(latent, training=False) if space == "z" else latent
-        w_plus = tf.tile(w[:, None, :], [1, generator.num_ws, 1])
-    if truncation == 1.0:
-        return w_plus
-    w_avg = tf.constant(generator.w_avg, tf.float32)
-    return w_avg + (w_plus - w_avg) * truncation
-
-
-def embed_generated(generator, extractor, w_plus, resolution, precision="float32"):
-    """Features of the generated, aligned faces: [B, num_ws, 512] -> [B, D] float32."""
-    images = generator.synthesis(resolution, precision)(w_plus, training=False)
-    faces = warp_to_arcface(images, generator.landmarks)
-    return tf.cast(extractor.at_precision(precision).model((faces + 1.0) * 127.5, training=False), tf.float32)
-
-
 def render(generator, w_plus, resolution=None):
     """Renders w+ one sample at a time (bounded memory): -> uint8 [B, R, R, 3] and the [-1, 1] float images."""
     synthesis = generator.synthesis(resolution)
@@ -158,55 +136,6 @@ class SampleResult:
     final_cosine: float = None
     image: np.ndarray = None
     restarts: int = 0
-
-
-class _Slots:
-    """`size` optimisation slots: the latent tf.Variable, the stopping state, and the compiled SGD/Adam step."""
-
-    def __init__(self, size, latent_shape, embedding_dim, optimizer, learning_rate, step_body, compiled,
-                 jit_compile):
-        self.size = size
-        zeros = np.zeros((size, *latent_shape), np.float32)
-        self.latent = tf.Variable(zeros, name="latent")
-        self.best_latent = tf.Variable(zeros, name="best_latent")
-        self.anchor = tf.Variable(zeros, name="anchor")   # each sample's start (anchor_penalty)
-        best_loss, stale_steps, active = stopping.initial_state(size)
-        self.best_loss, self.stale_steps = tf.Variable(best_loss), tf.Variable(stale_steps)
-        self.active = tf.Variable(tf.zeros_like(active))
-        self.steps_taken = tf.Variable(tf.zeros([size], tf.int32))
-        self.targets = tf.Variable(np.zeros((size, embedding_dim), np.float32))
-        # Per-slot learning-rate factor (a schedule at each sample's own step); exact for SGD.
-        self.rate_scale = tf.Variable(tf.ones([size]))
-        self.optimizer = (tf.keras.optimizers.SGD(learning_rate) if optimizer == "sgd"
-                          else tf.keras.optimizers.Adam(learning_rate))
-        body = lambda: step_body(self)  # noqa: E731
-        self.step = tf.function(body, jit_compile=jit_compile) if compiled else body
-
-    def load(self, slot, latent, target):
-        """Starts a new sample in `slot`."""
-        for variable, value in ((self.latent, latent), (self.best_latent, latent), (self.anchor, latent),
-                                (self.targets, target),
-                                (self.best_loss, np.inf), (self.stale_steps, 0), (self.active, True),
-                                (self.steps_taken, 0)):
-            _set_row(variable, slot, value)
-
-    def state_of(self, slot):
-        return {name: getattr(self, name).numpy()[slot] for name in _SLOT_STATE}
-
-    def restore(self, slot, state, target, start):
-        """Puts a sample back in `slot` mid-optimisation, from `state_of` (its target and start given again)."""
-        for name in _SLOT_STATE:
-            _set_row(getattr(self, name), slot, target if name == "targets" else state[name])
-        _set_row(self.anchor, slot, start)
-
-
-_SLOT_STATE = ("latent", "best_latent", "best_loss", "stale_steps", "active", "steps_taken", "targets")
-
-
-def _set_row(variable, row, value):
-    array = variable.numpy()
-    array[row] = value
-    variable.assign(array)
 
 
 def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=2000, patience=50, learning_rate=0.1,
@@ -258,90 +187,25 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
     """
     resolution = resolution or generator.resolution
     precision = precisions.resolve(precision)
-    if not 0.0 <= truncation <= 1.0:
-        raise ValueError(f"truncation (the lerp weight) must be in [0, 1], not {truncation}")
-    if space not in SPACES or optimizer not in OPTIMIZERS or loss not in losses.LOSSES:
-        raise ValueError(f"space in {SPACES}, optimizer in {OPTIMIZERS}, loss in {sorted(losses.LOSSES)}")
     targets = check_templates(targets, extractor.embedding_dim)
     count = len(targets)
-    if start_w_plus is None:
-        starts = initial_latent(generator, count, space, init, seed)
-    elif space != "wplus" or np.shape(start_w_plus) != (count, generator.num_ws, 512):
-        raise ValueError(f"start_w_plus must be [{count}, {generator.num_ws}, 512] with space 'wplus', got "
-                         f"{np.shape(start_w_plus)} with space {space!r}")
-    else:
-        starts = start_from_w_plus(generator, start_w_plus, truncation)
-    loss_fn = losses.LOSSES[loss]
+    known_attempts, resume = dict(known_attempts or {}), dict(resume or {})
+    _check_options(space, optimizer, loss, truncation, restarts, known_attempts, resume, checkpoint_every, count,
+                   augment, augment_views, spread_penalty, anchor_penalty)
+    starts = _starts(generator, count, space, init, seed, start_w_plus, truncation)
     schedule_fn = {"constant": schedules.constant, "projector": schedules.projector_ramp}[schedule]
     refill = optimizer == "sgd"
-    if restarts and not refill:
-        raise ValueError("restarts need optimizer 'sgd' (a restarted sample needs its own step size)")
-    if face_check is True:
-        face_check = photo_align.has_face
-    face_check = face_check or None
-    known_attempts = dict(known_attempts or {})
-    if known_attempts and (not restarts or space != "wplus"):
-        raise ValueError("known_attempts need restarts and space 'wplus' (they begin at the first restart)")
-    resume = dict(resume or {})
-    if (resume or checkpoint_every) and not refill:
-        raise ValueError("checkpoints and resume need optimizer 'sgd' (Adam's moments are not kept)")
-    if any(not 0 <= index < count for index in resume):
-        raise ValueError(f"resume names template indices outside 0..{count - 1}: {sorted(resume)}")
-    if augment < 0 or augment_views < 1 or spread_penalty < 0 or anchor_penalty < 0:
-        raise ValueError(f"augment, spread_penalty and anchor_penalty must be >= 0 and augment_views >= 1, got "
-                         f"{augment}, {spread_penalty}, {anchor_penalty} and {augment_views}")
+    face_check = photo_align.has_face if face_check is True else (face_check or None)
     views = (tf.constant(augmentation.view_table(steps, augment_views, augment, seed))
              if augment_views > 1 else None)
-
-    def objective(slots, w_plus):
-        """(loss whose gradient is followed [B], loss tracked for stopping and the best latent [B])."""
-        if views is None:
-            tracked = loss_fn(embed_generated(generator, extractor, w_plus, resolution, precision), slots.targets)
-            followed = tracked
-        else:
-            images = generator.synthesis(resolution, precision)(w_plus, training=False)
-            rows = tf.gather(views, tf.minimum(slots.steps_taken, steps - 1))
-            faces = augmentation.warp_views(images, generator.landmarks, rows)
-            embeddings = tf.cast(extractor.at_precision(precision).model((faces + 1.0) * 127.5, training=False),
-                                 tf.float32)
-            per_view = tf.reshape(loss_fn(embeddings, tf.repeat(slots.targets, augment_views, axis=0)),
-                                  [-1, augment_views])
-            tracked, followed = per_view[:, 0], tf.reduce_mean(per_view, axis=1)
-        penalty = 0.0
-        if spread_penalty:
-            penalty += spread_penalty * regularizers.row_spread(w_plus)
-        if anchor_penalty:
-            anchor = latent_to_w_plus(generator, slots.anchor, space, truncation)
-            penalty += anchor_penalty * regularizers.anchor_distance(w_plus, anchor)
-        return followed + penalty, tracked + penalty
-
-    def step_body(slots):
-        mask_shape = [slots.size] + [1] * (len(starts.shape) - 1)
-        with tf.GradientTape() as tape:
-            w_plus = latent_to_w_plus(generator, slots.latent, space, truncation)
-            followed, per_sample = objective(slots, w_plus)
-            # Samples are independent, so the gradient of the sum is each sample's own gradient.
-            total = tf.reduce_sum(followed)
-        gradient = tape.gradient(total, slots.latent)
-        was_active = slots.active.read_value()
-        state, improved = stopping.update((slots.best_loss, slots.stale_steps, was_active), per_sample,
-                                          slots.steps_taken + 1, patience, steps)
-        slots.best_latent.assign(tf.where(tf.reshape(improved, mask_shape), slots.latent, slots.best_latent))
-        previous = tf.identity(slots.latent)
-        keep = tf.reshape(state[2], mask_shape)
-        scale = tf.reshape(slots.rate_scale * tf.cast(state[2], tf.float32), mask_shape)
-        slots.optimizer.apply_gradients([(gradient * scale, slots.latent)])
-        # Adam's moments would still move a stopped sample: put it back exactly.
-        slots.latent.assign(tf.where(keep, slots.latent, previous))
-        slots.steps_taken.assign_add(tf.cast(was_active, tf.int32))
-        slots.best_loss.assign(state[0])
-        slots.stale_steps.assign(state[1])
-        slots.active.assign(state[2])
-        return per_sample
+    objective = make_objective(generator, extractor, losses.LOSSES[loss], resolution, precision, space, truncation,
+                               views, spread_penalty, anchor_penalty, steps)
+    step_body = slots_module.step_body(objective, lambda latent: latent_to_w_plus(generator, latent, space, truncation),
+                                       patience, steps)
 
     def new_slots(size):
-        return _Slots(size, starts.shape[1:], extractor.embedding_dim, optimizer, learning_rate, step_body,
-                      compiled, jit_compile)
+        return slots_module.Slots(size, starts.shape[1:], extractor.embedding_dim, optimizer, learning_rate, step_body,
+                                  compiled, jit_compile)
 
     results = [None] * count
     curves = [[] for _ in range(count)]
@@ -416,7 +280,7 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
         if not live:
             break
         if refill and not pending and len(live) <= slots.size // 2:
-            slots, owner = _compact(slots, owner, live, new_slots)
+            slots, owner = slots_module.compact(slots, owner, live, new_slots)
         taken = slots.steps_taken.numpy()
         rates = [schedule_fn(int(taken[slot]), steps, learning_rate)
                  * RESTART_RATE_FACTOR ** (attempts[owner[slot]] if owner[slot] >= 0 else 0)
@@ -438,9 +302,9 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
         for slot in np.flatnonzero(was_active & ~now_active):
             finish(slot)
         if on_checkpoint and checkpoint_every and evaluations % checkpoint_every == 0:
-            on_checkpoint({owner[slot]: in_flight_state(slots.state_of(slot), attempts[owner[slot]],
-                                                        curves[owner[slot]], earlier.get(owner[slot]))
-                           for slot in range(slots.size) if owner[slot] >= 0})
+            on_checkpoint({owner[slot]: slots_module.in_flight_state(
+                slots.state_of(slot), attempts[owner[slot]], curves[owner[slot]], earlier.get(owner[slot]))
+                for slot in range(slots.size) if owner[slot] >= 0})
         if log_every and evaluations % log_every == 0:
             # Counted from the owners: a restarted slot is live again although it stopped at this step.
             logging.info("step %d: %d/%d slots live, %d waiting, %d done", evaluations, sum(o >= 0 for o in owner),
@@ -448,25 +312,34 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
     return results, time.time() - started, first_step_seconds or 0.0
 
 
-def in_flight_state(slot_state, attempts, curve, earlier):
-    """A running sample's whole state: its slot's rows (`_SLOT_STATE` but the target), the restarts it has
-    begun, its loss curve and, after a restart, (best loss, best latent, evaluations) of its earlier attempts."""
-    state = {name: np.array(value) for name, value in slot_state.items() if name != "targets"}
-    return {**state, "attempts": attempts, "curve": list(curve), "earlier": earlier}
+def _check_options(space, optimizer, loss, truncation, restarts, known_attempts, resume, checkpoint_every, count,
+                   augment, augment_views, spread_penalty, anchor_penalty):
+    """Raises ValueError naming the first engine option that cannot be honoured."""
+    if not 0.0 <= truncation <= 1.0:
+        raise ValueError(f"truncation (the lerp weight) must be in [0, 1], not {truncation}")
+    if space not in SPACES or optimizer not in OPTIMIZERS or loss not in losses.LOSSES:
+        raise ValueError(f"space in {SPACES}, optimizer in {OPTIMIZERS}, loss in {sorted(losses.LOSSES)}")
+    if restarts and optimizer != "sgd":
+        raise ValueError("restarts need optimizer 'sgd' (a restarted sample needs its own step size)")
+    if known_attempts and (not restarts or space != "wplus"):
+        raise ValueError("known_attempts need restarts and space 'wplus' (they begin at the first restart)")
+    if (resume or checkpoint_every) and optimizer != "sgd":
+        raise ValueError("checkpoints and resume need optimizer 'sgd' (Adam's moments are not kept)")
+    if any(not 0 <= index < count for index in resume):
+        raise ValueError(f"resume names template indices outside 0..{count - 1}: {sorted(resume)}")
+    if augment < 0 or augment_views < 1 or spread_penalty < 0 or anchor_penalty < 0:
+        raise ValueError(f"augment, spread_penalty and anchor_penalty must be >= 0 and augment_views >= 1, got "
+                         f"{augment}, {spread_penalty}, {anchor_penalty} and {augment_views}")
 
 
-def _compact(slots, owner, live, new_slots):
-    """Moves the live samples into a smaller batch (the next power of two above their count)."""
-    size = 1 << (len(live) - 1).bit_length()
-    smaller = new_slots(size)
-    states = [{**slots.state_of(slot), "anchor": slots.anchor.numpy()[slot]} for slot in live]
-    for name in _SLOT_STATE + ("anchor",):
-        variable = getattr(smaller, name)
-        array = variable.numpy()
-        for row, state in enumerate(states):
-            array[row] = state[name]
-        variable.assign(array)
-    return smaller, [owner[slot] for slot in live] + [-1] * (size - len(live))
+def _starts(generator, count, space, init, seed, start_w_plus, truncation):
+    """Each template's starting latent: `init`'s, or the warm start `start_w_plus` with the restraint inverted."""
+    if start_w_plus is None:
+        return initial_latent(generator, count, space, init, seed)
+    if space != "wplus" or np.shape(start_w_plus) != (count, generator.num_ws, 512):
+        raise ValueError(f"start_w_plus must be [{count}, {generator.num_ws}, 512] with space 'wplus', got "
+                         f"{np.shape(start_w_plus)} with space {space!r}")
+    return start_from_w_plus(generator, start_w_plus, truncation)
 
 
 def reconstruct(generator, extractor, targets, *, batch_size=None, **settings):

@@ -23,4 +23,4 @@ def test_summary_leaves_out_pairs_without_a_described_face():
     row = resemblance.summary(pairs)
     assert row["identities"] == 3 and row["described"] == 2
     assert row["gender agreement %"] == 50.0
-    assert row["mean |age difference|"] == 6.0 and row["median |age difference|"] == 6.0
+    assert row["mean age difference (abs, years)"] == 6.0 and row["median age difference (abs, years)"] == 6.0

@@ -99,6 +99,10 @@ def define_reconstruct_flags():
     define_engine_flags()
     flags.DEFINE_string("templates", None, "A .npy of one [d] or many [N, d] templates, or a folder of .npy files.")
     flags.DEFINE_string("out_dir", None, "Where the faces, w+ and records go (resumable).")
+    flags.DEFINE_string("method", "ours", "ours (the paper's engine, with the engine flags as given) or a method "
+                        "beyond the paper, whose settings override those flags: see optimize/recipes.py.")
+    flags.DEFINE_string("baselines_dir", None, "Where the latent bank's generated pairs and the Mapping are (default: "
+                        "checkpoints/baselines/<extractor>; made by `python -m tf_reconstruct.train_baselines`).")
     flags.mark_flags_as_required(["templates", "out_dir"])
 
 
@@ -121,6 +125,15 @@ def define_study_flags():
     flags.DEFINE_string("study_sgd_mode", "sgd_mse_trunc0.7_256_bf16", "SGD mode drawn in loss_curves.png (the "
                         "Adam mode's settings but for the optimizer).")
     flags.DEFINE_string("study_adam_mode", "adam_projector_mse_trunc0.7_256_bf16", "Adam mode drawn in loss_curves.png.")
+
+
+def define_attribute_study_flags():
+    """`python -m tf_reconstruct.studies.attribute_judges`: the gender and age judges on real LFW photos."""
+    flags.DEFINE_string("data_dir", "../shared/data/lfw", "LFW folder with lfw-names.txt and lfw-deepfunneled.tgz.")
+    flags.DEFINE_integer("study_identities", 100, "LFW identities (>= 3 photos each) for the unlabelled checks.",
+                         lower_bound=2)
+    flags.DEFINE_integer("seed", 0, "Seed of the identities drawn.")
+    flags.DEFINE_string("study_out", "experiments/attributes", "Output folder (its attribute_scores.json caches).")
 
 
 DATASETS = ("lfw", "colorferet", "ffhq", "folder")

@@ -1,6 +1,7 @@
 """`python -m tf_reconstruct.reconstruct --templates=feats.npy --extractor=mobilefacenet192 --out_dir=out`
 
-Template in, face out. Per template it writes <name>.png (the full-resolution face), <name>_wplus.npy
+Template in, face out; `--method` picks the paper's engine (ours, the default) or a method beyond it
+(optimize/recipes.py). Per template it writes <name>.png (the full-resolution face), <name>_wplus.npy
 and <name>.json (loss, steps, seconds, cosine of the final face to the template, settings). A re-run
 skips templates whose .json exists; every file is written to a temporary name and renamed.
 """
@@ -11,9 +12,10 @@ import numpy as np
 from absl import app, flags, logging
 
 from tf_reconstruct import flags as project_flags
+from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.models import registry
 from tf_reconstruct.optimize import reconstruct as engine
-from tf_reconstruct.optimize import runner
+from tf_reconstruct.optimize import recipes, runner
 
 FLAGS = flags.FLAGS
 
@@ -52,8 +54,11 @@ def main(argv):
     project_flags.apply_threads()
     extractor = registry.get_attack_extractor(FLAGS.extractor, FLAGS.extractor_weights, FLAGS.checkpoint_dir)
     templates = load_templates(FLAGS.templates, extractor.embedding_dim)
+    settings = recipes.settings_of(FLAGS.method, project_flags.engine_settings())
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
-    count = runner.run(generator, extractor, templates, FLAGS.out_dir, FLAGS.batch_size, project_flags.engine_settings())
+    starts = recipes.starts_of(FLAGS.method, generator, extractor.name,
+                               baselines_dir(FLAGS.baselines_dir, extractor.name, FLAGS.checkpoint_dir), dict(templates))
+    count = runner.run(generator, extractor, templates, FLAGS.out_dir, FLAGS.batch_size, settings, warm_starts=starts)
     logging.info("Reconstructed %d templates into %s", count, FLAGS.out_dir)
 
 

@@ -10,7 +10,7 @@
     reconstructions_z_mean/         the paper's ablations (Figs. 2 and 3): ours optimising z or w from the
     reconstructions_w_mean/           mean, or w+ from a uniform random start; every other engine
     reconstructions_wplus_uniform/    setting is the main run's
-    reconstructions_ours_eot/ ...   beyond the paper: ours with engine options (VARIANTS below: expectation
+    reconstructions_ours_eot/ ...   beyond the paper: ours with engine options (optimize/recipes.py: expectation
                                       over transformations, latent penalties, warm starts from the latent
                                       bank), each measured against ours in experiments/fidelity
 
@@ -31,7 +31,7 @@ from tf_reconstruct.align import photo_align
 from tf_reconstruct.baselines import nbnet, template_to_latent
 from tf_reconstruct.models import precision as precisions
 from tf_reconstruct.optimize import reconstruct as engine
-from tf_reconstruct.optimize import runner, warm_starts
+from tf_reconstruct.optimize import recipes, runner
 from tf_reconstruct.plots.image_grid import save_png
 
 # The ablations change only these engine settings; ours is W+ from the mean.
@@ -39,18 +39,7 @@ ABLATIONS = {"z_mean": {"space": "z", "init": "mean"}, "w_mean": {"space": "w", 
              "wplus_uniform": {"space": "wplus", "init": "uniform"}}
 # The ablation grid's columns in the paper's order: Z, W, then W+ from the mean (ours) and from uniform.
 ABLATION_ORDER = ("z_mean", "w_mean", "ours", "wplus_uniform")
-# Beyond the paper: ours with engine options, {method: (warm start, engine settings changed, label)}. The warm
-# start is 'mean' (ours'), 'bank' (the latent bank of generated pairs, optimize/warm_starts.py) or 'mapping'.
-EOT = {"augment": 1.0, "augment_views": 4}
-SPREAD = {"spread_penalty": 1.0}
-# They run in this order: the combination first, then each option alone (experiments/fidelity screens them).
-VARIANTS = {
-    "ours_bank_eot_spread": ("bank", {**EOT, **SPREAD}, "ours from the bank + EOT + spread"),
-    "ours_bank": ("bank", {}, "ours from the latent bank"),
-    "ours_eot": ("mean", EOT, "ours + EOT"),
-    "ours_spread": ("mean", SPREAD, "ours + row-spread penalty"),
-    "ours_bank_eot": ("bank", EOT, "ours from the bank + EOT"),
-}
+VARIANTS = recipes.RECIPES   # beyond the paper: ours with engine options (optimize/recipes.py)
 METHODS = (("ours", "mapping", "mapping_wplus", "mapping_opt", "nbnet", "ours_restarts") + tuple(ABLATIONS)
            + tuple(VARIANTS))
 # One forward pass per face: cheap enough to run on every selected identity, not only on those ours has finished.
@@ -58,7 +47,7 @@ ONE_PASS = ("mapping", "mapping_wplus", "nbnet")
 LABELS = {"ours": "ours (W+ optimisation)", "mapping": "Mapping (w)", "mapping_wplus": "Mapping (w+)",
           "mapping_opt": "Mapping + optimisation", "nbnet": "NbNet", "ours_restarts": "ours + restarts",
           "z_mean": "Z, mean start", "w_mean": "W, mean start", "wplus_uniform": "W+, uniform start",
-          **{method: label for method, (_, _, label) in VARIANTS.items()}}
+          **{method: recipe.label for method, recipe in VARIANTS.items()}}
 # Every method renders through the generator at 1024 px except NbNet, which draws its own 160 px face.
 RESOLUTIONS = {method: "160x160" if method == "nbnet" else "1024x1024" for method in METHODS}
 
@@ -164,30 +153,14 @@ def make_outputs(methods, run_dir, generator, attacker, templates, baselines_dir
             _, work = _optimisation_work(run_dir, method, optimised, max_optimisations)
             made[method] = runner.run(generator, attacker, work, output_dir(run_dir, method), batch_size,
                                       {**engine_settings, **changed})
-    for method, (start, changed, _) in VARIANTS.items():
+    for method in VARIANTS:
         if method in methods:
-            pending, work = _optimisation_work(run_dir, method, optimised, max_optimisations)
-            starts = variant_starts(start, generator, attacker.name, baselines_dir,
-                                    {name: optimised[name] for name, _ in work})
+            _, work = _optimisation_work(run_dir, method, optimised, max_optimisations)
+            starts = recipes.starts_of(method, generator, attacker.name, baselines_dir,
+                                       {name: optimised[name] for name, _ in work})
             made[method] = runner.run(generator, attacker, work, output_dir(run_dir, method), batch_size,
-                                      {**engine_settings, **changed}, warm_starts=starts)
+                                      recipes.settings_of(method, engine_settings), warm_starts=starts)
     return made
-
-
-def variant_starts(start, generator, attacker_name, baselines_dir, templates):
-    """{name: w+ [num_ws, 512]} warm starts of `templates` ({name: template}), or None for ours' mean start."""
-    if start == "mean" or not templates:
-        return None
-    names = list(templates)
-    targets = np.stack([templates[name] for name in names])
-    if start == "bank":
-        bank = warm_starts.load_bank(pathlib.Path(baselines_dir) / "pairs", attacker_name, generator.num_ws)
-        w_plus = warm_starts.as_w_plus(bank.start(targets), generator.num_ws)
-    elif start == "mapping":
-        w_plus = warm_starts.mapping_starts(template_to_latent.load_mapping(baselines_dir, "w", attacker_name), targets)
-    else:
-        raise ValueError(f"unknown warm start {start!r}; choose from mean, bank, mapping")
-    return dict(zip(names, w_plus))
 
 
 # An overshooting attempt costs about `patience` steps, so allow a few halvings of the step.

@@ -32,5 +32,5 @@ def summary(pairs):
     ages = age_differences([source["age"] for source, _ in scored], [other["age"] for _, other in scored])
     return {"identities": len(pairs), "described": len(scored),
             "gender agreement %": 100 * gender_agreement(*genders) if scored else float("nan"),
-            "mean |age difference|": float(np.mean(ages)) if scored else float("nan"),
-            "median |age difference|": float(np.median(ages)) if scored else float("nan")}
+            "mean age difference (abs, years)": float(np.mean(ages)) if scored else float("nan"),
+            "median age difference (abs, years)": float(np.median(ages)) if scored else float("nan")}

@@ -1,0 +1,71 @@
+"""The named attacks beyond the paper: ours with engine options, as {name: Recipe}.
+
+    RECIPES[name] -> Recipe(start, settings, label)
+    settings_of(name, base settings) -> engine settings;  starts_of(name, ...) -> warm starts or None
+
+`ours` is the paper's engine (its section 1) with whatever engine flags are given; every recipe changes
+only the settings it names, on top of those. A recipe's start is 'mean' (the paper's mean w+), 'bank' (the
+latent bank of generated pairs, warm_starts.py) or 'mapping' (the trained Mapping baseline's w). Each is
+measured against ours on people the 150-identity run did not use (experiments/fidelity).
+"""
+
+import dataclasses
+import pathlib
+
+import numpy as np
+
+from tf_reconstruct.optimize import warm_starts
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    start: str        # 'mean', 'bank' or 'mapping'
+    settings: dict    # engine settings changed (optimize.reconstruct.reconstruct_stream keyword arguments)
+    label: str
+
+
+EOT = {"augment": 1.0, "augment_views": 4}
+SPREAD = {"spread_penalty": 1.0}
+# They run in this order: the combination first, then each option alone.
+RECIPES = {
+    "ours_bank_eot_spread": Recipe("bank", {**EOT, **SPREAD}, "ours from the bank + EOT + spread"),
+    "ours_bank": Recipe("bank", {}, "ours from the latent bank"),
+    "ours_eot": Recipe("mean", EOT, "ours + EOT"),
+    "ours_spread": Recipe("mean", SPREAD, "ours + row-spread penalty"),
+    "ours_bank_eot": Recipe("bank", EOT, "ours from the bank + EOT"),
+}
+STARTS = ("mean", "bank", "mapping")
+
+
+def settings_of(name, base):
+    """The engine settings of recipe `name` ('ours' for the paper's) on top of `base`."""
+    if name == "ours":
+        return dict(base)
+    if name not in RECIPES:
+        raise ValueError(f"unknown method {name!r}; choose ours or one of {', '.join(RECIPES)}")
+    return {**base, **RECIPES[name].settings}
+
+
+def starts_of(name, generator, attacker_name, baselines_dir, templates):
+    """{name: w+ [num_ws, 512]} warm starts of recipe `name` for `templates` ({name: template}), or None when it
+    starts from the mean (ours)."""
+    start = "mean" if name == "ours" else RECIPES[name].start
+    return warm_start_latents(start, generator, attacker_name, baselines_dir, templates)
+
+
+def warm_start_latents(start, generator, attacker_name, baselines_dir, templates):
+    """{name: w+} from the 'bank' or 'mapping' prior in `baselines_dir` (train_baselines' output), or None for
+    'mean'."""
+    if start not in STARTS:
+        raise ValueError(f"unknown warm start {start!r}; choose from {', '.join(STARTS)}")
+    if start == "mean" or not templates:
+        return None
+    names = list(templates)
+    targets = np.stack([templates[name] for name in names])
+    if start == "bank":
+        bank = warm_starts.load_bank(pathlib.Path(baselines_dir) / "pairs", attacker_name, generator.num_ws)
+        w_plus = warm_starts.as_w_plus(bank.start(targets), generator.num_ws)
+    else:
+        from tf_reconstruct.baselines import template_to_latent
+        w_plus = warm_starts.mapping_starts(template_to_latent.load_mapping(baselines_dir, "w", attacker_name), targets)
+    return dict(zip(names, w_plus))

@@ -23,8 +23,8 @@ from absl import logging
 from tf_reconstruct.checkpoints.manifest import manifest_records
 from tf_reconstruct.datasets import base, selection as selecting
 from tf_reconstruct.datasets.errors import DatasetError
-from tf_reconstruct.evaluation import aligned_faces, borrowed_thresholds, comparison, methods, paper_numbers, \
-    protocol, report_files, resemblance
+from tf_reconstruct.evaluation import aligned_faces, borrowed_thresholds, comparison, method_summary, methods, \
+    paper_numbers, protocol, report_files, resemblance
 from tf_reconstruct.metrics import verification
 from tf_reconstruct.optimize import runner
 from tf_reconstruct.plots.histograms import save_histograms
@@ -279,6 +279,10 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
             per_identity[identity].update(resemblance.per_identity_columns(
                 described[f"photo/{sources[identity]}"], described[f"ours/{identity}"]))
     report_files.write_table(run_dir / "per_identity", list(per_identity.values()))
+    if len(config.methods) > 1:
+        # A deployed system's operating point (another run's `all` thresholds) when one was given.
+        impostors = next((mode for mode in results[attack_extractor.name] if mode.endswith("-all")), "all")
+        method_summary.write_summary(run_dir, impostors, [evaluator.name for evaluator in evaluators])
     manifest = {
         "dataset": dataset.name, "data_source": dataset.source, "generator": generator.name,
         "attack_extractor": attack_extractor.name, "eval_extractors": [e.name for e in evaluators],

@@ -24,7 +24,7 @@ def test_a_recipe_changes_only_what_it_names():
 def test_unknown_method_and_start_name_the_choices():
     with pytest.raises(ValueError, match="ours_bank"):
         recipes.settings_of("ours_magic", BASE)
-    with pytest.raises(ValueError, match="mean, bank, mapping"):
+    with pytest.raises(ValueError, match="mean, bank, bank_nearest, mapping"):
         recipes.warm_start_latents("noise", None, "mobilefacenet192", "nowhere", {"a": None})
 
 

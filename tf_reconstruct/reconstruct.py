@@ -15,7 +15,7 @@ from tf_reconstruct import flags as project_flags
 from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.models import registry
 from tf_reconstruct.optimize import reconstruct as engine
-from tf_reconstruct.optimize import recipes, runner
+from tf_reconstruct.optimize import multi_start, recipes, runner
 
 FLAGS = flags.FLAGS
 
@@ -58,7 +58,11 @@ def main(argv):
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
     starts = recipes.starts_of(FLAGS.method, generator, extractor.name,
                                baselines_dir(FLAGS.baselines_dir, extractor.name, FLAGS.checkpoint_dir), dict(templates))
-    count = runner.run(generator, extractor, templates, FLAGS.out_dir, FLAGS.batch_size, settings, warm_starts=starts)
+    if FLAGS.method != "ours" and recipes.RECIPES[FLAGS.method].multi:
+        count = multi_start.run(generator, extractor, templates, FLAGS.out_dir, FLAGS.batch_size, settings, starts)
+    else:
+        count = runner.run(generator, extractor, templates, FLAGS.out_dir, FLAGS.batch_size, settings,
+                           warm_starts=starts)
     logging.info("Reconstructed %d templates into %s", count, FLAGS.out_dir)
 
 

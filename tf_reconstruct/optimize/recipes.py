@@ -19,9 +19,13 @@ from tf_reconstruct.optimize import warm_starts
 
 @dataclasses.dataclass(frozen=True)
 class Recipe:
-    start: str        # 'mean', 'bank' or 'mapping'
+    start: object     # a start of STARTS, or a tuple of them: a multi-start (multi_start.py) keeps the best
     settings: dict    # engine settings changed (optimize.reconstruct.reconstruct_stream keyword arguments)
     label: str
+
+    @property
+    def multi(self):
+        return isinstance(self.start, tuple)
 
 
 EOT = {"augment": 1.0, "augment_views": 4}
@@ -33,8 +37,11 @@ RECIPES = {
     "ours_eot": Recipe("mean", EOT, "ours + EOT"),
     "ours_spread": Recipe("mean", SPREAD, "ours + row-spread penalty"),
     "ours_bank_eot": Recipe("bank", EOT, "ours from the bank + EOT"),
+    "ours_multi_eot_spread": Recipe(("bank", "bank_nearest", "mean"), {**EOT, **SPREAD},
+                                    "ours, 3 starts (bank, nearest, mean) + EOT + spread"),
 }
-STARTS = ("mean", "bank", "mapping")
+# 'bank': the similarity-weighted mean of the nearest bank entries; 'bank_nearest': the nearest one alone.
+STARTS = ("mean", "bank", "bank_nearest", "mapping")
 
 
 def settings_of(name, base):
@@ -48,8 +55,10 @@ def settings_of(name, base):
 
 def starts_of(name, generator, attacker_name, baselines_dir, templates):
     """{name: w+ [num_ws, 512]} warm starts of recipe `name` for `templates` ({name: template}), or None when it
-    starts from the mean (ours)."""
+    starts from the mean (ours); for a multi-start recipe, {kind: that} for each of its starts."""
     start = "mean" if name == "ours" else RECIPES[name].start
+    if isinstance(start, tuple):
+        return {kind: warm_start_latents(kind, generator, attacker_name, baselines_dir, templates) for kind in start}
     return warm_start_latents(start, generator, attacker_name, baselines_dir, templates)
 
 
@@ -62,9 +71,10 @@ def warm_start_latents(start, generator, attacker_name, baselines_dir, templates
         return None
     names = list(templates)
     targets = np.stack([templates[name] for name in names])
-    if start == "bank":
+    if start in ("bank", "bank_nearest"):
         bank = warm_starts.load_bank(pathlib.Path(baselines_dir) / "pairs", attacker_name, generator.num_ws)
-        w_plus = warm_starts.as_w_plus(bank.start(targets), generator.num_ws)
+        neighbours = warm_starts.DEFAULT_NEIGHBOURS if start == "bank" else 1
+        w_plus = warm_starts.as_w_plus(bank.start(targets, neighbours), generator.num_ws)
     else:
         from tf_reconstruct.baselines import template_to_latent
         w_plus = warm_starts.mapping_starts(template_to_latent.load_mapping(baselines_dir, "w", attacker_name), targets)

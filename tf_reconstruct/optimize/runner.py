@@ -76,7 +76,7 @@ TIMING_FILE = "timing.json"
 
 
 @contextlib.contextmanager
-def _timed(out_dir, made, batch_size):
+def timed(out_dir, made, batch_size):
     """Appends this run's wall time and the faces it finished (`made`, their steps) to <out_dir>/timing.json,
     also when the run is interrupted, so methods run on one machine compare in seconds per face."""
     started = time.time()
@@ -136,7 +136,7 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
             f"{name} at step {int(state['steps_taken'])}" for name, state in sorted(resumed.items())))
     started = time.time()
     made = []
-    with tqdm(total=len(pending), desc="reconstructing", unit="face") as progress, _timed(out_dir, made, batch_size):
+    with tqdm(total=len(pending), desc="reconstructing", unit="face") as progress, timed(out_dir, made, batch_size):
         def write(sample):
             name = names[sample.index]
             record = {"template": name, "best_loss": sample.loss, "steps": sample.steps, "restarts": sample.restarts,

@@ -30,5 +30,5 @@ def test_multi_start_copies_the_best_attempt_and_resumes(generator, extractor192
         assert record["steps"] == sum(attempts) and record["steps_of_chosen"] in attempts
         assert np.array_equal(np.load(tmp_path / f"{name}_wplus.npy"),
                               np.load(tmp_path / "starts" / record["chosen_start"] / f"{name}_wplus.npy"))
-    assert runner.seconds_per_face(tmp_path) > 0
+    assert runner.seconds_per_step(tmp_path) > 0
     assert multi_start.run(generator, extractor192, templates, tmp_path, 2, settings, {"mean": None, "far": far}) == 0

@@ -11,7 +11,7 @@ import pathlib
 
 from absl import app, flags, logging
 
-from tf_reconstruct import flags as project_flags
+from tf_reconstruct import flags as project_flags, interrupts
 from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.datasets import colorferet, ffhq, folder, lfw
 from tf_reconstruct.datasets.errors import DatasetError
@@ -35,6 +35,7 @@ def default_run_name(attack_model, num_identities, seed, optimizer, truncation, 
 
 def main(argv):
     del argv
+    interrupts.stop_on_sigterm()
     project_flags.apply_threads()
     data_dir = FLAGS.data_dir or project_flags.DEFAULT_DATA_DIRS.get(FLAGS.dataset)
     if data_dir is None and FLAGS.dataset == "colorferet":

@@ -11,7 +11,7 @@ import pathlib
 import numpy as np
 from absl import app, flags, logging
 
-from tf_reconstruct import flags as project_flags
+from tf_reconstruct import flags as project_flags, interrupts
 from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.models import registry
 from tf_reconstruct.optimize import reconstruct as engine
@@ -51,6 +51,7 @@ def load_templates(path, embedding_dim):
 
 def main(argv):
     del argv
+    interrupts.stop_on_sigterm()
     project_flags.apply_threads()
     extractor = registry.get_attack_extractor(FLAGS.extractor, FLAGS.extractor_weights, FLAGS.checkpoint_dir)
     templates = load_templates(FLAGS.templates, extractor.embedding_dim)

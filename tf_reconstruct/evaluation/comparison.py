@@ -56,6 +56,14 @@ def _steps(run_dir, method, identities):
     return [runner.read_record(methods_module.output_dir(run_dir, method), i)["steps"] for i in identities]
 
 
+def _seconds_per_face(run_dir, method, identities):
+    """The method's measured seconds per face-step times its mean steps on `identities` (NaN when untimed)."""
+    steps = _steps(run_dir, method, identities)
+    if not steps:
+        return float("nan")
+    return runner.seconds_per_step(methods_module.output_dir(run_dir, method)) * float(np.mean(steps))
+
+
 def _liveness(run_dir, detectors, images_by_key):
     """{detector: {key: passed or None}}, with scores cached in liveness_scores.json (kept with the run)."""
     from tf_reconstruct.align.photo_align import NoFaceFoundError
@@ -112,8 +120,7 @@ def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_
                     rows.append((method, method_rows(scored, label, evaluator.name,
                                                      methods_module.RESOLUTIONS[scored], mode, threshold, type_one,
                                                      type_two, _steps(run_dir, scored, subset),
-                                                     runner.seconds_per_face(methods_module.output_dir(run_dir,
-                                                                                                       scored)))))
+                                                     _seconds_per_face(run_dir, scored, subset))))
     finished_note = (f"Mapping and NbNet on every usable selected identity ({len(selected)}), ours and the optimising "
                      f"methods on those ours has finished ({len(identities)} of {config.num_identities} selected); "
                      f"'on ...' rows compare a method and ours on the same identities; the main run's thresholds.")

@@ -77,8 +77,9 @@ TIMING_FILE = "timing.json"
 
 @contextlib.contextmanager
 def timed(out_dir, made, batch_size):
-    """Appends this run's wall time and the faces it finished (`made`, their steps) to <out_dir>/timing.json,
-    also when the run is interrupted, so methods run on one machine compare in seconds per face."""
+    """Appends this run's wall time and the faces it finished (`made`, the steps each took in this run) to
+    <out_dir>/timing.json, also when the run is interrupted, so methods run on one machine compare in seconds
+    per step."""
     started = time.time()
     try:
         yield
@@ -92,12 +93,14 @@ def timed(out_dir, made, batch_size):
             atomic_files.write_text(path, json.dumps(chunks, indent=1))
 
 
-def seconds_per_face(out_dir):
-    """Wall seconds per finished face over every timed run of a folder (NaN when none was timed)."""
+def seconds_per_step(out_dir):
+    """Wall seconds per face-step (one face's evaluation, among a full batch of slots) over every timed run of
+    a folder (NaN when none was timed). Times a face's cost as this times its steps, also for faces that an
+    interrupted run (whose time is lost) had begun."""
     path = pathlib.Path(out_dir) / TIMING_FILE
     chunks = json.loads(path.read_text()) if path.is_file() else []
-    faces = sum(chunk["faces"] for chunk in chunks)
-    return sum(chunk["seconds"] for chunk in chunks) / faces if faces else float("nan")
+    steps = sum(chunk["steps"] for chunk in chunks)
+    return sum(chunk["seconds"] for chunk in chunks) / steps if steps else float("nan")
 
 
 # Evaluations between saves of the running faces: about 3 minutes of 8 faces on 2 AVX2 cores, and the save
@@ -150,7 +153,8 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
             if name in known:
                 record["first_attempt_reused"] = True
             write_outputs(out_dir, name, sample.image, sample.w_plus, record)
-            made.append(sample.steps)
+            # Only the steps computed in this run: a face resumed mid-way did the rest in an earlier one.
+            made.append(sample.steps - (len(resumed[name]["curve"]) if name in resumed else 0))
             progress.update(1)
 
         def save(states):

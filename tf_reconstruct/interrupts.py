@@ -1,0 +1,13 @@
+"""A polite stop: SIGTERM (a scheduler, `kill`, the end of a session) unwinds like Ctrl-C, so a long run's
+`finally` blocks still record what it finished (its timing); every output is written atomically anyway."""
+
+import signal
+
+
+def _raise_interrupt(signum, frame):
+    del signum, frame
+    raise KeyboardInterrupt("stopped by SIGTERM")
+
+
+def stop_on_sigterm():
+    signal.signal(signal.SIGTERM, _raise_interrupt)

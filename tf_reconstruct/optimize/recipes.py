@@ -30,8 +30,11 @@ class Recipe:
 
 EOT = {"augment": 1.0, "augment_views": 4}
 SPREAD = {"spread_penalty": 1.0}
-# They run in this order: the combination first, then each option alone.
+RESTARTS = {"restarts": 3, "face_check": True}   # as ours_restarts: an overshoot or a non-face starts again
+# They run in this order: ours_plus, the combination the screen chose (experiments/fidelity), then the
+# options it was chosen from.
 RECIPES = {
+    "ours_plus": Recipe("bank", {**EOT, **SPREAD, **RESTARTS}, "ours+ (bank start, EOT, spread, restarts)"),
     "ours_bank_eot_spread": Recipe("bank", {**EOT, **SPREAD}, "ours from the bank + EOT + spread"),
     "ours_bank": Recipe("bank", {}, "ours from the latent bank"),
     "ours_eot": Recipe("mean", EOT, "ours + EOT"),

@@ -87,19 +87,21 @@ def test_baselines_then_every_method_and_both_liveness_detectors(tmp_path):
     args = ["--dataset=lfw", f"--data_dir={data_dir}", "--num_identities=2", "--steps=2", "--resolution=32",
             "--impostors=all", "--batch_size=2", f"--out_root={tmp_path}", "--run_name=methods",
             f"--baselines_dir={baselines}",
-            "--methods=ours,mapping,mapping_wplus,mapping_opt,nbnet,z_mean,w_mean,wplus_uniform,ours_bank_eot_spread",
+            "--methods=ours,mapping,mapping_wplus,mapping_opt,nbnet,z_mean,w_mean,wplus_uniform,ours_plus",
             "--liveness=antispoof,faceplugin", "--eval_models=mobilefacenet192"]
     result = _main(*args)
     assert result.returncode == 0, result.stderr[-3000:]
     run = tmp_path / "lfw" / "methods"
     with (run / "table3.csv").open() as handle:
         rows = list(csv.DictReader(handle))
+    plus = "ours+ (bank start, EOT, spread, restarts)"
     assert {row["method"] for row in rows} == {"ours (W+ optimisation)", "Mapping (w)", "Mapping (w+)",
-                                               "Mapping + optimisation", "NbNet", "ours from the bank + EOT + spread"}
-    variant = _records(run / "reconstructions_ours_bank_eot_spread")
-    assert len(variant) == 2 and all(record["settings"]["augment_views"] == 4 and
-                                     record["settings"]["spread_penalty"] > 0 for record in variant)
-    assert all(float(row["s / face"]) > 0 for row in rows if row["method"] == "ours from the bank + EOT + spread")
+                                               "Mapping + optimisation", "NbNet", plus}
+    variant = _records(run / "reconstructions_ours_plus")
+    assert len(variant) == 2 and all(record["settings"]["augment_views"] == 4 and record["settings"]["face_check"]
+                                     and record["settings"]["spread_penalty"] > 0 for record in variant)
+    assert all(float(row["s / face"]) > 0 for row in rows if row["method"] == plus)
+    assert (run / "summary.md").is_file()
     with (run / "resemblance.csv").open() as handle:
         resemblance = list(csv.DictReader(handle))
     assert resemblance[0]["faces"].startswith("real photos") and len(resemblance) == 1 + 9

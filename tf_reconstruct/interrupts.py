@@ -1,5 +1,5 @@
 """A polite stop: SIGTERM (a scheduler, `kill`, the end of a session) unwinds like Ctrl-C, so a long run's
-`finally` blocks still record what it finished (its timing); every output is written atomically anyway."""
+`finally` and `with` blocks close as they would on Ctrl-C; every output is written atomically anyway."""
 
 import signal
 

@@ -77,20 +77,18 @@ TIMING_FILE = "timing.json"
 
 @contextlib.contextmanager
 def timed(out_dir, made, batch_size):
-    """Appends this run's wall time and the faces it finished (`made`, the steps each took in this run) to
-    <out_dir>/timing.json, also when the run is interrupted, so methods run on one machine compare in seconds
-    per step."""
+    """Appends a finished run's wall time and the faces it finished (`made`, the steps each took in this run)
+    to <out_dir>/timing.json, so methods run on one machine compare in seconds per step. An interrupted run
+    is not recorded: part of its time went to faces it did not finish, whose steps it cannot count."""
     started = time.time()
-    try:
-        yield
-    finally:
-        if made:
-            path = pathlib.Path(out_dir) / TIMING_FILE
-            chunks = json.loads(path.read_text()) if path.is_file() else []
-            chunks.append({"faces": len(made), "steps": int(sum(made)), "seconds": round(time.time() - started, 1),
-                           "batch_size": batch_size, "cpu": platform.processor() or platform.machine(),
-                           "finished_at": time.strftime("%Y-%m-%d %H:%M:%S")})
-            atomic_files.write_text(path, json.dumps(chunks, indent=1))
+    yield
+    if made:
+        path = pathlib.Path(out_dir) / TIMING_FILE
+        chunks = json.loads(path.read_text()) if path.is_file() else []
+        chunks.append({"faces": len(made), "steps": int(sum(made)), "seconds": round(time.time() - started, 1),
+                       "batch_size": batch_size, "cpu": platform.processor() or platform.machine(),
+                       "finished_at": time.strftime("%Y-%m-%d %H:%M:%S")})
+        atomic_files.write_text(path, json.dumps(chunks, indent=1))
 
 
 def seconds_per_step(out_dir):

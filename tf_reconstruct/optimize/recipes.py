@@ -30,6 +30,7 @@ class Recipe:
 
 EOT = {"augment": 1.0, "augment_views": 4}
 SPREAD = {"spread_penalty": 1.0}
+ADAM = {"optimizer": "adam", "schedule": "projector"}
 RESTARTS = {"restarts": 3, "face_check": True}   # as ours_restarts: an overshoot or a non-face starts again
 # They run in this order: ours_plus, the combination the screen chose (experiments/fidelity), then the
 # options it was chosen from.
@@ -40,6 +41,8 @@ RECIPES = {
     "ours_eot": Recipe("mean", EOT, "ours + EOT"),
     "ours_spread": Recipe("mean", SPREAD, "ours + row-spread penalty"),
     "ours_bank_eot": Recipe("bank", EOT, "ours from the bank + EOT"),
+    # Adam with the StyleGAN2 projector's schedule (the paper's alternative optimizer) on the same options.
+    "ours_bank_eot_spread_adam": Recipe("bank", {**EOT, **SPREAD, **ADAM}, "ours from the bank + EOT + spread, Adam"),
     "ours_multi_eot_spread": Recipe(("bank", "bank_nearest", "mean"), {**EOT, **SPREAD},
                                     "ours, 3 starts (bank, nearest, mean) + EOT + spread"),
 }
@@ -60,14 +63,16 @@ def starts_of(name, generator, attacker_name, baselines_dir, templates):
     """{name: w+ [num_ws, 512]} warm starts of recipe `name` for `templates` ({name: template}), or None when it
     starts from the mean (ours); for a multi-start recipe, {kind: that} for each of its starts."""
     start = "mean" if name == "ours" else RECIPES[name].start
+    banks = {}   # a multi-start's bank starts share one load of the pair store
     if isinstance(start, tuple):
-        return {kind: warm_start_latents(kind, generator, attacker_name, baselines_dir, templates) for kind in start}
-    return warm_start_latents(start, generator, attacker_name, baselines_dir, templates)
+        return {kind: warm_start_latents(kind, generator, attacker_name, baselines_dir, templates, banks)
+                for kind in start}
+    return warm_start_latents(start, generator, attacker_name, baselines_dir, templates, banks)
 
 
-def warm_start_latents(start, generator, attacker_name, baselines_dir, templates):
+def warm_start_latents(start, generator, attacker_name, baselines_dir, templates, banks=None):
     """{name: w+} from the 'bank' or 'mapping' prior in `baselines_dir` (train_baselines' output), or None for
-    'mean'."""
+    'mean'. `banks`, a dict, keeps a loaded bank for the next call."""
     if start not in STARTS:
         raise ValueError(f"unknown warm start {start!r}; choose from {', '.join(STARTS)}")
     if start == "mean" or not templates:
@@ -75,7 +80,11 @@ def warm_start_latents(start, generator, attacker_name, baselines_dir, templates
     names = list(templates)
     targets = np.stack([templates[name] for name in names])
     if start in ("bank", "bank_nearest"):
-        bank = warm_starts.load_bank(pathlib.Path(baselines_dir) / "pairs", attacker_name, generator.num_ws)
+        banks = {} if banks is None else banks
+        if "bank" not in banks:
+            banks["bank"] = warm_starts.load_bank(pathlib.Path(baselines_dir) / "pairs", attacker_name,
+                                                  generator.num_ws)
+        bank = banks["bank"]
         neighbours = warm_starts.DEFAULT_NEIGHBOURS if start == "bank" else 1
         w_plus = warm_starts.as_w_plus(bank.start(targets, neighbours), generator.num_ws)
     else:

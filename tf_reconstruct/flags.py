@@ -205,3 +205,51 @@ def define_baseline_flags():
                        lower_bound=0.0)
     flags.DEFINE_integer("nbnet_max_batches", None, "Cap on batches per NbNet epoch (for quick runs).", lower_bound=1)
     flags.DEFINE_integer("threads", 0, "TensorFlow intra-op threads (0: one per core).", lower_bound=0)
+
+
+def define_boundary_flags():
+    """`python -m tf_reconstruct.train_boundaries`: labelled generated faces and InterfaceGAN boundaries."""
+    define_checkpoint_flags()
+    flags.DEFINE_string("generator", "mobilestylegan", "Generator whose W space is labelled: mobilestylegan or stylegan2.")
+    flags.DEFINE_string("generator_weights", None, "Path of StyleGAN2 weights (required for --generator=stylegan2).")
+    flags.DEFINE_integer("num_samples", 20000, "Generated faces to label (InterfaceGAN: 500,000).", lower_bound=100)
+    flags.DEFINE_integer("sample_seed", 0, "Seed of the samples' z draws (shard k draws from (seed, k)).")
+    flags.DEFINE_integer("shard_size", 500, "Samples per resumable shard.", lower_bound=1)
+    flags.DEFINE_float("boundary_fraction", 0.1, "Fraction of samples taken from each end of an attribute's scores "
+                       "(InterfaceGAN: 2% of 500,000).", lower_bound=0.001, upper_bound=0.5)
+    flags.DEFINE_list("boundary_attributes", ["age", "gender", "smile", "neutral", "yaw", "pitch", "eyes_open"],
+                      "Attributes to fit a boundary for (names of attributes/classifiers.ATTRIBUTES).")
+    flags.DEFINE_bool("label_only", False, "Only grow the labelled sample store (resumable); fit no boundary.")
+    flags.DEFINE_string("samples_dir", None, "Labelled samples (default: checkpoints/editing/<generator>/samples).")
+    flags.DEFINE_string("boundaries_dir", None, "Boundaries (default: checkpoints/boundaries/<generator>).")
+    flags.DEFINE_string("report_out", "experiments/editing", "Where the boundary accuracy table goes.")
+
+
+def define_edit_flags():
+    """`python -m tf_reconstruct.edit`: attribute edits and normalised faces of reconstructions or photos."""
+    define_checkpoint_flags()
+    flags.DEFINE_string("generator", "mobilestylegan", "Generator whose W+ the latents are in.")
+    flags.DEFINE_string("generator_weights", None, "Path of StyleGAN2 weights (required for --generator=stylegan2).")
+    flags.DEFINE_string("latents", None, "A .npy of w+ ([num_ws, 512] or [N, num_ws, 512]) or w, or a run folder "
+                        "(its reconstructions/<name>_wplus.npy).")
+    flags.DEFINE_string("photo", None, "A photo to invert into W+ (instead of --latents) and then edit.")
+    flags.DEFINE_string("attribute", None, "Attribute to edit: one with a boundary (age, gender, smile, neutral, yaw, "
+                        "pitch, eyes_open by default).")
+    flags.DEFINE_list("strengths", ["-3", "-1.5", "0", "1.5", "3"], "Steps along the unit normal (in W units).")
+    flags.DEFINE_list("condition", [], "Attributes to hold: their normals are projected out of the edit "
+                      "(InterfaceGAN's conditional editing).")
+    flags.DEFINE_string("layers", "all", "w+ rows edited: all, coarse, middle, fine (comma-separated) or a range a-b.")
+    flags.DEFINE_bool("normalize", False, "Normalise instead of editing: move yaw, pitch and smile until the "
+                      "classifiers read the face frontal and neutral (after Cole et al.).")
+    flags.DEFINE_integer("normalize_iterations", 8, "Renders the normalisation loop may spend per face.", lower_bound=1)
+    flags.DEFINE_string("out", None, "Output folder (default: experiments/editing/cli/<latents or photo name>).")
+    flags.DEFINE_string("boundaries_dir", None, "Boundaries (default: checkpoints/boundaries/<generator>, made by "
+                        "`python -m tf_reconstruct.train_boundaries`).")
+    flags.DEFINE_string("identity_model", "mobilefacenet512", "Extractor whose cosine between edited and unedited "
+                        "faces reports the identity kept ('none' to skip).")
+    flags.DEFINE_integer("edit_resolution", 1024, "Side of the rendered faces.", lower_bound=16)
+    flags.DEFINE_string("extractor", "mobilefacenet192", "With --photo: the extractor of the inversion's identity "
+                        "loss and of the latent-bank start.")
+    flags.DEFINE_string("baselines_dir", None, "With --photo: where the latent bank is (default: "
+                        "checkpoints/baselines/<extractor>).")
+    flags.DEFINE_integer("invert_steps", 300, "With --photo: Adam steps of the inversion.", lower_bound=1)

@@ -99,7 +99,7 @@ def load(folder, attribute, dimension=512):
     if not normal_path.is_file() or not info_path.is_file():
         known = sorted(path.stem for path in folder.glob("*.npy")) if folder.is_dir() else []
         raise BoundaryError(f"no boundary for {attribute!r} in {folder} (there: {', '.join(known) or 'none'}); make "
-                            f"them with `python -m tf_reconstruct.edit --train_boundaries`")
+                            f"them with `python -m tf_reconstruct.train_boundaries`")
     normal = np.load(normal_path)
     if normal.shape != (dimension,):
         raise BoundaryError(f"{normal_path} holds a normal of shape {normal.shape}, not ({dimension},)")

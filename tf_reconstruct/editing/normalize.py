@@ -52,6 +52,10 @@ def normalize(w_plus, measure, boundaries, targets=None, max_iterations=8, rows=
     history, best, best_error = [], current, np.inf
     for iteration in range(max_iterations + 1):
         values = measure(current)
+        if not all(np.isfinite(values[attribute]) for attribute in targets):
+            # No face found in the render: this move went off the face manifold; keep the best so far.
+            history.append({**values, "iteration": iteration, "error": float("inf")})
+            break
         errors = {attribute: target.error(values[attribute]) for attribute, target in targets.items()}
         total = sum(abs(error) / max(target.high - target.low, 1e-6) for (attribute, target), error
                     in zip(targets.items(), errors.values()))

@@ -142,8 +142,8 @@ def load_store(store_dir):
     store_dir = pathlib.Path(store_dir)
     paths = sorted(store_dir.glob("labels-[0-9]*.npz"))
     if not (store_dir / "settings.json").is_file() or not paths:
-        raise SampleStoreError(f"no labelled samples in {store_dir}: run `python -m tf_reconstruct.edit "
-                               f"--train_boundaries` (or `make boundaries`) to make them")
+        raise SampleStoreError(f"no labelled samples in {store_dir}: run `python -m tf_reconstruct.train_boundaries` "
+                               f"to make them")
     parts = {}
     for path in paths:
         with np.load(path) as shard:

@@ -76,6 +76,18 @@ def test_train_boundaries_then_edit_and_normalize_two_latents(tmp_path, generato
     assert (tmp_path / "normal" / "grid_normalized.png").is_file()
     assert "yaw after" in (tmp_path / "normal" / "normalized.csv").read_text()
 
+    study = tmp_path / "study"
+    studied = _run("tf_reconstruct.studies.editing_control", f"--boundaries_dir={found}", f"--study_out={study}",
+                   "--study_faces=1", "--study_ffhq_faces=1", "--study_photos=1", "--study_invert_steps=2", "--study_strengths=-1,0,1",
+                   "--boundary_attributes=smile,age,yaw,pitch", "--study_normalize_faces=1")
+    assert studied.returncode == 0, studied.stderr[-3000:]
+    for name in ("edit_control.md", "edit_control.csv", "inversions.md", "edit_control_photos.md", "normalization.md",
+                 "grid_normalized.png"):
+        assert (study / name).is_file(), name
+    control = (study / "edit_control.csv").read_text()
+    assert "Spearman" in control and "mobilefacenet512 type II TAR % at +-1" in control
+    assert len(list(study.glob("grid_lfw_*.png"))) == 1 and len(list(study.glob("grid_ffhq_*.png"))) == 1
+
     unknown = _run("tf_reconstruct.edit", *common, "--attribute=beard")
     assert unknown.returncode != 0 and "unknown attribute(s) beard; valid: age" in unknown.stderr
     wrong = tmp_path / "wrong.npy"
@@ -88,3 +100,39 @@ def test_train_boundaries_then_edit_and_normalize_two_latents(tmp_path, generato
     no_face = _run("tf_reconstruct.edit", f"--photo={wall}", f"--boundaries_dir={found}", "--attribute=smile",
                    f"--out={tmp_path / 'wall'}")
     assert no_face.returncode != 0 and "no face found" in no_face.stderr
+
+
+def test_editing_study_pieces_on_hand_made_results():
+    from tf_reconstruct.editing.boundaries import Boundary
+    from tf_reconstruct.studies import editing_control
+    unit = np.eye(4, dtype=np.float32)
+    found = {"age": Boundary(unit[0], 0.0, {"score_std": 2.0}),
+             "smile": Boundary((unit[1] + 0.9 * unit[0]) / np.linalg.norm(unit[1] + 0.9 * unit[0]), 0.0,
+                               {"score_std": 1.0}),
+             "neutral": Boundary(unit[0] * 0.99 + unit[1] * 0.1, 0.0, {"score_std": 1.0}),
+             "yaw": Boundary(unit[2], 0.0, {"score_std": 1.0})}
+    # smile's partner neutral is never its condition; age is the most correlated other.
+    assert editing_control.conditions_for("smile", found) == ["age", "yaw"]
+    plan = editing_control.edit_plan({"age": None, "smile": None}, [-1.0, 0.0, 1.0])
+    assert plan[0] == ("none", "none", 0.0) and len(plan) == 1 + 2 * 2 * 2
+    # One face: age follows the strength exactly, smile does not move; the face keeps its identity.
+    attributes = ["age", "smile", "neutral", "yaw"]
+    values = np.zeros((len(plan), 4), np.float32)
+    values[:, 0] = 30.0
+    for index, (attribute, _, strength) in enumerate(plan):
+        if attribute == "age":
+            values[index, 0] = 30 + 10 * strength
+    result = {"plan": np.array([f"{a}|{m}|{s:g}" for a, m, s in plan]), "values": values,
+              "attributes": np.array(attributes), "embedding_judge": np.ones((len(plan), 3), np.float32)}
+
+    class Judge:
+        similarity = "cosine"
+    rows = editing_control.control_rows({"lfw/x": result}, {"age": found["age"], "smile": found["smile"]},
+                                        [-1.0, 0.0, 1.0], {"judge": Judge()}, {"judge": 0.5},
+                                        {"judge": {"lfw/x": np.ones((2, 3))}})
+    age_plain = rows[0]
+    assert (age_plain["attribute"], age_plain["mode"]) == ("age", "plain")
+    assert age_plain["Spearman (score vs strength), mean"] == pytest.approx(1.0)
+    assert age_plain["leakage into smile"] == 0.0
+    assert age_plain["judge cosine to unedited at +-1"] == pytest.approx(1.0)
+    assert age_plain["judge type II TAR % at +-1"] == 100.0

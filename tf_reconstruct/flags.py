@@ -253,3 +253,26 @@ def define_edit_flags():
     flags.DEFINE_string("baselines_dir", None, "With --photo: where the latent bank is (default: "
                         "checkpoints/baselines/<extractor>).")
     flags.DEFINE_integer("invert_steps", 300, "With --photo: Adam steps of the inversion.", lower_bound=1)
+
+
+def define_editing_study_flags():
+    """`python -m tf_reconstruct.studies.editing_control`: edit control, normalisation and real-photo edits."""
+    define_checkpoint_flags()
+    flags.DEFINE_string("study_run", "experiments/lfw/mobilefacenet192_150id_seed0_sgd_t0.7_512px",
+                        "LFW run whose reconstructions are edited (and whose thresholds score them).")
+    flags.DEFINE_string("study_ffhq_run", "experiments/ffhq/mobilefacenet192_10id_seed0_sgd_t0.7_512px",
+                        "FFHQ run whose reconstructions are edited.")
+    flags.DEFINE_string("data_dir", "../shared/data/lfw", "LFW folder.")
+    flags.DEFINE_string("ffhq_dir", "../shared/data/ffhq_samples", "FFHQ samples folder.")
+    flags.DEFINE_integer("study_faces", 50, "LFW reconstructions edited.", lower_bound=1)
+    flags.DEFINE_integer("study_ffhq_faces", 10, "FFHQ reconstructions edited.", lower_bound=0)
+    flags.DEFINE_list("study_strengths", ["-3", "-2", "-1", "0", "1", "2", "3"], "Edit strengths (symmetric, with 0).")
+    flags.DEFINE_list("boundary_attributes", ["age", "gender", "smile", "neutral", "yaw", "pitch", "eyes_open"],
+                      "Boundaries edited along.")
+    flags.DEFINE_string("boundaries_dir", None, "Boundaries (default: checkpoints/boundaries/<generator>).")
+    flags.DEFINE_integer("study_resolution", 256, "Side at which edited faces are rendered and read.", lower_bound=64)
+    flags.DEFINE_integer("study_photos", 10, "Real photos of each dataset inverted and edited (0: none).", lower_bound=0)
+    flags.DEFINE_integer("study_invert_steps", 300, "Adam steps of each photo's inversion.", lower_bound=1)
+    flags.DEFINE_bool("study_normalize", True, "Also normalise the LFW reconstructions of the run.")
+    flags.DEFINE_integer("study_normalize_faces", 0, "Reconstructions normalised (0: all of the run's).", lower_bound=0)
+    flags.DEFINE_string("study_out", "experiments/editing", "Output folder (its cache/ resumes the study).")

@@ -75,6 +75,7 @@ def train_boundary(latents, scores, fraction=DEFAULT_FRACTION, seed=0, regularis
     # Score per unit of the normal, over every sample: how far an edit must go to change the score by one
     # (the closed loop of normalize.py starts from it).
     report["slope"] = float(np.polyfit(latents @ (coefficients / norm), scores, 1)[0])
+    report["score_std"] = float(np.std(scores))   # the unit of leakage (metrics/editing.leakage)
     if len(rest):
         midpoint = (scores.max() + scores.min()) / 2
         report["remaining_accuracy"] = float(np.mean(classifier.predict(latents[rest]) == (scores[rest] >= midpoint)))

@@ -78,7 +78,8 @@ def test_train_boundaries_then_edit_and_normalize_two_latents(tmp_path, generato
 
     study = tmp_path / "study"
     studied = _run("tf_reconstruct.studies.editing_control", f"--boundaries_dir={found}", f"--study_out={study}",
-                   "--study_faces=1", "--study_ffhq_faces=1", "--study_photos=1", "--study_invert_steps=2", "--study_strengths=-1,0,1",
+                   "--study_faces=1", "--study_ffhq_faces=1", "--study_photos=1", "--study_invert_steps=2",
+                   "--study_strengths=-1,0,1",
                    "--boundary_attributes=smile,age,yaw,pitch", "--study_normalize_faces=1")
     assert studied.returncode == 0, studied.stderr[-3000:]
     for name in ("edit_control.md", "edit_control.csv", "inversions.md", "edit_control_photos.md", "normalization.md",

@@ -91,11 +91,11 @@ def main(argv):
     out = pathlib.Path(FLAGS.out or f"experiments/editing/cli/{name}")
     # Inputs are checked before the (slow) inversion or rendering starts.
     latents = latent_files.load_latents(FLAGS.latents, generator.num_ws) if FLAGS.latents else None
-    models = edit_run.EditModels(
-        generator, found, [attribute_classifiers.load(n, FLAGS.checkpoint_dir) for n in attribute_classifiers.CLASSIFIERS],
-        None if FLAGS.identity_model == "none" else registry.get_extractor(FLAGS.identity_model, None,
-                                                                             FLAGS.checkpoint_dir),
-        FLAGS.edit_resolution)
+    loaded = [attribute_classifiers.load(name, FLAGS.checkpoint_dir) for name in attribute_classifiers.CLASSIFIERS]
+    identity = None
+    if FLAGS.identity_model != "none":
+        identity = registry.get_extractor(FLAGS.identity_model, None, FLAGS.checkpoint_dir)
+    models = edit_run.EditModels(generator, found, loaded, identity, FLAGS.edit_resolution)
     if latents is None:
         latents = _photo_latents(generator, out)
     if FLAGS.normalize:

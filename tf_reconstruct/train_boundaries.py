@@ -38,10 +38,9 @@ def report_rows(fitted, store):
     rows = []
     for attribute, boundary in fitted.items():
         values = store[attribute][store["found"]]
+        low, high = np.percentile(values, [100 * boundary.report["fraction"], 100 - 100 * boundary.report["fraction"]])
         rows.append({"attribute": attribute, "samples": boundary.report["samples"],
-                     "per side": boundary.report["per_side"],
-                     "score range (low / high ends)": f"{np.percentile(values, 100 * boundary.report['fraction']):.3g} / "
-                                                      f"{np.percentile(values, 100 - 100 * boundary.report['fraction']):.3g}",
+                     "per side": boundary.report["per_side"], "score range (low / high ends)": f"{low:.3g} / {high:.3g}",
                      "validation accuracy on the extremes %": 100 * boundary.report["validation_accuracy"],
                      "accuracy on the remaining samples %": 100 * boundary.report.get("remaining_accuracy", np.nan),
                      "score per unit along the normal": boundary.report["slope"]})

@@ -24,7 +24,7 @@ import pathlib
 
 import cv2
 import numpy as np
-from absl import app, flags, logging
+from absl import app, flags
 from tqdm import tqdm
 
 from tf_reconstruct import atomic_files, flags as project_flags, interrupts
@@ -111,7 +111,8 @@ def edit_face(scorer, w_plus, found, strengths, rows, cache_file, thumbnails):
         latents.append(directions.edit(w_plus, normal, [strength], rows)[0])
     table, embeddings, small = scorer(np.stack(latents), thumbnails)
     result = {"plan": np.array([f"{a}|{m}|{s:g}" for a, m, s in plan]), "values": table,
-              "attributes": np.array(scorer.attributes), **{f"embedding_{name}": rows_ for name, rows_ in embeddings.items()}}
+              "attributes": np.array(scorer.attributes),
+              **{f"embedding_{name}": vectors for name, vectors in embeddings.items()}}
     if small is not None:
         result["thumbnails"] = small
     cache_file.parent.mkdir(parents=True, exist_ok=True)
@@ -279,7 +280,8 @@ def _control_heading(lfw_count, ffhq_count, strengths):
             f"{', '.join(f'{s:g}' for s in strengths)} along each boundary's unit normal in every w+ row, rendered at "
             f"{FLAGS.study_resolution} px. Leakage: mean |change| of the other attributes between the extreme "
             f"strengths, in units of their spread over the labelled samples. Identity: each judge's cosine (dlib: "
-            f"Euclidean distance, a match below 0.6) of the MTCNN-aligned edited face to the unedited one, and type II TAR against the person's real photos at the run's FAR 0.1% "
+            f"Euclidean distance, a match below 0.6) of the MTCNN-aligned edited face to the unedited one, and "
+            f"type II TAR against the person's real photos at the run's FAR 0.1% "
             f"`all` thresholds (LFW faces only). `python -m tf_reconstruct.studies.editing_control`.")
 
 
@@ -322,8 +324,8 @@ def _real_photos(scorer, generator, dataset, selection, found, strengths, rows, 
                              "the aligned face frame, and the cosine of the inverted face to the photo for the attacker "
                              "(in the loss) and MobileFaceNet-512 (not in it).")
     table = control_rows(results, found, strengths, judges, thresholds, {})
-    _write_control(out / "edit_control_photos", table, "Edit control on inverted real photos (as "
-                             "edit_control.md; identity against the unedited inversion).")
+    _write_control(out / "edit_control_photos", table, "Edit control on inverted real photos (as edit_control.md; "
+                   "identity against the unedited inversion).")
 
 
 def _normalization(scorer, generator, classifiers, run, selection, dataset, found, out, judges, thresholds):

@@ -4,7 +4,8 @@
 
 A .npy may hold one w+ [num_ws, 512], many [N, num_ws, 512], or w [512] / [N, 512] (repeated into every
 row; N other than a generator's row count). A folder may be a run folder (its reconstructions/ hold
-<name>_wplus.npy) or a folder of such files. Everything is validated before any work starts, and each error names the file and the fix.
+<name>_wplus.npy) or a folder of such files. Everything is validated before any work starts, and each
+error names the file and the fix.
 """
 
 import pathlib

@@ -219,6 +219,8 @@ def define_boundary_flags():
                        "(InterfaceGAN: 2% of 500,000).", lower_bound=0.001, upper_bound=0.5)
     flags.DEFINE_list("boundary_attributes", ["age", "gender", "smile", "neutral", "yaw", "pitch", "eyes_open"],
                       "Attributes to fit a boundary for (names of attributes/classifiers.ATTRIBUTES).")
+    flags.DEFINE_string("label_worker", "0/1", "i/n: make only the shards numbered i modulo n, so n processes can "
+                        "label one store together (then run once more without it to fit the boundaries).")
     flags.DEFINE_bool("label_only", False, "Only grow the labelled sample store (resumable); fit no boundary.")
     flags.DEFINE_string("samples_dir", None, "Labelled samples (default: checkpoints/editing/<generator>/samples).")
     flags.DEFINE_string("boundaries_dir", None, "Boundaries (default: checkpoints/boundaries/<generator>).")

@@ -56,7 +56,12 @@ def main(argv):
     settings = samples.SampleSettings(generator=generator.name, shard_size=FLAGS.shard_size, seed=FLAGS.sample_seed)
     hashes = samples.model_hashes(generator.name, list(attribute_classifiers.CLASSIFIERS), FLAGS.generator_weights)
     store_dir = paths.samples_dir(FLAGS.samples_dir, generator.name, FLAGS.checkpoint_dir)
-    count = samples.build_store(generator, loaded, store_dir, FLAGS.num_samples, settings, hashes)
+    try:
+        worker = tuple(int(part) for part in FLAGS.label_worker.split("/"))
+        assert len(worker) == 2 and 0 <= worker[0] < worker[1]
+    except (ValueError, AssertionError):
+        raise app.UsageError(f"--label_worker={FLAGS.label_worker}: give i/n with 0 <= i < n, e.g. 0/2") from None
+    count = samples.build_store(generator, loaded, store_dir, FLAGS.num_samples, settings, hashes, worker)
     logging.info("%d labelled samples in %s (%.0f s this run)", count, store_dir, time.time() - started)
     if FLAGS.label_only:
         return

@@ -80,3 +80,29 @@ def test_blocks_and_the_region_module_keep_their_documented_shapes():
     assert out.shape == (2, 16, 16, 16)
     with pytest.raises(Exception):
         layers.RegionNorm()(down, parsing[:, :8], parsing, tf.zeros((2, 2, 16)), tf.zeros((2, 2, 16)))
+
+
+def test_generator_and_discriminator_shapes_and_the_ablations(tmp_path):
+    from tf_reconstruct.inpainting import patent_network
+    size, regions = 64, 9
+    rng = np.random.default_rng(3)
+    image = tf.constant(rng.uniform(-1, 1, (2, size, size, 3)), tf.float32)
+    hole = np.zeros((2, size, size, 1), np.float32)
+    hole[:, 20:40, 20:40] = 1
+    labels = rng.integers(0, regions, (2, size, size))
+    parsing = tf.one_hot(labels, regions)
+    generator = patent_network.build_generator(size, regions, width=0.125)
+    filled = generator([image * (1 - hole), hole, parsing])
+    assert filled.shape == (2, size, size, 3) and float(tf.reduce_max(tf.abs(filled))) <= 1.0
+    assert patent_network.build_discriminator(size, width=0.125)(filled).shape == (2, 6, 6, 1)
+    for ablation in ({"region_norm": False}, {"global_style_only": True}):
+        ablated = patent_network.build_generator(size, regions, width=0.125, **ablation)
+        ablated.set_weights(generator.get_weights())
+        assert not np.allclose(ablated([image * (1 - hole), hole, parsing]).numpy(), filled.numpy())
+    # Saved and loaded, the network computes the same image.
+    generator.save_weights(tmp_path / "generator.weights.h5")
+    again = patent_network.build_generator(size, regions, width=0.125)
+    again.load_weights(tmp_path / "generator.weights.h5")
+    np.testing.assert_allclose(again([image * (1 - hole), hole, parsing]).numpy(), filled.numpy(), atol=1e-5)
+    with pytest.raises(ValueError, match="multiple of 32"):
+        patent_network.build_generator(48, regions)

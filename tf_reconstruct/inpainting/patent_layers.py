@@ -75,6 +75,35 @@ def resize_maps(maps, size):
     return tf.math.divide_no_nan(maps, total)
 
 
+class ResizeMaps(keras.layers.Layer):
+    """resize_maps as a layer: [B, H, W, N] -> [B, side, side, N]."""
+
+    def __init__(self, side, **kwargs):
+        super().__init__(**kwargs)
+        self.side = side
+
+    def call(self, maps):
+        return resize_maps(maps, (self.side, self.side))
+
+    def get_config(self):
+        return {**super().get_config(), "side": self.side}
+
+
+class Damage(keras.layers.Layer):
+    """M_i of eq. (14) at one scale: region i's share of the hole, parsing [B, H, W, N] and hole [B, H, W, 1]
+    -> [B, side, side, N]."""
+
+    def __init__(self, side, **kwargs):
+        super().__init__(**kwargs)
+        self.side = side
+
+    def call(self, parsing, hole):
+        return resize_maps(parsing, (self.side, self.side)) * tf.image.resize(hole, (self.side, self.side), "area")
+
+    def get_config(self):
+        return {**super().get_config(), "side": self.side}
+
+
 class StyleMatrix(keras.layers.Layer):
     """Eqs. (2)-(4): the mean style feature over each region and over the whole face.
 
@@ -97,9 +126,9 @@ class AdaptiveFusion(keras.layers.Layer):
 
     style matrix [B, D, N + 1] -> gamma [B, N, C], beta [B, N, C]."""
 
-    def __init__(self, regions, channels, **kwargs):
+    def __init__(self, regions, channels, global_only=False, **kwargs):
         super().__init__(**kwargs)
-        self.regions, self.channels = regions, channels
+        self.regions, self.channels, self.global_only = regions, channels, global_only
 
     def build(self, input_shape):
         depth = int(input_shape[1])
@@ -121,11 +150,14 @@ class AdaptiveFusion(keras.layers.Layer):
             from_local = tf.einsum("bnd,ndc->bnc", local, self.kernel[which, 0]) + self.bias[which, 0]
             from_global = tf.einsum("bd,ndc->bnc", global_style, self.kernel[which, 1]) + self.bias[which, 1]
             weight = tf.sigmoid(self.alpha[which])[None, :, None]
+            if self.global_only:   # the ablation: the global style alone
+                weight = tf.zeros_like(weight)
             outputs.append(weight * from_local + (1.0 - weight) * from_global)
         return outputs[0], outputs[1]
 
     def get_config(self):
-        return {**super().get_config(), "regions": self.regions, "channels": self.channels}
+        return {**super().get_config(), "regions": self.regions, "channels": self.channels,
+                "global_only": self.global_only}
 
 
 class RegionNorm(keras.layers.Layer):
@@ -151,18 +183,21 @@ class RegionInpaint(keras.layers.Layer):
 
     skip [B, h, w, C], parsing [B, h, w, N], damage [B, h, w, N], gamma, beta [B, N, C] -> [B, h, w, C]."""
 
-    def __init__(self, channels, **kwargs):
+    def __init__(self, channels, region_norm=True, **kwargs):
         super().__init__(**kwargs)
-        self.channels = channels
+        self.channels, self.region_norm = channels, region_norm
         self.gate_conv = keras.layers.Conv2D(channels, 1)
         self.repair_conv = keras.layers.Conv2D(channels, 3, padding="same")
+        # The ablation without region normalisation: no region is treated as damaged, so RN is plain IN.
         self.norm = RegionNorm()
 
     def call(self, skip, parsing, damage, gamma, beta):
+        if not self.region_norm:
+            damage = tf.zeros_like(damage)
         gate = tf.sigmoid(self.norm(self.gate_conv(skip), parsing, damage, gamma, beta))
         repaired = self.repair_conv(self.norm(skip, parsing, damage, gamma, beta))
         repaired = self.norm(tf.nn.leaky_relu(repaired, 0.2), parsing, damage, gamma, beta)
         return repaired * gate
 
     def get_config(self):
-        return {**super().get_config(), "channels": self.channels}
+        return {**super().get_config(), "channels": self.channels, "region_norm": self.region_norm}

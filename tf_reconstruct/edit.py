@@ -16,9 +16,9 @@ from absl import app, flags, logging
 from tf_reconstruct import atomic_files, flags as project_flags, interrupts
 from tf_reconstruct.attributes import classifiers as attribute_classifiers
 from tf_reconstruct.baselines.paths import baselines_dir
-from tf_reconstruct.editing import boundaries, directions, edit_run, invert, latents as latent_files, normalize, paths
+from tf_reconstruct.editing import boundaries, directions, edit_run, latents as latent_files, normalize, paths
 from tf_reconstruct.models import registry
-from tf_reconstruct.optimize import recipes
+from tf_reconstruct.optimize import photo_inversion as invert, recipes
 
 FLAGS = flags.FLAGS
 

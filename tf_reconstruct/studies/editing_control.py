@@ -2,7 +2,7 @@
 
 Faces: the first --study_faces reconstructions of the LFW run --study_run (in its selection's order), the
 reconstructions of the FFHQ run --study_ffhq_run, and --study_photos real photos of each (LFW source photos
-of that run, FFHQ samples) inverted into W+ (editing/invert.py). Each face is edited along every boundary
+of that run, FFHQ samples) inverted into W+ (optimize/photo_inversion.py). Each face is edited along every boundary
 at --study_strengths, plainly and conditioned on the two other attributes whose normals are most
 correlated with it; every result is rendered at --study_resolution, read by the attribute classifiers,
 MTCNN-aligned and embedded by the identity judges (MobileFaceNet-512, dlib). Writes to --study_out:
@@ -32,11 +32,11 @@ from tf_reconstruct.align import photo_align
 from tf_reconstruct.attributes import classifiers as attribute_classifiers
 from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.datasets import ffhq, lfw
-from tf_reconstruct.editing import boundaries as boundary_files, directions, invert, normalize, paths, render
+from tf_reconstruct.editing import boundaries as boundary_files, directions, normalize, paths, render
 from tf_reconstruct.evaluation import borrowed_thresholds, report_files
 from tf_reconstruct.metrics import editing as measures, verification
 from tf_reconstruct.models import registry
-from tf_reconstruct.optimize import recipes
+from tf_reconstruct.optimize import photo_inversion as invert, recipes
 from tf_reconstruct.plots.image_grid import make_grid, save_png
 
 FLAGS = flags.FLAGS
@@ -319,7 +319,7 @@ def _real_photos(scorer, generator, dataset, selection, found, strengths, rows, 
         inversions.append(json.loads(record_file.read_text()))
         results[key] = edit_face(scorer, np.load(saved), found, strengths, rows,
                                  out / "cache" / "photo_edits" / f"{key}.npz", False)
-    report_files.write_table(out / "inversions", inversions, "Real photos inverted into W+ (editing/invert.py: "
+    report_files.write_table(out / "inversions", inversions, "Real photos inverted into W+ (optimize/photo_inversion.py: "
                              "latent-bank start, Adam, pixel + attacker-identity loss, 300 steps at 256 px): PSNR on "
                              "the aligned face frame, and the cosine of the inverted face to the photo for the attacker "
                              "(in the loss) and MobileFaceNet-512 (not in it).")

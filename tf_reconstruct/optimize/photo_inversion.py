@@ -1,14 +1,17 @@
-"""A real photo into W+ by optimisation, so that it can be edited (the InterfaceGAN report's pSp encoder,
-which cannot be trained on these CPUs, replaced by the engine's own pieces).
+"""A real photo into W+ by optimisation: for editing it (the InterfaceGAN report's pSp encoder, which cannot
+be trained on these CPUs, replaced by the engine's own pieces) and for filling its holes (Image2StyleGAN++'s
+masked inversion, issue 21).
 
     align_with_margin(photo, name, margin) -> the photo's face in the generator warp's frame [S, S, 3] uint8
-    invert(generator, extractor, aligned, start_w_plus, ...) -> Inversion(w_plus, psnr, cosine, losses)
+    invert(generator, extractor, aligned, start_w_plus, ..., known) -> Inversion(w_plus, psnr, cosine, losses,
+                                                                                 face)
 
 The photo is aligned by MTCNN to the ArcFace template with `margin` pixels on every side (the frame
 warp_to_arcface gives a generated face). From a start (the latent bank's, from the photo's own template),
 w+ is fitted by Adam to a pixel loss on that frame plus an identity loss: 1 - cosine between the
-attacker's template of the generated face and of the photo. No restraint (truncation 1): an inversion
-must reach the photo, not stay near the average face.
+attacker's template of the generated face and of the photo. With `known` (1 where the photo is known,
+0 in a hole) the pixel loss counts known pixels only. No restraint (truncation 1): an inversion must
+reach the photo, not stay near the average face.
 """
 
 import dataclasses
@@ -35,6 +38,7 @@ class Inversion:
     psnr: float          # dB, generated against photo on the aligned frame
     cosine: float        # attacker's template of the generated face against the photo's
     losses: list         # total loss per step
+    face: np.ndarray     # the fitted face in the aligned frame [S, S, 3] uint8
 
 
 def align_with_margin(photo, name="photo", margin=MARGIN):
@@ -53,10 +57,18 @@ def psnr(first, second):
 
 
 def invert(generator, extractor, aligned, start_w_plus, steps=300, learning_rate=0.05, resolution=256,
-           margin=MARGIN, identity_weight=IDENTITY_WEIGHT):
-    """Fits w+ to an aligned photo [S, S, 3] uint8 (align_with_margin) from `start_w_plus` [num_ws, 512]."""
+           margin=MARGIN, identity_weight=IDENTITY_WEIGHT, known=None):
+    """Fits w+ to an aligned photo [S, S, 3] uint8 (align_with_margin) from `start_w_plus` [num_ws, 512].
+
+    known: [S, S] weights of the pixel loss (1 known, 0 hole); None: every pixel. The PSNR is over the
+    known pixels; the identity template is the photo's as given (with a hole, the attacker's template of
+    the holed photo: all an attacker of a damaged photo has).
+    """
     synthesis = generator.synthesis(resolution)
     target = tf.constant(aligned[None].astype(np.float32) / 127.5 - 1.0)
+    weights = np.ones(aligned.shape[:2], np.float32) if known is None else np.asarray(known, np.float32)
+    weights = tf.constant(weights[None, :, :, None])
+    weight_sum = tf.reduce_sum(weights) * 3.0
     centre = slice(margin, margin + ARCFACE_SIZE)
     template = extractor(aligned[None, centre, centre])
     template = tf.math.l2_normalize(tf.cast(template, tf.float32), axis=-1)
@@ -74,11 +86,13 @@ def invert(generator, extractor, aligned, start_w_plus, steps=300, learning_rate
     def step():
         with tf.GradientTape() as tape:
             faces = generated(w_plus)
-            loss = tf.reduce_mean(tf.square(faces - target)) + identity_weight * (1.0 - identity(faces))
+            pixels = tf.reduce_sum(weights * tf.square(faces - target)) / weight_sum
+            loss = pixels + identity_weight * (1.0 - identity(faces))
         optimizer.apply_gradients([(tape.gradient(loss, w_plus), w_plus)])
         return loss
 
     losses = [float(step()) for _ in range(steps)]
     faces = generated(w_plus)
     fitted = photo_align.signed_to_uint8(faces.numpy())[0]
-    return Inversion(w_plus.numpy()[0], psnr(fitted, aligned), float(identity(faces)), losses)
+    mask = weights.numpy()[0, :, :, 0] > 0
+    return Inversion(w_plus.numpy()[0], psnr(fitted[mask], aligned[mask]), float(identity(faces)), losses, fitted)

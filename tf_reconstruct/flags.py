@@ -278,3 +278,18 @@ def define_editing_study_flags():
     flags.DEFINE_bool("study_normalize", True, "Also normalise the LFW reconstructions of the run.")
     flags.DEFINE_integer("study_normalize_faces", 0, "Reconstructions normalised (0: all of the run's).", lower_bound=0)
     flags.DEFINE_string("study_out", "experiments/editing", "Output folder (its cache/ resumes the study).")
+
+
+def define_inpaint_flags():
+    """`python -m tf_reconstruct.inpaint`: fill the hole of one face photo."""
+    define_checkpoint_flags()
+    flags.DEFINE_string("image", None, "The face photo (any size; JPEG or PNG).")
+    flags.DEFINE_string("mask", None, "The hole: an image of the same size, white (> 127) where pixels are missing.")
+    flags.DEFINE_enum("method", "inversion", ["inversion", "telea", "ns"], "inversion: masked W+ inversion with the "
+                      "generator's prior; telea, ns: OpenCV's classical fills.")
+    flags.DEFINE_string("out", None, "Output stem (default: next to --image, <name>_<method>): writes <stem>.png and "
+                        "<stem>_side_by_side.png.")
+    flags.DEFINE_integer("invert_steps", 300, "Adam steps of the inversion.", lower_bound=1)
+    flags.DEFINE_string("extractor", "mobilefacenet192", "The inversion's identity term and latent-bank start.")
+    flags.DEFINE_string("baselines_dir", None, "Where the latent bank is (default: checkpoints/baselines/<extractor>).")
+    flags.mark_flags_as_required(["image", "mask"])

@@ -5,6 +5,8 @@ masked inversion, issue 21).
     align_with_margin(photo, name, margin) -> the photo's face in the generator warp's frame [S, S, 3] uint8
     invert(generator, extractor, aligned, start_w_plus, ..., known) -> Inversion(w_plus, psnr, cosine, losses,
                                                                                  face)
+    align_to_generator_frame(photo, name, generator, size) -> (the photo in the generator's own frame, matrix)
+    invert_framed(generator, extractor, framed, start_w_plus, ..., known) -> Inversion, fitted in that frame
 
 The photo is aligned by MTCNN to the ArcFace template with `margin` pixels on every side (the frame
 warp_to_arcface gives a generated face). From a start (the latent bank's, from the photo's own template),
@@ -56,6 +58,54 @@ def psnr(first, second):
     return float("inf") if error == 0 else float(10 * np.log10(255.0 ** 2 / error))
 
 
+def align_to_generator_frame(photo, name, generator, size):
+    """The photo warped into the generator's own frame at `size` px (its five landmarks onto the generator's
+    mean landmarks, as FFHQ aligns): ([size, size, 3] uint8, the 2x3 photo -> frame matrix)."""
+    photo = photo_align.as_rgb_uint8(photo, name)
+    return warp_to_generator_frame(photo, photo_align.detect_landmarks(photo, name), generator, size)
+
+
+def warp_to_generator_frame(photo, landmarks, generator, size):
+    """As align_to_generator_frame, from given landmarks [5, 2]."""
+    target = np.asarray(generator.landmarks, np.float64) * size - 0.5   # pixel centres, as generator_warp
+    matrix = estimate_similarity(np.asarray(landmarks, np.float64), target)
+    framed = cv2.warpAffine(photo, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return framed, matrix
+
+
+def _fit(start_w_plus, target, weights, render, arcface_crop, template_source, extractor, steps, learning_rate,
+         identity_weight):
+    """Adam on w+: weighted pixel MSE of render(w+) to `target` plus identity_weight x (1 - cosine) of the
+    attacker's templates of arcface_crop(render) and of arcface_crop(template_source). Returns the Inversion
+    fields but the PSNR."""
+    template = tf.math.l2_normalize(extractor(arcface_crop(template_source), value_range="signed"), axis=-1)
+    weight_sum = tf.reduce_sum(weights) * 3.0
+    w_plus = tf.Variable(np.asarray(start_w_plus, np.float32)[None])
+    optimizer = tf.keras.optimizers.Adam(learning_rate)
+
+    def identity(images):
+        embedding = extractor.model((arcface_crop(images) + 1.0) * 127.5, training=False)
+        return tf.reduce_sum(tf.math.l2_normalize(tf.cast(embedding, tf.float32), axis=-1) * template, axis=-1)[0]
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            images = render(w_plus)
+            pixels = tf.reduce_sum(weights * tf.square(images - target)) / weight_sum
+            loss = pixels + identity_weight * (1.0 - identity(images))
+        optimizer.apply_gradients([(tape.gradient(loss, w_plus), w_plus)])
+        return loss
+
+    losses = [float(step()) for _ in range(steps)]
+    images = render(w_plus)
+    return w_plus.numpy()[0], float(identity(images)), losses, photo_align.signed_to_uint8(images.numpy())[0]
+
+
+def _weights(shape, known):
+    weights = np.ones(shape, np.float32) if known is None else np.asarray(known, np.float32)
+    return tf.constant(weights[None, :, :, None])
+
+
 def invert(generator, extractor, aligned, start_w_plus, steps=300, learning_rate=0.05, resolution=256,
            margin=MARGIN, identity_weight=IDENTITY_WEIGHT, known=None):
     """Fits w+ to an aligned photo [S, S, 3] uint8 (align_with_margin) from `start_w_plus` [num_ws, 512].
@@ -65,34 +115,28 @@ def invert(generator, extractor, aligned, start_w_plus, steps=300, learning_rate
     the holed photo: all an attacker of a damaged photo has).
     """
     synthesis = generator.synthesis(resolution)
-    target = tf.constant(aligned[None].astype(np.float32) / 127.5 - 1.0)
-    weights = np.ones(aligned.shape[:2], np.float32) if known is None else np.asarray(known, np.float32)
-    weights = tf.constant(weights[None, :, :, None])
-    weight_sum = tf.reduce_sum(weights) * 3.0
     centre = slice(margin, margin + ARCFACE_SIZE)
-    template = extractor(aligned[None, centre, centre])
-    template = tf.math.l2_normalize(tf.cast(template, tf.float32), axis=-1)
-    w_plus = tf.Variable(np.asarray(start_w_plus, np.float32)[None])
-    optimizer = tf.keras.optimizers.Adam(learning_rate)
-
-    def generated(latent):
-        return warp_to_arcface(synthesis(latent, training=False), generator.landmarks, margin)
-
-    def identity(faces):
-        embedding = extractor.model((faces[:, centre, centre] + 1.0) * 127.5, training=False)
-        return tf.reduce_sum(tf.math.l2_normalize(tf.cast(embedding, tf.float32), axis=-1) * template, axis=-1)[0]
-
-    @tf.function
-    def step():
-        with tf.GradientTape() as tape:
-            faces = generated(w_plus)
-            pixels = tf.reduce_sum(weights * tf.square(faces - target)) / weight_sum
-            loss = pixels + identity_weight * (1.0 - identity(faces))
-        optimizer.apply_gradients([(tape.gradient(loss, w_plus), w_plus)])
-        return loss
-
-    losses = [float(step()) for _ in range(steps)]
-    faces = generated(w_plus)
-    fitted = photo_align.signed_to_uint8(faces.numpy())[0]
+    target = tf.constant(aligned[None].astype(np.float32) / 127.5 - 1.0)
+    weights = _weights(aligned.shape[:2], known)
+    w_plus, cosine, losses, fitted = _fit(
+        start_w_plus, target, weights, lambda latent: warp_to_arcface(synthesis(latent, training=False),
+                                                                      generator.landmarks, margin),
+        lambda faces: faces[:, centre, centre], target, extractor, steps, learning_rate, identity_weight)
     mask = weights.numpy()[0, :, :, 0] > 0
-    return Inversion(w_plus.numpy()[0], psnr(fitted[mask], aligned[mask]), float(identity(faces)), losses, fitted)
+    return Inversion(w_plus, psnr(fitted[mask], aligned[mask]), cosine, losses, fitted)
+
+
+def invert_framed(generator, extractor, framed, start_w_plus, steps=300, learning_rate=0.05, known=None,
+                  identity_weight=IDENTITY_WEIGHT):
+    """Fits w+ to a photo in the generator's own frame [R, R, 3] uint8 (align_to_generator_frame), comparing
+    pixels with the generator's R-px image directly; the identity term reads both through the fixed warp."""
+    resolution = framed.shape[0]
+    synthesis = generator.synthesis(resolution)
+    target = tf.constant(framed[None].astype(np.float32) / 127.5 - 1.0)
+    weights = _weights(framed.shape[:2], known)
+    w_plus, cosine, losses, fitted = _fit(
+        start_w_plus, target, weights, lambda latent: synthesis(latent, training=False),
+        lambda images: warp_to_arcface(images, generator.landmarks), target, extractor, steps, learning_rate,
+        identity_weight)
+    mask = weights.numpy()[0, :, :, 0] > 0
+    return Inversion(w_plus, psnr(fitted[mask], framed[mask]), cosine, losses, fitted)

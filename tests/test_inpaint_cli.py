@@ -1,0 +1,65 @@
+"""The inpaint command: classical and inversion fills write their files; bad inputs get a clear message."""
+
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "tf_reconstruct.inpaint", *args], capture_output=True, text=True,
+                          timeout=900)
+
+
+def _write(path, array):
+    cv2.imwrite(str(path), array)
+    return path
+
+
+def test_bad_masks_are_refused_with_the_fix(tmp_path):
+    image = _write(tmp_path / "face.png", np.full((64, 48, 3), 120, np.uint8))
+    wrong = _write(tmp_path / "wrong.png", np.zeros((32, 32), np.uint8))
+    result = _run(f"--image={image}", f"--mask={wrong}", "--method=telea")
+    assert result.returncode != 0 and "is 32x32 but --image=face.png is 48x64" in result.stderr
+    empty = _write(tmp_path / "empty.png", np.zeros((64, 48), np.uint8))
+    assert "marks no pixel as missing" in _run(f"--image={image}", f"--mask={empty}", "--method=telea").stderr
+    full = _write(tmp_path / "full.png", np.full((64, 48), 255, np.uint8))
+    assert "marks every pixel as missing" in _run(f"--image={image}", f"--mask={full}", "--method=ns").stderr
+    assert "not a readable image" in _run(f"--image={tmp_path / 'none.png'}", f"--mask={full}").stderr
+
+
+def test_telea_writes_the_filled_image_and_side_by_side(tmp_path):
+    image = _write(tmp_path / "face.png", np.full((64, 48, 3), 120, np.uint8))
+    hole = np.zeros((64, 48), np.uint8)
+    hole[20:30, 10:20] = 255
+    mask = _write(tmp_path / "hole.png", hole)
+    result = _run(f"--image={image}", f"--mask={mask}", "--method=telea", f"--out={tmp_path / 'out'}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    filled = cv2.imread(str(tmp_path / "out.png"))
+    assert filled.shape == (64, 48, 3) and np.abs(filled.astype(int) - 120).max() <= 2
+    assert cv2.imread(str(tmp_path / "out_side_by_side.png")).shape == (64, 96, 3)
+
+
+@pytest.mark.models
+@pytest.mark.slow
+def test_inversion_fills_a_real_face_and_refuses_a_wall(tmp_path):
+    from conftest import require_shared_data
+    from tf_reconstruct.datasets import lfw
+    photo = lfw.load_lfw(require_shared_data("lfw")).read(["George_W_Bush_0001"])["George_W_Bush_0001"]
+    image = _write(tmp_path / "bush.png", cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
+    hole = np.zeros(photo.shape[:2], np.uint8)
+    hole[140:170, 100:150] = 255
+    mask = _write(tmp_path / "hole.png", hole)
+    result = _run(f"--image={image}", f"--mask={mask}", "--method=inversion", "--invert_steps=3",
+                  f"--out={tmp_path / 'filled'}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    filled = cv2.imread(str(tmp_path / "filled.png"))
+    np.testing.assert_array_equal(filled[hole == 0], cv2.imread(str(image))[hole == 0])   # known pixels kept
+    assert not np.array_equal(filled[hole > 0], cv2.imread(str(image))[hole > 0])
+    wall = _write(tmp_path / "wall.png", np.full((200, 200, 3), 128, np.uint8))
+    small = np.zeros((200, 200), np.uint8)
+    small[90:110, 90:110] = 255
+    refused = _run(f"--image={wall}", f"--mask={_write(tmp_path / 'small.png', small)}", "--method=inversion")
+    assert refused.returncode != 0 and "no face found" in refused.stderr

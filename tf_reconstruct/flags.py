@@ -285,11 +285,28 @@ def define_inpaint_flags():
     define_checkpoint_flags()
     flags.DEFINE_string("image", None, "The face photo (any size; JPEG or PNG).")
     flags.DEFINE_string("mask", None, "The hole: an image of the same size, white (> 127) where pixels are missing.")
-    flags.DEFINE_enum("method", "inversion", ["inversion", "telea", "ns"], "inversion: masked W+ inversion with the "
-                      "generator's prior; telea, ns: OpenCV's classical fills.")
+    flags.DEFINE_enum("method", "inversion", ["inversion", "patent", "telea", "ns"], "inversion: masked W+ inversion "
+                      "with the generator's prior; patent: the trained facial-style network (train_inpainting); telea, "
+                      "ns: OpenCV's classical fills.")
+    flags.DEFINE_string("network_dir", None, "With --method=patent: the trained network (default: "
+                        "checkpoints/inpainting/full_256).")
     flags.DEFINE_string("out", None, "Output stem (default: next to --image, <name>_<method>): writes <stem>.png and "
                         "<stem>_side_by_side.png.")
     flags.DEFINE_integer("invert_steps", 300, "Adam steps of the inversion.", lower_bound=1)
     flags.DEFINE_string("extractor", "mobilefacenet192", "The inversion's identity term and latent-bank start.")
     flags.DEFINE_string("baselines_dir", None, "Where the latent bank is (default: checkpoints/baselines/<extractor>).")
     flags.mark_flags_as_required(["image", "mask"])
+
+
+def define_inpainting_training_flags():
+    """`python -m tf_reconstruct.train_inpainting`: the patent's network on generated faces."""
+    define_checkpoint_flags()
+    flags.DEFINE_integer("train_faces", 6000, "Generated faces rendered and parsed for training.", lower_bound=8)
+    flags.DEFINE_string("data_dir", None, "Training faces (default: checkpoints/inpainting/data).")
+    flags.DEFINE_string("out_dir", None, "Trained network (default: checkpoints/inpainting/<variant>_<size>).")
+    flags.DEFINE_enum("variant", "full", ["full", "no_region_norm", "global_style"], "The network or an ablation.")
+    flags.DEFINE_integer("inpaint_size", 256, "Training resolution (the patent's 256; 128 on a tight CPU budget).")
+    flags.DEFINE_float("inpaint_width", 1.0, "Channel multiplier of both networks (1: the patent's widths).")
+    flags.DEFINE_integer("train_steps", 20000, "Total training steps (a resumed run goes on to this).", lower_bound=1)
+    flags.DEFINE_integer("train_batch", 4, "Faces per step.", lower_bound=1)
+    flags.DEFINE_integer("checkpoint_every", 200, "Steps between checkpoints.", lower_bound=1)

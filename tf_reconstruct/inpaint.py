@@ -1,4 +1,4 @@
-"""`python -m tf_reconstruct.inpaint --image=face.jpg --mask=hole.png --method=inversion|telea|ns`
+"""`python -m tf_reconstruct.inpaint --image=face.jpg --mask=hole.png --method=inversion|patent|telea|ns`
 
 Fills the hole of one face photo and writes <stem>.png (the filled photo) and <stem>_side_by_side.png
 (holed input, filled). The inputs are checked before any model loads: the mask must be the image's size
@@ -23,6 +23,14 @@ def main(argv):
     image, hole = inputs.read_pair(FLAGS.image, FLAGS.mask)
     if FLAGS.method in classical.METHODS:
         filled = classical.fill(image, hole, FLAGS.method)
+    elif FLAGS.method == "patent":
+        from tf_reconstruct.inpainting import parsing, patent_fill, trainer
+        from tf_reconstruct.inpainting.paths import network_dir
+        from tf_reconstruct.models import registry
+        network, settings = trainer.load_generator(network_dir(FLAGS.network_dir, "full", 256, FLAGS.checkpoint_dir))
+        generator = registry.get_generator("mobilestylegan", FLAGS.checkpoint_dir)
+        filled = patent_fill.fill(image, hole, network, settings.size, generator,
+                                  parsing.Parser.load(FLAGS.checkpoint_dir), FLAGS.image)
     else:
         from tf_reconstruct.inpainting import inversion_fill
         from tf_reconstruct.models import registry

@@ -1,0 +1,42 @@
+"""Inpainting metrics on hand-computed cases."""
+
+import numpy as np
+import pytest
+
+from tf_reconstruct.metrics import inpainting
+
+
+def test_psnr_and_l1_over_all_pixels_and_the_hole():
+    a = np.zeros((4, 4, 3), np.uint8)
+    b = a.copy()
+    b[0, 0] = 255                       # one pixel wrong by 255 in all channels
+    mask = np.zeros((4, 4), np.uint8)
+    mask[0, :2] = 1                     # the hole: that pixel and a correct one
+    assert inpainting.psnr(a, b) == pytest.approx(10 * np.log10(16))          # MSE = 255^2 / 16
+    assert inpainting.psnr(a, b, mask) == pytest.approx(10 * np.log10(2))     # MSE = 255^2 / 2
+    assert inpainting.l1(a, b) == pytest.approx(1 / 16) and inpainting.l1(a, b, mask) == pytest.approx(0.5)
+    assert inpainting.psnr(a, a) == float("inf")
+    with pytest.raises(ValueError, match="no pixel"):
+        inpainting.l1(a, b, np.zeros((4, 4)))
+
+
+def test_ssim_is_one_for_equal_images_and_lower_in_a_damaged_box():
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 256, (32, 32, 3)).astype(np.uint8)
+    assert inpainting.ssim(a, a) == pytest.approx(1.0, abs=1e-6)
+    b = a.copy()
+    b[10:14, 10:30] = 0
+    mask = np.zeros((32, 32), np.uint8)
+    mask[10:14, 10:30] = 1              # 4 rows: widened to the 11-px window
+    assert inpainting.ssim(a, b, mask) < inpainting.ssim(a, b) < 1.0
+
+
+def test_frechet_distance_of_gaussians():
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((4000, 3))
+    assert inpainting.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
+    # Same covariance, mean shifted by (1, 2, 0): distance ||shift||^2 = 5 up to sampling.
+    assert inpainting.frechet_distance(a, a + [1.0, 2.0, 0.0]) == pytest.approx(5.0, abs=1e-6)
+    # Scaled by 2 (covariance 4 I against I): Tr(I + 4I - 2 * 2I) = 3 per unit variance.
+    b = rng.standard_normal((4000, 3))
+    assert inpainting.frechet_distance(a, 2 * b) == pytest.approx(3.0, rel=0.1)

@@ -73,37 +73,41 @@ def warp_to_generator_frame(photo, landmarks, generator, size):
     return framed, matrix
 
 
-def _fit(start_w_plus, target, weights, render, arcface_crop, template_source, extractor, steps, learning_rate,
-         identity_weight):
-    """Adam on w+: weighted pixel MSE of render(w+) to `target` plus identity_weight x (1 - cosine) of the
-    attacker's templates of arcface_crop(render) and of arcface_crop(template_source). Returns the Inversion
-    fields but the PSNR."""
-    template = tf.math.l2_normalize(extractor(arcface_crop(template_source), value_range="signed"), axis=-1)
-    weight_sum = tf.reduce_sum(weights) * 3.0
-    w_plus = tf.Variable(np.asarray(start_w_plus, np.float32)[None])
+def _fit(start_w_plus, target, weights, render, arcface_crop, extractor, steps, learning_rate, identity_weight):
+    """Adam on a batch of w+ [B, num_ws, 512]: per sample, weighted pixel MSE of render(w+) to `target` [B, ...]
+    plus identity_weight x (1 - cosine) of the attacker's templates of arcface_crop(render) and of
+    arcface_crop(target). The loss is the sum over samples and Adam's moments are elementwise, so each
+    sample's path is what it would be alone (up to floating point).
+    Returns (w+ [B, ...], cosines [B], losses [steps], faces [B, ...])."""
+    template = tf.math.l2_normalize(extractor(arcface_crop(target), value_range="signed"), axis=-1)
+    weight_sums = tf.reduce_sum(weights, axis=[1, 2, 3]) * 3.0
+    w_plus = tf.Variable(np.asarray(start_w_plus, np.float32))
     optimizer = tf.keras.optimizers.Adam(learning_rate)
 
     def identity(images):
         embedding = extractor.model((arcface_crop(images) + 1.0) * 127.5, training=False)
-        return tf.reduce_sum(tf.math.l2_normalize(tf.cast(embedding, tf.float32), axis=-1) * template, axis=-1)[0]
+        return tf.reduce_sum(tf.math.l2_normalize(tf.cast(embedding, tf.float32), axis=-1) * template, axis=-1)
 
     @tf.function
     def step():
         with tf.GradientTape() as tape:
             images = render(w_plus)
-            pixels = tf.reduce_sum(weights * tf.square(images - target)) / weight_sum
-            loss = pixels + identity_weight * (1.0 - identity(images))
+            pixels = tf.reduce_sum(weights * tf.square(images - target), axis=[1, 2, 3]) / weight_sums
+            loss = tf.reduce_sum(pixels + identity_weight * (1.0 - identity(images)))
         optimizer.apply_gradients([(tape.gradient(loss, w_plus), w_plus)])
         return loss
 
     losses = [float(step()) for _ in range(steps)]
     images = render(w_plus)
-    return w_plus.numpy()[0], float(identity(images)), losses, photo_align.signed_to_uint8(images.numpy())[0]
+    return w_plus.numpy(), identity(images).numpy(), losses, photo_align.signed_to_uint8(images.numpy())
 
 
 def _weights(shape, known):
+    """[B, H, W, 1] pixel weights from `known` ([H, W], [B, H, W] or None for all ones over `shape` [B, H, W])."""
     weights = np.ones(shape, np.float32) if known is None else np.asarray(known, np.float32)
-    return tf.constant(weights[None, :, :, None])
+    if weights.ndim == 2:
+        weights = weights[None]
+    return tf.constant(np.broadcast_to(weights, shape)[..., None])
 
 
 def invert(generator, extractor, aligned, start_w_plus, steps=300, learning_rate=0.05, resolution=256,
@@ -117,26 +121,32 @@ def invert(generator, extractor, aligned, start_w_plus, steps=300, learning_rate
     synthesis = generator.synthesis(resolution)
     centre = slice(margin, margin + ARCFACE_SIZE)
     target = tf.constant(aligned[None].astype(np.float32) / 127.5 - 1.0)
-    weights = _weights(aligned.shape[:2], known)
-    w_plus, cosine, losses, fitted = _fit(
-        start_w_plus, target, weights, lambda latent: warp_to_arcface(synthesis(latent, training=False),
-                                                                      generator.landmarks, margin),
-        lambda faces: faces[:, centre, centre], target, extractor, steps, learning_rate, identity_weight)
+    weights = _weights((1,) + aligned.shape[:2], known)
+    w_plus, cosines, losses, fitted = _fit(
+        np.asarray(start_w_plus)[None], target, weights,
+        lambda latent: warp_to_arcface(synthesis(latent, training=False), generator.landmarks, margin),
+        lambda faces: faces[:, centre, centre], extractor, steps, learning_rate, identity_weight)
     mask = weights.numpy()[0, :, :, 0] > 0
-    return Inversion(w_plus, psnr(fitted[mask], aligned[mask]), cosine, losses, fitted)
+    return Inversion(w_plus[0], psnr(fitted[0][mask], aligned[mask]), float(cosines[0]), losses, fitted[0])
 
 
 def invert_framed(generator, extractor, framed, start_w_plus, steps=300, learning_rate=0.05, known=None,
                   identity_weight=IDENTITY_WEIGHT):
-    """Fits w+ to a photo in the generator's own frame [R, R, 3] uint8 (align_to_generator_frame), comparing
-    pixels with the generator's R-px image directly; the identity term reads both through the fixed warp."""
-    resolution = framed.shape[0]
-    synthesis = generator.synthesis(resolution)
-    target = tf.constant(framed[None].astype(np.float32) / 127.5 - 1.0)
-    weights = _weights(framed.shape[:2], known)
-    w_plus, cosine, losses, fitted = _fit(
-        start_w_plus, target, weights, lambda latent: synthesis(latent, training=False),
-        lambda images: warp_to_arcface(images, generator.landmarks), target, extractor, steps, learning_rate,
+    """Fits w+ to photos in the generator's own frame, [R, R, 3] or a batch [B, R, R, 3] uint8
+    (align_to_generator_frame), comparing pixels with the generator's R-px image directly; the identity term
+    reads both through the fixed warp. A batch (starts [B, num_ws, 512], known [B, R, R]) gives a list of
+    Inversions, each as its photo alone would (the per-face losses are summed)."""
+    single = np.asarray(framed).ndim == 3
+    framed = np.asarray(framed)[None] if single else np.asarray(framed)
+    starts = np.asarray(start_w_plus)[None] if single else np.asarray(start_w_plus)
+    synthesis = generator.synthesis(framed.shape[1])
+    target = tf.constant(framed.astype(np.float32) / 127.5 - 1.0)
+    weights = _weights(framed.shape[:3], known)
+    w_plus, cosines, losses, fitted = _fit(
+        starts, target, weights, lambda latent: synthesis(latent, training=False),
+        lambda images: warp_to_arcface(images, generator.landmarks), extractor, steps, learning_rate,
         identity_weight)
-    mask = weights.numpy()[0, :, :, 0] > 0
-    return Inversion(w_plus, psnr(fitted[mask], framed[mask]), cosine, losses, fitted)
+    masks = weights.numpy()[..., 0] > 0
+    results = [Inversion(w_plus[i], psnr(fitted[i][masks[i]], framed[i][masks[i]]), float(cosines[i]), losses,
+                         fitted[i]) for i in range(len(framed))]
+    return results[0] if single else results

@@ -89,3 +89,33 @@ def test_patent_method_names_the_training_command_without_weights_and_fills_with
     assert done.returncode == 0, done.stderr[-3000:]
     filled = cv2.imread(str(tmp_path / "patent.png"))
     np.testing.assert_array_equal(filled[hole == 0], cv2.imread(str(image))[hole == 0])
+
+
+@pytest.mark.models
+@pytest.mark.slow
+def test_inpainting_study_on_a_tiny_test_set(tmp_path):
+    from conftest import require_shared_data
+    out = tmp_path / "study"
+    args = [sys.executable, "-m", "tf_reconstruct.studies.inpainting_eval", f"--data_dir={require_shared_data('lfw')}",
+            f"--ffhq_dir={require_shared_data('ffhq_samples')}", "--inpaint_test_faces=2",
+            "--inpaint_methods=telea,ns,inversion", "--inpaint_invert_steps=2", f"--inpaint_out={out}"]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = (out / "results.csv").read_text()
+    assert "PSNR hole dB" in table and "Frechet distance" in table and len(table.splitlines()) == 1 + 3 * 3
+    with np.load(out / "test_set" / "masks.npz") as saved:
+        names, bins = saved["names"].tolist(), saved["bins"]
+        holes = np.unpackbits(saved["packed"], axis=-1)[..., :256]
+    assert len(names) == 12 and list(bins[:3]) == [0, 1, 2]
+    from tf_reconstruct.inpainting import masks
+    for hole, bin_index in zip(holes, bins):
+        low, high = masks.BINS[bin_index]
+        assert low <= hole.mean() < high
+    assert (out / "figure.png").is_file()
+    # A second run reuses the masks and the filled faces.
+    cached = out / "cache" / "filled_inversion.npz"
+    written = cached.stat().st_mtime_ns
+    again = subprocess.run([*args[:-3], "--inpaint_methods=inversion", *args[-2:]], capture_output=True, text=True,
+                           timeout=1200)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert cached.stat().st_mtime_ns == written

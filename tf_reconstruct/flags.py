@@ -310,3 +310,16 @@ def define_inpainting_training_flags():
     flags.DEFINE_integer("train_steps", 20000, "Total training steps (a resumed run goes on to this).", lower_bound=1)
     flags.DEFINE_integer("train_batch", 4, "Faces per step.", lower_bound=1)
     flags.DEFINE_integer("checkpoint_every", 200, "Steps between checkpoints.", lower_bound=1)
+
+
+def define_inpainting_eval_flags():
+    """`python -m tf_reconstruct.studies.inpainting_eval`: every inpainting method on the fixed test set."""
+    define_checkpoint_flags()
+    flags.DEFINE_string("data_dir", "../shared/data/lfw", "LFW folder.")
+    flags.DEFINE_string("ffhq_dir", "../shared/data/ffhq_samples", "FFHQ samples folder.")
+    flags.DEFINE_integer("inpaint_test_faces", 200, "LFW test faces (one per identity).", lower_bound=1)
+    flags.DEFINE_integer("seed", 0, "Seed of the test identities and their masks.")
+    flags.DEFINE_integer("inpaint_invert_steps", 200, "Adam steps of the masked inversion.", lower_bound=1)
+    flags.DEFINE_list("inpaint_methods", [], "Methods to run (default: telea, ns, inversion and every trained "
+                      "patent network).")
+    flags.DEFINE_string("inpaint_out", "experiments/inpainting", "Output folder (its cache/ resumes the study).")

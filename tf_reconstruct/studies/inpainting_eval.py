@@ -1,0 +1,218 @@
+"""`python -m tf_reconstruct.studies.inpainting_eval`: the inpainting methods on real faces training never saw.
+
+Test set: --inpaint_test_faces LFW photos (one per identity, drawn with --seed) and the FFHQ samples, each
+warped into the generator's frame at 256 px (the frame every method works in), with one hole mask per
+face drawn from (seed, face) in the bin face index mod 3 (0-20, 20-40, 40-60%). The masks are kept in
+experiments/inpainting/test_set/masks.npz with their seeds, so every method and every later run sees the
+same holes. Methods: telea, ns, inversion (masked W+ inversion, batches of 8) and each trained patent
+network found (full, no_region_norm, global_style). Per method and bin: PSNR, SSIM and L1 over the image
+and the hole, the judges' identity similarity to the unmasked face (MobileFaceNet-512 cosine, dlib
+distance), and a Frechet distance between the filled and the original faces' MobileFaceNet-512 embeddings
+(FID's formula on face-network features, not FID). Each filled face is cached, so the study resumes.
+"""
+
+import json
+import pathlib
+
+import numpy as np
+import tensorflow as tf
+from absl import app, flags, logging
+from tqdm import tqdm
+
+from tf_reconstruct import atomic_files, flags as project_flags, interrupts
+from tf_reconstruct.align import photo_align
+from tf_reconstruct.align.generator_warp import warp_to_arcface
+from tf_reconstruct.baselines.paths import baselines_dir
+from tf_reconstruct.datasets import ffhq, lfw, selection
+from tf_reconstruct.evaluation import report_files
+from tf_reconstruct.inpainting import classical, masks, parsing, trainer
+from tf_reconstruct.inpainting.paths import network_dir
+from tf_reconstruct.metrics import inpainting as measures, verification
+from tf_reconstruct.models import registry
+from tf_reconstruct.optimize import photo_inversion, recipes
+from tf_reconstruct.plots.image_grid import make_grid, save_png
+
+FLAGS = flags.FLAGS
+SIZE = 256
+JUDGES = ("mobilefacenet512", "dlib_resnet128")
+BIN_NAMES = ("0-20%", "20-40%", "40-60%")
+
+
+def test_set(generator, out):
+    """(names, faces [N, 256, 256, 3] uint8 in the generator frame, holes [N, 256, 256] uint8, bins [N])."""
+    cache = out / "cache" / "test_faces.npz"
+    if cache.is_file():
+        with np.load(cache) as saved:
+            names, faces = saved["names"].tolist(), saved["faces"]
+    else:
+        dataset = lfw.load_lfw(FLAGS.data_dir)
+        identities = selection.select_identities(dataset.images_by_identity, FLAGS.inpaint_test_faces, FLAGS.seed,
+                                                 min_images=1)
+        wanted = {f"lfw/{identity}": sorted(dataset.images_by_identity[identity])[0] for identity in identities}
+        photos = dataset.read(list(wanted.values()))
+        samples = ffhq.load_ffhq(FLAGS.ffhq_dir)
+        items = [(key, photos[image]) for key, image in wanted.items()]
+        items += [(f"ffhq/{name}", samples.read([name])[name]) for name in sorted(samples.images_by_identity)]
+        names, faces = [], []
+        for key, photo in tqdm(items, desc="aligning test faces", unit="face"):
+            try:
+                framed, _ = photo_inversion.align_to_generator_frame(photo, key, generator, SIZE)
+            except photo_align.NoFaceFoundError as error:
+                logging.warning("test face skipped: %s", error)
+                continue
+            names.append(key)
+            faces.append(framed)
+        faces = np.stack(faces)
+        with atomic_files.replacing(cache) as temporary:
+            np.savez_compressed(temporary, names=np.array(names), faces=faces)
+    mask_file = out / "test_set" / "masks.npz"
+    if mask_file.is_file():
+        with np.load(mask_file) as saved:
+            if saved["names"].tolist() != names:
+                raise ValueError(f"{mask_file} was made for another test set; delete it to draw the masks again")
+            holes, bins = np.unpackbits(saved["packed"], axis=-1)[..., :SIZE], saved["bins"]
+    else:
+        bins = np.arange(len(names)) % len(masks.BINS)
+        drawn = [masks.mask_in_bin(SIZE, FLAGS.seed * 100003 + index, *masks.BINS[bins[index]],
+                                   kind="free_form" if index % 2 == 0 else "boxes")[0] for index in range(len(names))]
+        holes = np.stack(drawn)
+        with atomic_files.replacing(mask_file) as temporary:
+            np.savez_compressed(temporary, names=np.array(names), packed=np.packbits(holes, axis=-1), bins=bins,
+                                seeds=FLAGS.seed * 100003 + np.arange(len(names)))
+    return names, faces, holes.astype(np.uint8), bins
+
+
+def _method_fills(method, names, faces, holes, models, out):
+    """Filled faces [N, 256, 256, 3] of `method`, cached per method."""
+    cache = out / "cache" / f"filled_{method}.npz"
+    done = {}
+    if cache.is_file():
+        with np.load(cache) as saved:
+            done = dict(zip(saved["names"].tolist(), saved["filled"]))
+    todo = [index for index, name in enumerate(names) if name not in done]
+
+    def keep():
+        with atomic_files.replacing(cache) as temporary:
+            np.savez_compressed(temporary, names=np.array(list(done)), filled=np.stack(list(done.values())))
+
+    if method in classical.METHODS:
+        for index in todo:
+            done[names[index]] = classical.fill(faces[index] * (1 - holes[index][..., None]), holes[index], method)
+    elif method == "inversion":
+        generator, extractor = models["generator"], models["attacker"]
+        bank = baselines_dir(None, extractor.name, FLAGS.checkpoint_dir)
+        for start in tqdm(range(0, len(todo), 8), desc="masked inversion", unit="batch"):
+            batch = todo[start:start + 8]
+            holed = np.stack([faces[i] * (1 - holes[i][..., None]) for i in batch]).astype(np.uint8)
+            templates = extractor(warp_to_arcface(tf.constant(holed, tf.float32) / 127.5 - 1.0, generator.landmarks),
+                                  value_range="signed").numpy()
+            starts = recipes.warm_start_latents("bank", generator, extractor.name, bank,
+                                                {str(i): templates[n] for n, i in enumerate(batch)})
+            fits = photo_inversion.invert_framed(generator, extractor, holed, np.stack([starts[str(i)] for i in batch]),
+                                                 steps=FLAGS.inpaint_invert_steps,
+                                                 known=np.stack([1 - holes[i] for i in batch]).astype(np.float32))
+            for i, fit in zip(batch, fits):
+                filled = faces[i].copy()
+                filled[holes[i] > 0] = fit.face[holes[i] > 0]
+                done[names[i]] = filled
+            keep()
+    else:
+        network = models[method]
+        for start in range(0, len(todo), 8):
+            batch = todo[start:start + 8]
+            labels = np.stack([models["parsings"][i] for i in batch])
+            image = np.stack([faces[i] for i in batch]).astype(np.float32) / 127.5 - 1.0
+            hole = np.stack([holes[i] for i in batch])[..., None].astype(np.float32)
+            output = network([image * (1 - hole), hole, parsing.one_hot(labels)], training=False).numpy()
+            for n, i in enumerate(batch):
+                filled = faces[i].copy()
+                filled[holes[i] > 0] = photo_align.signed_to_uint8(output[n])[holes[i] > 0]
+                done[names[i]] = filled
+    if todo:
+        keep()
+    return np.stack([done[name] for name in names])
+
+
+def _embed(judge, images):
+    rows = np.full((len(images), judge.embedding_dim), np.nan, np.float32)
+    for index, image in enumerate(images):
+        try:
+            rows[index] = judge(photo_align.align_photo(image)[None]).numpy()[0]
+        except photo_align.NoFaceFoundError:
+            pass
+    return rows
+
+
+def main(argv):
+    del argv
+    interrupts.stop_on_sigterm()
+    out = pathlib.Path(FLAGS.inpaint_out)
+    generator = registry.get_generator("mobilestylegan", FLAGS.checkpoint_dir)
+    names, faces, holes, bins = test_set(generator, out)
+    models = {"generator": generator,
+              "attacker": registry.get_attack_extractor("mobilefacenet192", None, FLAGS.checkpoint_dir)}
+    methods = ["telea", "ns", "inversion"]
+    for variant in trainer.VARIANTS:
+        folder = network_dir(None, variant, SIZE, FLAGS.checkpoint_dir)
+        if (folder / "generator.weights.h5").is_file():
+            models[f"patent_{variant}"], _ = trainer.load_generator(folder)
+            methods.append(f"patent_{variant}")
+    if any(method.startswith("patent") for method in methods):
+        parser = parsing.Parser.load(FLAGS.checkpoint_dir)
+        models["parsings"] = [parser(face, name) for face, name in zip(faces, names)]   # the unmasked face's
+    methods = [method for method in methods if not FLAGS.inpaint_methods or method in FLAGS.inpaint_methods]
+    judges = {name: registry.get_extractor(name, None, FLAGS.checkpoint_dir) for name in JUDGES}
+    originals = {name: _embed(judge, faces) for name, judge in judges.items()}
+    rows, filled_by_method = [], {}
+    for method in methods:
+        filled = _method_fills(method, names, faces, holes, models, out)
+        filled_by_method[method] = filled
+        embedded = {name: _embed(judge, filled) for name, judge in judges.items()}
+        for bin_index, bin_name in enumerate(BIN_NAMES):
+            chosen = np.nonzero(bins == bin_index)[0]
+            row = {"method": method, "hole ratio": bin_name, "faces": len(chosen),
+                   "PSNR dB": np.mean([measures.psnr(filled[i], faces[i]) for i in chosen]),
+                   "PSNR hole dB": np.mean([measures.psnr(filled[i], faces[i], holes[i]) for i in chosen]),
+                   "SSIM": np.mean([measures.ssim(filled[i], faces[i]) for i in chosen]),
+                   "SSIM hole box": np.mean([measures.ssim(filled[i], faces[i], holes[i]) for i in chosen]),
+                   "L1": np.mean([measures.l1(filled[i], faces[i]) for i in chosen]),
+                   "L1 hole": np.mean([measures.l1(filled[i], faces[i], holes[i]) for i in chosen])}
+            for name, judge in judges.items():
+                rows_fn, _ = verification.similarity_functions(judge.similarity)
+                ok = [i for i in chosen if np.all(np.isfinite(embedded[name][i])) and
+                      np.all(np.isfinite(originals[name][i]))]
+                values = [float(rows_fn(embedded[name][i][None], originals[name][i][None])[0]) for i in ok]
+                label = "distance" if judge.similarity == "negative_euclidean" else "cosine"
+                row[f"{name} {label} to original"] = (-1 if label == "distance" else 1) * float(np.mean(values))
+            both = [i for i in chosen if np.all(np.isfinite(embedded["mobilefacenet512"][i]))
+                    and np.all(np.isfinite(originals["mobilefacenet512"][i]))]
+            row["Frechet distance, MobileFaceNet-512 features"] = measures.frechet_distance(
+                embedded["mobilefacenet512"][both], originals["mobilefacenet512"][both]) if len(both) > 2 else np.nan
+            rows.append(row)
+    report_files.write_table(out / "results", rows, (
+        f"Inpainting on {len(names)} real faces no method trained on ({sum(n.startswith('lfw/') for n in names)} LFW, "
+        f"{sum(n.startswith('ffhq/') for n in names)} FFHQ), warped into the generator's frame at 256 px, one fixed "
+        f"hole each (test_set/masks.npz). Identity: the judges' similarity of the MTCNN-aligned filled face to the "
+        f"unmasked one. The Frechet distance uses MobileFaceNet-512 embeddings, not InceptionV3: it is not FID. "
+        f"`python -m tf_reconstruct.studies.inpainting_eval`."))
+    _figure(names, faces, holes, filled_by_method, out)
+    atomic_files.write_text(out / "test_set" / "faces.json", json.dumps(names, indent=1))
+
+
+def _figure(names, faces, holes, filled_by_method, out):
+    """8 faces: masked, each method, original."""
+    order = [m for m in ("telea", "patent_full", "inversion") if m in filled_by_method]
+    tiles = []
+    for index in range(min(8, len(names))):
+        masked = faces[index].copy()
+        masked[holes[index] > 0] = 255
+        tiles.extend([masked] + [filled_by_method[m][index] for m in order] + [faces[index]])
+    save_png(make_grid(np.stack(tiles), len(order) + 2, 160), out / "figure.png")
+    atomic_files.write_text(out / "figure.txt", "columns: masked, " + ", ".join(order) + ", original\n" +
+                            "\n".join(names[:8]) + "\n")
+
+
+if __name__ == "__main__":
+    project_flags.define_inpainting_eval_flags()
+    flags.adopt_module_key_flags(project_flags)
+    app.run(main)

@@ -121,13 +121,12 @@ def edit_face(scorer, w_plus, found, strengths, rows, cache_file, thumbnails):
     return result
 
 
-def _similarities(judge, embeddings, photos):
+def _similarities(judge, embedding, photos):
+    """The judge's similarity of one face's embedding [D] to each photo [M, D]; NaN (rejected) without a face."""
+    if not np.all(np.isfinite(embedding)):
+        return np.full(len(photos), np.nan)
     rows_fn, _ = verification.similarity_functions(judge.similarity)
-    if not len(photos):
-        return np.zeros(0)
-    return np.concatenate([rows_fn(np.repeat(embedding[None], len(photos), axis=0), photos)
-                           if np.all(np.isfinite(embedding)) else np.full(len(photos), np.nan)
-                           for embedding in embeddings[None]])
+    return rows_fn(np.repeat(embedding[None], len(photos), axis=0), photos)
 
 
 def control_rows(results, found, strengths, judges, thresholds, photo_embeddings):
@@ -136,7 +135,7 @@ def control_rows(results, found, strengths, judges, thresholds, photo_embeddings
     rows = []
     for attribute in found:
         for mode in MODES:
-            spearmen, leaks, cosines, accepted = [], {}, {}, {}
+            spearmen, leaks, kept, accepted = [], {}, {}, {}
             for face, result in results.items():
                 plan = [entry.split("|") for entry in result["plan"].tolist()]
                 names = result["attributes"].tolist()
@@ -157,7 +156,7 @@ def control_rows(results, found, strengths, judges, thresholds, photo_embeddings
                         rows_fn, _ = verification.similarity_functions(judge.similarity)
                         for index in edited:
                             if np.all(np.isfinite(embeddings[index])) and np.all(np.isfinite(embeddings[0])):
-                                cosines.setdefault((name, magnitude), []).append(
+                                kept.setdefault((name, magnitude), []).append(
                                     float(rows_fn(embeddings[index][None], embeddings[0][None])[0]))
                             if face in photo_embeddings.get(name, {}):
                                 accepted.setdefault((name, magnitude), []).extend(
@@ -172,7 +171,7 @@ def control_rows(results, found, strengths, judges, thresholds, photo_embeddings
                 for magnitude in (1.0, 2.0):
                     # Each judge's own comparison: cosine, or (dlib) the Euclidean distance, shown positive.
                     sign, kind = (-1.0, "distance") if judges[name].similarity == "negative_euclidean" else (1.0, "cosine")
-                    row[f"{name} {kind} to unedited at +-{magnitude:g}"] = sign * _mean(cosines.get((name, magnitude), []))
+                    row[f"{name} {kind} to unedited at +-{magnitude:g}"] = sign * _mean(kept.get((name, magnitude), []))
                     if (name, magnitude) in accepted:
                         row[f"{name} type II TAR % at +-{magnitude:g}"] = measures.acceptance(
                             accepted[(name, magnitude)], thresholds[name])

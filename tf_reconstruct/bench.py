@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 from absl import app, flags, logging
 
-from tf_reconstruct import flags as project_flags
+from tf_reconstruct import cli, flags as project_flags
 from tf_reconstruct.evaluation import report_files
 from tf_reconstruct.models import registry
 from tf_reconstruct.optimize import reconstruct as engine
@@ -150,4 +150,4 @@ def main(argv):
 if __name__ == "__main__":
     project_flags.define_bench_flags()
     flags.adopt_module_key_flags(project_flags)  # so --helpshort lists them
-    app.run(main)
+    app.run(cli.clean_errors(main))

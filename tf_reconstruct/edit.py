@@ -13,7 +13,7 @@ import pathlib
 import numpy as np
 from absl import app, flags, logging
 
-from tf_reconstruct import atomic_files, flags as project_flags, interrupts
+from tf_reconstruct import atomic_files, cli, flags as project_flags, interrupts
 from tf_reconstruct.attributes import classifiers as attribute_classifiers
 from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.editing import boundaries, directions, edit_run, latents as latent_files, normalize, paths
@@ -108,4 +108,4 @@ def main(argv):
 if __name__ == "__main__":
     project_flags.define_edit_flags()
     flags.adopt_module_key_flags(project_flags)
-    app.run(main)
+    app.run(cli.clean_errors(main))

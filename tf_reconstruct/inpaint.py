@@ -10,7 +10,7 @@ import pathlib
 import numpy as np
 from absl import app, flags, logging
 
-from tf_reconstruct import flags as project_flags
+from tf_reconstruct import cli, flags as project_flags
 from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.inpainting import classical, inputs
 from tf_reconstruct.plots.image_grid import save_png
@@ -51,4 +51,4 @@ def main(argv):
 if __name__ == "__main__":
     project_flags.define_inpaint_flags()
     flags.adopt_module_key_flags(project_flags)
-    app.run(main)
+    app.run(cli.clean_errors(main))

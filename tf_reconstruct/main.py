@@ -11,7 +11,7 @@ import pathlib
 
 from absl import app, flags, logging
 
-from tf_reconstruct import flags as project_flags, interrupts
+from tf_reconstruct import cli, flags as project_flags, interrupts
 from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.datasets import colorferet, ffhq, folder, lfw
 from tf_reconstruct.datasets.errors import DatasetError
@@ -79,4 +79,4 @@ def main(argv):
 if __name__ == "__main__":
     project_flags.define_main_flags()
     flags.adopt_module_key_flags(project_flags)  # so --helpshort lists them
-    app.run(main)
+    app.run(cli.clean_errors(main))

@@ -11,7 +11,7 @@ import pathlib
 import numpy as np
 from absl import app, flags, logging
 
-from tf_reconstruct import flags as project_flags, interrupts
+from tf_reconstruct import cli, flags as project_flags, interrupts
 from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.models import registry
 from tf_reconstruct.optimize import reconstruct as engine
@@ -70,4 +70,4 @@ def main(argv):
 if __name__ == "__main__":
     project_flags.define_reconstruct_flags()
     flags.adopt_module_key_flags(project_flags)  # so --helpshort lists them
-    app.run(main)
+    app.run(cli.clean_errors(main))

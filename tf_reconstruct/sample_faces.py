@@ -5,7 +5,7 @@ import time
 import numpy as np
 from absl import app, flags, logging
 
-from tf_reconstruct import flags as project_flags
+from tf_reconstruct import cli, flags as project_flags
 from tf_reconstruct.align.photo_align import signed_to_uint8
 from tf_reconstruct.models import registry
 from tf_reconstruct.plots.image_grid import make_grid, save_png
@@ -40,4 +40,4 @@ def main(argv):
 if __name__ == "__main__":
     project_flags.define_sample_flags()
     flags.adopt_module_key_flags(project_flags)  # so --helpshort lists them
-    app.run(main)
+    app.run(cli.clean_errors(main))

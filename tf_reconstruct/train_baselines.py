@@ -11,7 +11,7 @@ import time
 
 from absl import app, flags, logging
 
-from tf_reconstruct import flags as project_flags
+from tf_reconstruct import cli, flags as project_flags
 from tf_reconstruct.baselines import nbnet, template_to_latent, training_pairs
 from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.models import registry
@@ -54,4 +54,4 @@ def main(argv):
 if __name__ == "__main__":
     project_flags.define_baseline_flags()
     flags.adopt_module_key_flags(project_flags)
-    app.run(main)
+    app.run(cli.clean_errors(main))

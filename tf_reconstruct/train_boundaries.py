@@ -13,7 +13,7 @@ import time
 import numpy as np
 from absl import app, flags, logging
 
-from tf_reconstruct import flags as project_flags, interrupts
+from tf_reconstruct import cli, flags as project_flags, interrupts
 from tf_reconstruct.attributes import classifiers as attribute_classifiers
 from tf_reconstruct.editing import boundaries, paths, samples
 from tf_reconstruct.evaluation import report_files
@@ -85,4 +85,4 @@ def main(argv):
 if __name__ == "__main__":
     project_flags.define_boundary_flags()
     flags.adopt_module_key_flags(project_flags)
-    app.run(main)
+    app.run(cli.clean_errors(main))

@@ -8,7 +8,7 @@ interruption. `python -m tf_reconstruct.inpaint --method=patent` then uses them.
 
 from absl import app, flags, logging
 
-from tf_reconstruct import flags as project_flags, interrupts
+from tf_reconstruct import cli, flags as project_flags, interrupts
 from tf_reconstruct.inpainting import parsing, trainer, training_data
 from tf_reconstruct.inpainting.paths import data_dir, network_dir
 from tf_reconstruct.models import registry
@@ -37,4 +37,4 @@ def main(argv):
 if __name__ == "__main__":
     project_flags.define_inpainting_training_flags()
     flags.adopt_module_key_flags(project_flags)
-    app.run(main)
+    app.run(cli.clean_errors(main))

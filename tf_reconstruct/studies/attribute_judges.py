@@ -14,7 +14,7 @@ import pathlib
 import numpy as np
 from absl import app, flags, logging
 
-from tf_reconstruct import flags as project_flags
+from tf_reconstruct import cli, flags as project_flags
 from tf_reconstruct.datasets import lfw, selection
 from tf_reconstruct.evaluation import report_files, resemblance
 from tf_reconstruct.metrics import resemblance as measures, verification
@@ -84,4 +84,4 @@ def main(argv):
 if __name__ == "__main__":
     project_flags.define_attribute_study_flags()
     flags.adopt_module_key_flags(project_flags)
-    app.run(main)
+    app.run(cli.clean_errors(main))

@@ -27,7 +27,7 @@ import numpy as np
 from absl import app, flags
 from tqdm import tqdm
 
-from tf_reconstruct import atomic_files, flags as project_flags, interrupts
+from tf_reconstruct import atomic_files, cli, flags as project_flags, interrupts
 from tf_reconstruct.align import photo_align
 from tf_reconstruct.attributes import classifiers as attribute_classifiers
 from tf_reconstruct.baselines.paths import baselines_dir
@@ -381,4 +381,4 @@ def _normalization(scorer, generator, classifiers, run, selection, dataset, foun
 if __name__ == "__main__":
     project_flags.define_editing_study_flags()
     flags.adopt_module_key_flags(project_flags)
-    app.run(main)
+    app.run(cli.clean_errors(main))

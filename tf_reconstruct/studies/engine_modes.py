@@ -14,7 +14,7 @@ import time
 import numpy as np
 from absl import app, flags, logging
 
-from tf_reconstruct import atomic_files
+from tf_reconstruct import atomic_files, cli
 from tf_reconstruct import flags as project_flags
 from tf_reconstruct.evaluation import report_files
 from tf_reconstruct.models import registry
@@ -127,4 +127,4 @@ def main(argv):
 if __name__ == "__main__":
     project_flags.define_study_flags()
     flags.adopt_module_key_flags(project_flags)  # so --helpshort lists them
-    app.run(main)
+    app.run(cli.clean_errors(main))

@@ -19,7 +19,7 @@ import tensorflow as tf
 from absl import app, flags, logging
 from tqdm import tqdm
 
-from tf_reconstruct import atomic_files, flags as project_flags, interrupts
+from tf_reconstruct import atomic_files, cli, flags as project_flags, interrupts
 from tf_reconstruct.align import photo_align
 from tf_reconstruct.align.generator_warp import warp_to_arcface
 from tf_reconstruct.baselines.paths import baselines_dir
@@ -215,4 +215,4 @@ def _figure(names, faces, holes, filled_by_method, out):
 if __name__ == "__main__":
     project_flags.define_inpainting_eval_flags()
     flags.adopt_module_key_flags(project_flags)
-    app.run(main)
+    app.run(cli.clean_errors(main))

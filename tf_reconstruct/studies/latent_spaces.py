@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 from absl import app, flags, logging
 
-from tf_reconstruct import flags as project_flags
+from tf_reconstruct import cli, flags as project_flags
 from tf_reconstruct.evaluation import report_files
 from tf_reconstruct.models import registry
 from tf_reconstruct.optimize import reconstruct as engine
@@ -70,4 +70,4 @@ if __name__ == "__main__":
     project_flags.define_study_flags()
     flags.adopt_module_key_flags(project_flags)  # so --helpshort lists them
     flags.FLAGS.set_default("study_templates", 4)
-    app.run(main)
+    app.run(cli.clean_errors(main))

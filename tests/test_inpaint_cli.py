@@ -97,7 +97,7 @@ def test_inpainting_study_on_a_tiny_test_set(tmp_path):
     from conftest import require_shared_data
     out = tmp_path / "study"
     args = [sys.executable, "-m", "tf_reconstruct.studies.inpainting_eval", f"--data_dir={require_shared_data('lfw')}",
-            f"--ffhq_dir={require_shared_data('ffhq_samples')}", "--inpaint_test_faces=2",
+            f"--ffhq_dir={require_shared_data('ffhq_samples')}", "--inpaint_test_faces=3", "--inpaint_ffhq_faces=1",
             "--inpaint_methods=telea,ns,inversion", "--inpaint_invert_steps=2", f"--inpaint_out={out}"]
     result = subprocess.run(args, capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -106,7 +106,7 @@ def test_inpainting_study_on_a_tiny_test_set(tmp_path):
     with np.load(out / "test_set" / "masks.npz") as saved:
         names, bins = saved["names"].tolist(), saved["bins"]
         holes = np.unpackbits(saved["packed"], axis=-1)[..., :256]
-    assert len(names) == 12 and list(bins[:3]) == [0, 1, 2]
+    assert len(names) == 4 and list(bins) == [0, 1, 2, 0]
     from tf_reconstruct.inpainting import masks
     for hole, bin_index in zip(holes, bins):
         low, high = masks.BINS[bin_index]

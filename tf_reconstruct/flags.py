@@ -318,6 +318,7 @@ def define_inpainting_eval_flags():
     flags.DEFINE_string("data_dir", "../shared/data/lfw", "LFW folder.")
     flags.DEFINE_string("ffhq_dir", "../shared/data/ffhq_samples", "FFHQ samples folder.")
     flags.DEFINE_integer("inpaint_test_faces", 200, "LFW test faces (one per identity).", lower_bound=1)
+    flags.DEFINE_integer("inpaint_ffhq_faces", 10, "FFHQ test faces (the samples, in name order).", lower_bound=0)
     flags.DEFINE_integer("seed", 0, "Seed of the test identities and their masks.")
     flags.DEFINE_integer("inpaint_invert_steps", 200, "Adam steps of the masked inversion.", lower_bound=1)
     flags.DEFINE_list("inpaint_methods", [], "Methods to run (default: telea, ns, inversion and every trained "

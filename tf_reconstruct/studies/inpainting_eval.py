@@ -52,7 +52,8 @@ def test_set(generator, out):
         photos = dataset.read(list(wanted.values()))
         samples = ffhq.load_ffhq(FLAGS.ffhq_dir)
         items = [(key, photos[image]) for key, image in wanted.items()]
-        items += [(f"ffhq/{name}", samples.read([name])[name]) for name in sorted(samples.images_by_identity)[:FLAGS.inpaint_ffhq_faces]]
+        ffhq_names = sorted(samples.images_by_identity)[:FLAGS.inpaint_ffhq_faces]
+        items += [(f"ffhq/{name}", samples.read([name])[name]) for name in ffhq_names]
         names, faces = [], []
         for key, photo in tqdm(items, desc="aligning test faces", unit="face"):
             try:

@@ -18,7 +18,7 @@ from tf_reconstruct.attributes import classifiers as attribute_classifiers
 from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.editing import boundaries, directions, edit_run, latents as latent_files, normalize, paths
 from tf_reconstruct.models import registry
-from tf_reconstruct.optimize import photo_inversion as invert, recipes
+from tf_reconstruct.optimize import photo_inversion as invert
 
 FLAGS = flags.FLAGS
 
@@ -59,17 +59,13 @@ def _photo_latents(generator, out):
     if saved.is_file():
         return [(name, np.load(saved))]
     extractor = registry.get_attack_extractor(FLAGS.extractor, None, FLAGS.checkpoint_dir)
-    aligned = invert.align_with_margin(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), str(photo_path))
-    centre = slice(invert.MARGIN, invert.MARGIN + 112)
-    template = extractor(aligned[None, centre, centre]).numpy()[0]
-    start = recipes.warm_start_latents("bank", generator, extractor.name,
-                                       baselines_dir(FLAGS.baselines_dir, extractor.name, FLAGS.checkpoint_dir),
-                                       {name: template})[name]
-    result = invert.invert(generator, extractor, aligned, start, steps=FLAGS.invert_steps)
-    logging.info("inverted %s: PSNR %.2f dB on the aligned face, attacker cosine %.3f", name, result.psnr,
-                 result.cosine)
+    bank = baselines_dir(FLAGS.baselines_dir, extractor.name, FLAGS.checkpoint_dir)
+    result, face_psnr = invert.invert_photo(generator, extractor, cv2.cvtColor(image, cv2.COLOR_BGR2RGB), name, bank,
+                                            FLAGS.invert_steps)
+    logging.info("inverted %s: PSNR %.2f dB on the face region, attacker cosine %.3f", name, face_psnr, result.cosine)
     atomic_files.write_text(out / "inversion.json", json.dumps(
-        {"photo": str(photo_path), "psnr_db": result.psnr, "cosine": result.cosine, "steps": FLAGS.invert_steps,
+        {"photo": str(photo_path), "psnr_face_db": face_psnr, "psnr_frame_db": result.psnr, "cosine": result.cosine,
+         "steps": FLAGS.invert_steps,
          "extractor": extractor.name, "final_loss": result.losses[-1]}, indent=1))
     with atomic_files.replacing(saved) as temporary:
         with open(temporary, "wb") as handle:

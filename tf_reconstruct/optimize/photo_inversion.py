@@ -2,18 +2,18 @@
 be trained on these CPUs, replaced by the engine's own pieces) and for filling its holes (Image2StyleGAN++'s
 masked inversion, issue 21).
 
-    align_with_margin(photo, name, margin) -> the photo's face in the generator warp's frame [S, S, 3] uint8
-    invert(generator, extractor, aligned, start_w_plus, ..., known) -> Inversion(w_plus, psnr, cosine, losses,
-                                                                                 face)
     align_to_generator_frame(photo, name, generator, size) -> (the photo in the generator's own frame, matrix)
-    invert_framed(generator, extractor, framed, start_w_plus, ..., known) -> Inversion, fitted in that frame
+    invert_framed(generator, extractor, framed, start_w_plus, ..., known) -> Inversion(w_plus, psnr, cosine,
+                                                                                      losses, face)
+    invert_photo(generator, extractor, photo, name, bank_dir) -> (Inversion, PSNR on the face region)
 
-The photo is aligned by MTCNN to the ArcFace template with `margin` pixels on every side (the frame
-warp_to_arcface gives a generated face). From a start (the latent bank's, from the photo's own template),
-w+ is fitted by Adam to a pixel loss on that frame plus an identity loss: 1 - cosine between the
-attacker's template of the generated face and of the photo. With `known` (1 where the photo is known,
-0 in a hole) the pixel loss counts known pixels only. No restraint (truncation 1): an inversion must
-reach the photo, not stay near the average face.
+The photo is warped into the generator's own frame (its five MTCNN landmarks onto the generator's mean
+landmarks, as FFHQ aligns its faces), so the pixel loss compares it with the generator's image directly,
+at the resolution the image is rendered at. From a start (the latent bank's, for the photo's own
+template), w+ is fitted by Adam to that pixel loss plus an identity loss: 1 - cosine between the
+attacker's templates of the generated face and of the photo, both cut by the fixed warp. With `known` (1
+where the photo is known, 0 in a hole) the pixel loss counts known pixels only. No restraint (truncation
+1): an inversion must reach the photo, not stay near the average face.
 """
 
 import dataclasses
@@ -25,31 +25,21 @@ import tensorflow as tf
 from tf_reconstruct.align import photo_align
 from tf_reconstruct.align.generator_warp import warp_to_arcface
 from tf_reconstruct.align.similarity import estimate_similarity
-from tf_reconstruct.align.template import ARCFACE_SIZE, ARCFACE_TEMPLATE
 
-MARGIN = 24            # NbNet's frame: the 112 face and 24 px of hair, ears and chin on each side
-# Against the pixel MSE in [-1, 1]. At 0.5 the identity term wins: on George_W_Bush_0001 the attacker's cosine
-# reached 0.999 with a distorted face at PSNR 18.6 dB (lr 0.03, 150 steps); at 0.1, lr 0.05 and 300 steps,
-# PSNR 19.9 dB, the same cosine, and the face is his.
+MARGIN = 24   # the face region of face_region_psnr: the ArcFace crop and 24 px of hair, ears and chin around it
+# Against the pixel MSE in [-1, 1]. At 0.5 the identity term won: on George_W_Bush_0001 (fitted in the ArcFace
+# frame) the attacker's cosine reached 0.999 with a distorted face at PSNR 18.6 dB (lr 0.03, 150 steps); at
+# 0.1, lr 0.05 and 300 steps, PSNR 19.9 dB, the same cosine, and the face is his.
 IDENTITY_WEIGHT = 0.1
 
 
 @dataclasses.dataclass
 class Inversion:
     w_plus: np.ndarray   # [num_ws, 512]
-    psnr: float          # dB, generated against photo on the aligned frame
+    psnr: float          # dB, generated against photo over the known pixels of the frame
     cosine: float        # attacker's template of the generated face against the photo's
     losses: list         # total loss per step
-    face: np.ndarray     # the fitted face in the aligned frame [S, S, 3] uint8
-
-
-def align_with_margin(photo, name="photo", margin=MARGIN):
-    """MTCNN-aligned face [112 + 2 margin, ..., 3] uint8 whose centre 112x112 is the ArcFace crop."""
-    photo = photo_align.as_rgb_uint8(photo, name)
-    landmarks = photo_align.detect_landmarks(photo, name)
-    matrix = estimate_similarity(landmarks, ARCFACE_TEMPLATE + margin)
-    size = ARCFACE_SIZE + 2 * margin
-    return cv2.warpAffine(photo, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    face: np.ndarray     # the fitted face in the frame [R, R, 3] uint8
 
 
 def psnr(first, second):
@@ -110,26 +100,6 @@ def _weights(shape, known):
     return tf.constant(np.broadcast_to(weights, shape)[..., None])
 
 
-def invert(generator, extractor, aligned, start_w_plus, steps=300, learning_rate=0.05, resolution=256,
-           margin=MARGIN, identity_weight=IDENTITY_WEIGHT, known=None):
-    """Fits w+ to an aligned photo [S, S, 3] uint8 (align_with_margin) from `start_w_plus` [num_ws, 512].
-
-    known: [S, S] weights of the pixel loss (1 known, 0 hole); None: every pixel. The PSNR is over the
-    known pixels; the identity template is the photo's as given (with a hole, the attacker's template of
-    the holed photo: all an attacker of a damaged photo has).
-    """
-    synthesis = generator.synthesis(resolution)
-    centre = slice(margin, margin + ARCFACE_SIZE)
-    target = tf.constant(aligned[None].astype(np.float32) / 127.5 - 1.0)
-    weights = _weights((1,) + aligned.shape[:2], known)
-    w_plus, cosines, losses, fitted = _fit(
-        np.asarray(start_w_plus)[None], target, weights,
-        lambda latent: warp_to_arcface(synthesis(latent, training=False), generator.landmarks, margin),
-        lambda faces: faces[:, centre, centre], extractor, steps, learning_rate, identity_weight)
-    mask = weights.numpy()[0, :, :, 0] > 0
-    return Inversion(w_plus[0], psnr(fitted[0][mask], aligned[mask]), float(cosines[0]), losses, fitted[0])
-
-
 def invert_framed(generator, extractor, framed, start_w_plus, steps=300, learning_rate=0.05, known=None,
                   identity_weight=IDENTITY_WEIGHT):
     """Fits w+ to photos in the generator's own frame, [R, R, 3] or a batch [B, R, R, 3] uint8
@@ -150,3 +120,23 @@ def invert_framed(generator, extractor, framed, start_w_plus, steps=300, learnin
     results = [Inversion(w_plus[i], psnr(fitted[i][masks[i]], framed[i][masks[i]]), float(cosines[i]), losses,
                          fitted[i]) for i in range(len(framed))]
     return results[0] if single else results
+
+
+def face_region_psnr(generator, fitted, framed, margin=MARGIN):
+    """PSNR of two faces in the generator frame over the face region: the ArcFace crop with `margin` px of
+    hair, ears and chin on each side, as the fixed warp cuts it from both."""
+    pair = tf.constant(np.stack([fitted, framed]).astype(np.float32) / 127.5 - 1.0)
+    crops = photo_align.signed_to_uint8(warp_to_arcface(pair, generator.landmarks, margin).numpy())
+    return psnr(crops[0], crops[1])
+
+
+def invert_photo(generator, extractor, photo, name, bank_dir, steps=300, resolution=256):
+    """A real photo into W+: aligned into the generator frame, started from the latent bank's w for its
+    attacker template, fitted by invert_framed. Returns (Inversion, PSNR on the face region)."""
+    from tf_reconstruct.optimize import recipes
+    framed, _ = align_to_generator_frame(photo, name, generator, resolution)
+    crop = warp_to_arcface(tf.constant(framed[None], tf.float32) / 127.5 - 1.0, generator.landmarks)
+    template = extractor(crop, value_range="signed").numpy()[0]
+    start = recipes.warm_start_latents("bank", generator, extractor.name, bank_dir, {name: template})[name]
+    result = invert_framed(generator, extractor, framed, start, steps=steps)
+    return result, face_region_psnr(generator, result.face, framed)

@@ -36,7 +36,7 @@ from tf_reconstruct.editing import boundaries as boundary_files, directions, nor
 from tf_reconstruct.evaluation import borrowed_thresholds, report_files
 from tf_reconstruct.metrics import editing as measures, verification
 from tf_reconstruct.models import registry
-from tf_reconstruct.optimize import photo_inversion as invert, recipes
+from tf_reconstruct.optimize import photo_inversion as invert
 from tf_reconstruct.plots.image_grid import make_grid, save_png
 
 FLAGS = flags.FLAGS
@@ -300,28 +300,27 @@ def _real_photos(scorer, generator, dataset, selection, found, strengths, rows, 
         saved = out / "inversions" / f"{key.replace('/', '_')}_wplus.npy"
         record_file = saved.with_suffix(".json")
         if not record_file.is_file():
-            aligned = invert.align_with_margin(photo, key)
-            centre = slice(invert.MARGIN, invert.MARGIN + 112)
-            template = attacker(aligned[None, centre, centre]).numpy()[0]
-            start = recipes.warm_start_latents("bank", generator, attacker.name, bank, {key: template})[key]
-            result = invert.invert(generator, attacker, aligned, start, steps=FLAGS.study_invert_steps)
-            judge_faces = photo_align.align_photo(render.render(generator, result.w_plus[None], 1024)[0], key)
+            result, face_psnr = invert.invert_photo(generator, attacker, photo, key, bank,
+                                                    steps=FLAGS.study_invert_steps)
+            framed, _ = invert.align_to_generator_frame(photo, key, generator, 256)
             judge = judges["mobilefacenet512"]
-            cosine_512 = float(verification.cosine_rows(judge(judge_faces[None]).numpy(),
-                                                        judge(aligned[None, centre, centre]).numpy())[0])
+            faces = [photo_align.align_photo(image, key) for image in
+                     (render.render(generator, result.w_plus[None], 1024)[0], framed)]
+            cosine_512 = float(verification.cosine_rows(judge(faces[0][None]).numpy(), judge(faces[1][None]).numpy())[0])
             with atomic_files.replacing(saved) as temporary:
                 with open(temporary, "wb") as handle:
                     np.save(handle, result.w_plus)
-            atomic_files.write_text(record_file, json.dumps({"photo": key, "psnr_db": result.psnr,
+            atomic_files.write_text(record_file, json.dumps({"photo": key, "psnr_face_db": face_psnr,
                                                              "attacker_cosine": result.cosine,
                                                              "mobilefacenet512_cosine": cosine_512}, indent=1))
         inversions.append(json.loads(record_file.read_text()))
         results[key] = edit_face(scorer, np.load(saved), found, strengths, rows,
                                  out / "cache" / "photo_edits" / f"{key}.npz", False)
-    report_files.write_table(out / "inversions", inversions, "Real photos inverted into W+ (optimize/photo_inversion.py: "
-                             "latent-bank start, Adam, pixel + attacker-identity loss, 300 steps at 256 px): PSNR on "
-                             "the aligned face frame, and the cosine of the inverted face to the photo for the attacker "
-                             "(in the loss) and MobileFaceNet-512 (not in it).")
+    report_files.write_table(out / "inversions", inversions, (
+        "Real photos inverted into W+ (optimize/photo_inversion.py: in the generator's frame, latent-bank start, "
+        f"Adam, pixel + attacker-identity loss, {FLAGS.study_invert_steps} steps at 256 px): PSNR on the face region "
+        "(the ArcFace crop with 24 px around it), and the cosine of the inverted face to the photo for the "
+        "attacker (in the loss) and MobileFaceNet-512 (not in it)."))
     table = control_rows(results, found, strengths, judges, thresholds, {})
     _write_control(out / "edit_control_photos", table, "Edit control on inverted real photos (as edit_control.md; "
                    "identity against the unedited inversion).")

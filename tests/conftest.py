@@ -62,3 +62,13 @@ def cosine(a, b):
     a = a / np.linalg.norm(a, axis=-1, keepdims=True)
     b = b / np.linalg.norm(b, axis=-1, keepdims=True)
     return (a * b).sum(-1)
+
+
+@pytest.fixture(scope="session")
+def tiny_bank(tmp_path_factory, generator, extractor192):
+    """A baselines folder holding a latent bank of 4 unmixed generated pairs (a fresh clone has none)."""
+    from tf_reconstruct.baselines import training_pairs
+    folder = tmp_path_factory.mktemp("baselines")
+    training_pairs.build_store(generator, extractor192, folder / "pairs", 4,
+                               training_pairs.PairSettings(shard_size=4, mixing_fraction=0.0), batch_size=4)
+    return folder

@@ -40,7 +40,7 @@ def test_load_latents_accepts_w_plus_w_and_run_folders_and_names_bad_shapes(tmp_
         latents.load_latents(tmp_path / "nan.npy", 23)
 
 
-def test_train_boundaries_then_edit_and_normalize_two_latents(tmp_path, generator):
+def test_train_boundaries_then_edit_and_normalize_two_latents(tmp_path, generator, tiny_bank):
     samples, found = tmp_path / "samples", tmp_path / "boundaries"
     trained = _run("tf_reconstruct.train_boundaries", "--num_samples=120", "--shard_size=60",
                    f"--samples_dir={samples}", f"--boundaries_dir={found}", f"--report_out={tmp_path / 'report'}",
@@ -78,6 +78,7 @@ def test_train_boundaries_then_edit_and_normalize_two_latents(tmp_path, generato
 
     study = tmp_path / "study"
     studied = _run("tf_reconstruct.studies.editing_control", f"--boundaries_dir={found}", f"--study_out={study}",
+                   f"--baselines_dir={tiny_bank}",
                    "--study_faces=1", "--study_ffhq_faces=1", "--study_photos=1", "--study_invert_steps=2",
                    "--study_strengths=-1,0,1",
                    "--boundary_attributes=smile,age,yaw,pitch", "--study_normalize_faces=1")

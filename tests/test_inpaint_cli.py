@@ -44,7 +44,7 @@ def test_telea_writes_the_filled_image_and_side_by_side(tmp_path):
 
 @pytest.mark.models
 @pytest.mark.slow
-def test_inversion_fills_a_real_face_and_refuses_a_wall(tmp_path):
+def test_inversion_fills_a_real_face_and_refuses_a_wall(tmp_path, tiny_bank):
     from conftest import require_shared_data
     from tf_reconstruct.datasets import lfw
     photo = lfw.load_lfw(require_shared_data("lfw")).read(["George_W_Bush_0001"])["George_W_Bush_0001"]
@@ -53,6 +53,7 @@ def test_inversion_fills_a_real_face_and_refuses_a_wall(tmp_path):
     hole[140:170, 100:150] = 255
     mask = _write(tmp_path / "hole.png", hole)
     result = _run(f"--image={image}", f"--mask={mask}", "--method=inversion", "--invert_steps=3",
+                  f"--baselines_dir={tiny_bank}",
                   f"--out={tmp_path / 'filled'}")
     assert result.returncode == 0, result.stderr[-3000:]
     filled = cv2.imread(str(tmp_path / "filled.png"))
@@ -93,12 +94,13 @@ def test_patent_method_names_the_training_command_without_weights_and_fills_with
 
 @pytest.mark.models
 @pytest.mark.slow
-def test_inpainting_study_on_a_tiny_test_set(tmp_path):
+def test_inpainting_study_on_a_tiny_test_set(tmp_path, tiny_bank):
     from conftest import require_shared_data
     out = tmp_path / "study"
     args = [sys.executable, "-m", "tf_reconstruct.studies.inpainting_eval", f"--data_dir={require_shared_data('lfw')}",
             f"--ffhq_dir={require_shared_data('ffhq_samples')}", "--inpaint_test_faces=3", "--inpaint_ffhq_faces=1",
-            "--inpaint_methods=telea,ns,inversion", "--inpaint_invert_steps=2", f"--inpaint_out={out}"]
+            f"--baselines_dir={tiny_bank}", "--inpaint_methods=telea,ns,inversion", "--inpaint_invert_steps=2",
+            f"--inpaint_out={out}"]
     result = subprocess.run(args, capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, result.stderr[-3000:]
     table = (out / "results.csv").read_text()

@@ -275,6 +275,8 @@ def define_editing_study_flags():
     flags.DEFINE_integer("study_resolution", 256, "Side at which edited faces are rendered and read.", lower_bound=64)
     flags.DEFINE_integer("study_photos", 10, "Real photos of each dataset inverted and edited (0: none).", lower_bound=0)
     flags.DEFINE_integer("study_invert_steps", 300, "Adam steps of each photo's inversion.", lower_bound=1)
+    flags.DEFINE_string("baselines_dir", None, "Where the latent bank (the inversions' start) is (default: "
+                        "checkpoints/baselines/mobilefacenet192, made by train_baselines).")
     flags.DEFINE_bool("study_normalize", True, "Also normalise the LFW reconstructions of the run.")
     flags.DEFINE_integer("study_normalize_faces", 0, "Reconstructions normalised (0: all of the run's).", lower_bound=0)
     flags.DEFINE_string("study_out", "experiments/editing", "Output folder (its cache/ resumes the study).")
@@ -321,6 +323,8 @@ def define_inpainting_eval_flags():
     flags.DEFINE_integer("inpaint_ffhq_faces", 10, "FFHQ test faces (the samples, in name order).", lower_bound=0)
     flags.DEFINE_integer("seed", 0, "Seed of the test identities and their masks.")
     flags.DEFINE_integer("inpaint_invert_steps", 200, "Adam steps of the masked inversion.", lower_bound=1)
+    flags.DEFINE_string("baselines_dir", None, "Where the latent bank (the inversion's start) is (default: "
+                        "checkpoints/baselines/mobilefacenet192, made by train_baselines).")
     flags.DEFINE_list("inpaint_methods", [], "Methods to run (default: telea, ns, inversion and every trained "
                       "patent network).")
     flags.DEFINE_string("inpaint_out", "experiments/inpainting", "Output folder (its cache/ resumes the study).")

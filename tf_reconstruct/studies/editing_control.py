@@ -287,7 +287,7 @@ def _control_heading(lfw_count, ffhq_count, strengths):
 def _real_photos(scorer, generator, dataset, selection, found, strengths, rows, out, judges, thresholds):
     """Inverts --study_photos LFW source photos and FFHQ samples, then edits them like the reconstructions."""
     attacker = registry.get_attack_extractor("mobilefacenet192", None, FLAGS.checkpoint_dir)
-    bank = baselines_dir(None, attacker.name, FLAGS.checkpoint_dir)
+    bank = baselines_dir(FLAGS.baselines_dir, attacker.name, FLAGS.checkpoint_dir)
     lfw_ids = list(selection)[:FLAGS.study_photos]
     photos = {f"lfw/{identity}": dataset.read([selection[identity][0]])[selection[identity][0]] for identity in lfw_ids}
     samples = ffhq.load_ffhq(FLAGS.ffhq_dir)

@@ -101,7 +101,7 @@ def _method_fills(method, names, faces, holes, models, out):
             done[names[index]] = classical.fill(faces[index] * (1 - holes[index][..., None]), holes[index], method)
     elif method == "inversion":
         generator, extractor = models["generator"], models["attacker"]
-        bank = baselines_dir(None, extractor.name, FLAGS.checkpoint_dir)
+        bank = baselines_dir(FLAGS.baselines_dir, extractor.name, FLAGS.checkpoint_dir)
         for start in tqdm(range(0, len(todo), 8), desc="masked inversion", unit="batch"):
             batch = todo[start:start + 8]
             holed = np.stack([faces[i] * (1 - holes[i][..., None]) for i in batch]).astype(np.uint8)

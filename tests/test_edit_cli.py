@@ -137,4 +137,4 @@ def test_editing_study_pieces_on_hand_made_results():
     assert age_plain["Spearman (score vs strength), mean"] == pytest.approx(1.0)
     assert age_plain["leakage into smile"] == 0.0
     assert age_plain["judge cosine to unedited at +-1"] == pytest.approx(1.0)
-    assert age_plain["judge type II TAR % at +-1"] == 100.0
+    assert age_plain["judge type II TAR % at +-1"] == 100.0 and age_plain["judge type II TAR % unedited"] == 100.0

@@ -151,6 +151,9 @@ def control_rows(results, found, strengths, judges, thresholds, photo_embeddings
                             (result["values"][low, names.index(other)], result["values"][high, names.index(other)]))
                 for name, judge in judges.items():
                     embeddings = result[f"embedding_{name}"]
+                    if face in photo_embeddings.get(name, {}):
+                        accepted.setdefault((name, 0.0), []).extend(
+                            _similarities(judge, embeddings[0], photo_embeddings[name][face]))
                     for magnitude in (1.0, 2.0):
                         edited = [i for i in picked if abs(strength_of[i]) == magnitude]
                         rows_fn, _ = verification.similarity_functions(judge.similarity)
@@ -168,6 +171,8 @@ def control_rows(results, found, strengths, judges, thresholds, photo_embeddings
                     for other, pairs in leaks.items()}
             row["leakage, mean over other attributes"] = _mean(list(leak.values()))
             for name in judges:
+                if (name, 0.0) in accepted:
+                    row[f"{name} type II TAR % unedited"] = measures.acceptance(accepted[(name, 0.0)], thresholds[name])
                 for magnitude in (1.0, 2.0):
                     # Each judge's own comparison: cosine, or (dlib) the Euclidean distance, shown positive.
                     sign, kind = (-1.0, "distance") if judges[name].similarity == "negative_euclidean" else (1.0, "cosine")

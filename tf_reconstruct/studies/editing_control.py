@@ -358,8 +358,8 @@ def _normalization(scorer, generator, classifiers, run, selection, dataset, foun
     for label, faces in (("reconstruction", before), ("normalised", after)):
         values = np.stack([faces[name]["values"] for name in names])
         yaw, pitch, smile = (values[:, attributes.index(a)] for a in ("yaw", "pitch", "smile"))
-        row = {"faces": label, "count": len(names), "mean |yaw| (degrees)": float(np.nanmean(np.abs(yaw))),
-               "frontal % (|yaw| <= 5)": float(100 * np.nanmean(np.abs(yaw) <= 5)),
+        row = {"faces": label, "count": len(names), "mean absolute yaw (degrees)": float(np.nanmean(np.abs(yaw))),
+               "frontal % (yaw within 5 degrees)": float(100 * np.nanmean(np.abs(yaw) <= 5)),
                "mean pitch (degrees)": float(np.nanmean(pitch)),
                "neutral % (P(happy) < 0.5)": float(100 * np.nanmean(smile < 0.5))}
         for judge_name, judge in judges.items():
@@ -367,9 +367,8 @@ def _normalization(scorer, generator, classifiers, run, selection, dataset, foun
                                                          photo_embeddings[judge_name][name])
                                            for name in names if name in photo_embeddings[judge_name]])
             row[f"{judge_name} type II TAR % at FAR 0.1%"] = measures.acceptance(similarities, thresholds[judge_name])
+        row["loop iterations, mean"] = float(np.mean(list(iterations.values()))) if label == "normalised" else 0.0
         rows.append(row)
-    rows.append({"faces": "iterations spent, mean", "count": len(names),
-                 "mean |yaw| (degrees)": float(np.mean(list(iterations.values())))})
     report_files.write_table(out / "normalization", uniform(rows), (
         f"Normalisation (editing/normalize.py: yaw into +-5 degrees, pitch into -12..5, P(happy) below 0.5, at most 8 "
         f"renders) of the {len(names)} LFW reconstructions of {run.name}, read at {FLAGS.study_resolution} px. Type II "

@@ -18,7 +18,6 @@ import numpy as np
 from absl import logging
 
 from tf_reconstruct import atomic_files
-from tf_reconstruct.align import photo_align
 from tf_reconstruct.editing import directions, normalize, render
 from tf_reconstruct.evaluation import report_files
 from tf_reconstruct.metrics import verification
@@ -36,10 +35,9 @@ class EditModels:
 
 
 def _template(extractor, image, name):
-    try:
-        return extractor(photo_align.align_photo(image, name)[None]).numpy()[0]
-    except photo_align.NoFaceFoundError:
-        return None
+    """The extractor's template of one rendered face, None where MTCNN finds no face."""
+    row = render.embed([image], {name: extractor})[name][0]
+    return row if np.all(np.isfinite(row)) else None
 
 
 def _cosine(first, second):

@@ -2,6 +2,7 @@
 
     render(generator, w_plus [N, num_ws, 512], resolution) -> RGB uint8 [N, R, R, 3]
     measure(images, classifiers) -> [{attribute: value}] (NaN where MTCNN finds no face)
+    embed(images, extractors) -> {name: [N, D]} of the MTCNN-aligned images (NaN rows where none is found)
     Measurer(generator, classifiers, resolution)(w_plus [num_ws, 512]) -> {attribute: value}
 """
 
@@ -13,6 +14,7 @@ from tf_reconstruct.attributes import classifiers as attribute_classifiers
 
 
 def render(generator, w_plus, resolution=None, batch_size=4):
+    """RGB uint8 faces of w+ [N, num_ws, 512], `batch_size` at a time."""
     synthesis = generator.synthesis(resolution)
     images = [photo_align.signed_to_uint8(synthesis(tf.constant(w_plus[start:start + batch_size]),
                                                     training=False).numpy())
@@ -21,6 +23,7 @@ def render(generator, w_plus, resolution=None, batch_size=4):
 
 
 def measure(images, classifiers):
+    """Every classifier's attributes of each image, from one MTCNN detection; NaN where none is found."""
     attributes = [attribute for classifier in classifiers for attribute in classifier.attributes]
     values = []
     for index, image in enumerate(images):
@@ -29,6 +32,25 @@ def measure(images, classifiers):
         except photo_align.NoFaceFoundError:
             values.append({attribute: float("nan") for attribute in attributes})
     return values
+
+
+def embed(images, extractors):
+    """{name: [N, D] float32} of each extractor on the MTCNN-aligned images (aligned once for all of them), a
+    NaN row where no face is found, as a system would see each image."""
+    aligned = []
+    for index, image in enumerate(images):
+        try:
+            aligned.append(photo_align.align_photo(image, f"face {index}"))
+        except photo_align.NoFaceFoundError:
+            aligned.append(None)
+    found = [index for index, face in enumerate(aligned) if face is not None]
+    embeddings = {}
+    for name, extractor in extractors.items():
+        rows = np.full((len(aligned), extractor.embedding_dim), np.nan, np.float32)
+        if found:
+            rows[found] = extractor(np.stack([aligned[index] for index in found])).numpy()
+        embeddings[name] = rows
+    return embeddings
 
 
 class Measurer:

@@ -21,15 +21,14 @@ import pathlib
 import time
 
 import numpy as np
-import tensorflow as tf
 from absl import logging
 from tqdm import tqdm
 
 from tf_reconstruct import atomic_files
-from tf_reconstruct.align import photo_align
 from tf_reconstruct.attributes import classifiers as attribute_classifiers
 from tf_reconstruct.checkpoints import fetch
 from tf_reconstruct.checkpoints.manifest import manifest_records
+from tf_reconstruct.editing import render
 from tf_reconstruct.errors import TfReconstructError
 
 SHARD_PATTERN = "labels-{:05d}.npz"
@@ -74,32 +73,16 @@ def draw_latents(generator, settings, index):
 
 def render_w(generator, w, resolution, batch_size=16):
     """Faces [n, R, R, 3] uint8 RGB of latents w [n, 512] (w in every row of w+)."""
-    synthesis = generator.synthesis(resolution)
-
-    @tf.function
-    def render(w_batch):
-        w_plus = tf.repeat(w_batch[:, None], generator.num_ws, axis=1)
-        return synthesis(w_plus, training=False)
-
-    faces = [photo_align.signed_to_uint8(render(tf.constant(w[start:start + batch_size])).numpy())
-             for start in range(0, len(w), batch_size)]
-    return np.concatenate(faces)
+    w_plus = np.repeat(np.asarray(w, np.float32)[:, None], generator.num_ws, axis=1)
+    return render.render(generator, w_plus, resolution, batch_size)
 
 
 def label_faces(faces, classifiers):
     """found [n] bool and {attribute: [n] float} (NaN where MTCNN finds no face) of RGB faces [n, R, R, 3]."""
+    values = render.measure(faces, classifiers)
     attributes = [attribute for classifier in classifiers for attribute in classifier.attributes]
-    labels = {attribute: np.full(len(faces), np.nan, np.float32) for attribute in attributes}
-    found = np.zeros(len(faces), bool)
-    for index, face in enumerate(faces):
-        try:
-            values = attribute_classifiers.describe(face, classifiers, f"sample {index}")
-        except photo_align.NoFaceFoundError:
-            continue
-        found[index] = True
-        for attribute, value in values.items():
-            labels[attribute][index] = value
-    return found, labels
+    labels = {attribute: np.array([value[attribute] for value in values], np.float32) for attribute in attributes}
+    return np.isfinite(labels[attributes[0]]), labels
 
 
 def _check_settings(store_dir, wanted):

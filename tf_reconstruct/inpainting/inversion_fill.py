@@ -17,9 +17,8 @@ import cv2
 import numpy as np
 
 from tf_reconstruct.align import photo_align
-from tf_reconstruct.align.generator_warp import warp_to_arcface
 from tf_reconstruct.inpainting import classical
-from tf_reconstruct.optimize import photo_inversion, recipes
+from tf_reconstruct.optimize import photo_inversion
 
 RESOLUTION = 256
 
@@ -34,9 +33,7 @@ def fill(image, hole, generator, extractor, bank_dir, steps=300, name="image", r
     inside = cv2.warpAffine(np.ones(hole.shape, np.uint8), matrix, size, flags=cv2.INTER_NEAREST)
     known = (cv2.warpAffine(1 - hole, matrix, size, flags=cv2.INTER_NEAREST) * inside).astype(np.float32)
     holed = (framed * known[..., None]).astype(np.uint8)
-    crop = warp_to_arcface(holed[None].astype(np.float32) / 127.5 - 1.0, generator.landmarks)
-    template = extractor(crop, value_range="signed").numpy()[0]
-    start = recipes.warm_start_latents("bank", generator, extractor.name, bank_dir, {name: template})[name]
+    start = photo_inversion.bank_starts(generator, extractor, holed[None], bank_dir)[0]
     result = photo_inversion.invert_framed(generator, extractor, holed, start, steps=steps, known=known)
     back = cv2.warpAffine(result.face, cv2.invertAffineTransform(matrix), image.shape[1::-1], flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)

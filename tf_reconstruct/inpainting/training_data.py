@@ -30,20 +30,12 @@ class TrainingDataError(TfReconstructError, ValueError):
     """A training store that is missing or was made with other settings."""
 
 
-@dataclasses.dataclass(frozen=True)
-class DataSettings:
-    generator: str = "mobilestylegan"
-    resolution: int = 256
-    truncation: float = 0.7
-    shard_size: int = 200
-    seed: int = 1   # the labelled samples of editing use seed 0: other faces
-
-    def sample_settings(self):
-        return samples.SampleSettings(self.generator, self.resolution, self.truncation, self.shard_size, self.seed)
+# The labelled samples of editing use seed 0: seed 1 draws other faces.
+DEFAULT_SETTINGS = samples.SampleSettings(shard_size=200, seed=1)
 
 
 def make_shard(generator, parser, settings, index):
-    _, w = samples.draw_latents(generator, settings.sample_settings(), index)
+    _, w = samples.draw_latents(generator, settings, index)
     faces = samples.render_w(generator, w, settings.resolution)
     images, labels = [], []
     for number, face in enumerate(faces):
@@ -55,7 +47,7 @@ def make_shard(generator, parser, settings, index):
     return np.stack(images), np.stack(labels)
 
 
-def build_store(generator, parser, store_dir, count, settings=DataSettings()):
+def build_store(generator, parser, store_dir, count, settings=DEFAULT_SETTINGS):
     store_dir = pathlib.Path(store_dir)
     settings_file = store_dir / "settings.json"
     wanted = dataclasses.asdict(settings)

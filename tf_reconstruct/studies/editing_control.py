@@ -71,19 +71,7 @@ class Scorer:
         images = render.render(self.generator, w_plus, self.resolution)
         values = render.measure(images, self.classifiers)
         table = np.array([[value[attribute] for attribute in self.attributes] for value in values], np.float32)
-        aligned = []
-        for index, image in enumerate(images):
-            try:
-                aligned.append(photo_align.align_photo(image, f"face {index}"))
-            except photo_align.NoFaceFoundError:
-                aligned.append(None)
-        embeddings = {}
-        for name, judge in self.judges.items():
-            rows = np.full((len(images), judge.embedding_dim), np.nan, np.float32)
-            found = [index for index, face in enumerate(aligned) if face is not None]
-            if found:
-                rows[found] = judge(np.stack([aligned[index] for index in found])).numpy()
-            embeddings[name] = rows
+        embeddings = render.embed(images, self.judges)
         small = np.stack([cv2.resize(image, (THUMB, THUMB), interpolation=cv2.INTER_AREA) for image in images]) \
             if thumbnails else None
         return table, embeddings, small

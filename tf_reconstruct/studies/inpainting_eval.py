@@ -15,21 +15,20 @@ import json
 import pathlib
 
 import numpy as np
-import tensorflow as tf
 from absl import app, flags, logging
 from tqdm import tqdm
 
 from tf_reconstruct import atomic_files, cli, flags as project_flags, interrupts
 from tf_reconstruct.align import photo_align
-from tf_reconstruct.align.generator_warp import warp_to_arcface
 from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.datasets import ffhq, lfw, selection
+from tf_reconstruct.editing import render
 from tf_reconstruct.evaluation import report_files
 from tf_reconstruct.inpainting import classical, masks, parsing, trainer
 from tf_reconstruct.inpainting.paths import network_dir
 from tf_reconstruct.metrics import inpainting as measures, verification
 from tf_reconstruct.models import registry
-from tf_reconstruct.optimize import photo_inversion, recipes
+from tf_reconstruct.optimize import photo_inversion
 from tf_reconstruct.plots.image_grid import make_grid, save_png
 
 FLAGS = flags.FLAGS
@@ -105,11 +104,8 @@ def _method_fills(method, names, faces, holes, models, out):
         for start in tqdm(range(0, len(todo), 8), desc="masked inversion", unit="batch"):
             batch = todo[start:start + 8]
             holed = np.stack([faces[i] * (1 - holes[i][..., None]) for i in batch]).astype(np.uint8)
-            templates = extractor(warp_to_arcface(tf.constant(holed, tf.float32) / 127.5 - 1.0, generator.landmarks),
-                                  value_range="signed").numpy()
-            starts = recipes.warm_start_latents("bank", generator, extractor.name, bank,
-                                                {str(i): templates[n] for n, i in enumerate(batch)})
-            fits = photo_inversion.invert_framed(generator, extractor, holed, np.stack([starts[str(i)] for i in batch]),
+            starts = photo_inversion.bank_starts(generator, extractor, holed, bank)
+            fits = photo_inversion.invert_framed(generator, extractor, holed, starts,
                                                  steps=FLAGS.inpaint_invert_steps,
                                                  known=np.stack([1 - holes[i] for i in batch]).astype(np.float32))
             for i, fit in zip(batch, fits):
@@ -134,16 +130,6 @@ def _method_fills(method, names, faces, holes, models, out):
     return np.stack([done[name] for name in names])
 
 
-def _embed(judge, images):
-    rows = np.full((len(images), judge.embedding_dim), np.nan, np.float32)
-    for index, image in enumerate(images):
-        try:
-            rows[index] = judge(photo_align.align_photo(image)[None]).numpy()[0]
-        except photo_align.NoFaceFoundError:
-            pass
-    return rows
-
-
 def main(argv):
     del argv
     interrupts.stop_on_sigterm()
@@ -163,12 +149,12 @@ def main(argv):
         models["parsings"] = [parser(face, name) for face, name in zip(faces, names)]   # the unmasked face's
     methods = [method for method in methods if not FLAGS.inpaint_methods or method in FLAGS.inpaint_methods]
     judges = {name: registry.get_extractor(name, None, FLAGS.checkpoint_dir) for name in JUDGES}
-    originals = {name: _embed(judge, faces) for name, judge in judges.items()}
+    originals = render.embed(faces, judges)
     rows, filled_by_method = [], {}
     for method in methods:
         filled = _method_fills(method, names, faces, holes, models, out)
         filled_by_method[method] = filled
-        embedded = {name: _embed(judge, filled) for name, judge in judges.items()}
+        embedded = render.embed(filled, judges)
         for bin_index, bin_name in enumerate(BIN_NAMES):
             chosen = np.nonzero(bins == bin_index)[0]
             row = {"method": method, "hole ratio": bin_name, "faces": len(chosen),

@@ -5,31 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from tf_reconstruct import reconstruct as cli
 from tf_reconstruct.optimize import runner
-from tf_reconstruct.optimize.reconstruct import TemplateError
-
-
-def test_bad_templates_are_refused_with_the_file_named(tmp_path):
-    with pytest.raises(TemplateError, match="does not exist"):
-        cli.load_templates(tmp_path / "absent.npy", 192)
-    (tmp_path / "empty").mkdir()
-    with pytest.raises(TemplateError, match="no .npy"):
-        cli.load_templates(tmp_path / "empty", 192)
-    np.save(tmp_path / "wrong.npy", np.ones((3, 512)))
-    with pytest.raises(TemplateError, match="wrong.npy.*512-d"):
-        cli.load_templates(tmp_path / "wrong.npy", 192)
-    np.save(tmp_path / "nan.npy", np.full(192, np.nan))
-    with pytest.raises(TemplateError, match="NaN"):
-        cli.load_templates(tmp_path / "nan.npy", 192)
-
-
-def test_templates_are_named_by_file_and_row(tmp_path):
-    folder = tmp_path / "templates"
-    folder.mkdir()
-    np.save(folder / "alice.npy", np.ones(4))
-    np.save(folder / "group.npy", np.ones((2, 4)))
-    assert [name for name, _ in cli.load_templates(folder, 4)] == ["alice", "group_0000", "group_0001"]
 
 
 @pytest.mark.models

@@ -103,6 +103,21 @@ def define_reconstruct_flags():
                         "beyond the paper, whose settings override those flags: see optimize/recipes.py.")
     flags.DEFINE_string("baselines_dir", None, "Where the latent bank's generated pairs and the Mapping are (default: "
                         "checkpoints/baselines/<extractor>; made by `python -m tf_reconstruct.train_baselines`).")
+    flags.DEFINE_enum("backend", "local", ["local", "ray"], "local: this process; ray: shards of the database on Ray "
+                      "actors (pip install -e '.[ray]'), on this machine or a cluster (--ray_address).")
+    flags.DEFINE_integer("shard_size", None, "Templates per shard, the unit a worker runs and Ray retries (default 32 "
+                         "with Ray). With --backend=local it runs shards in turn as Ray does (no batch compaction: the "
+                         "same files as Ray); without it the local backend runs the database as one stream.",
+                         lower_bound=1)
+    flags.DEFINE_integer("workers", 1, "Ray actors, each holding the models once.", lower_bound=1)
+    flags.DEFINE_integer("cpus_per_worker", 0, "CPUs (TensorFlow threads) per Ray actor; 0 shares the cluster's CPUs "
+                         "out among --workers.", lower_bound=0)
+    flags.DEFINE_float("gpus_per_worker", 0.0, "GPUs per Ray actor (needs the GPU install: make setup TF=gpu).",
+                       lower_bound=0.0)
+    flags.DEFINE_string("ray_address", None, "A running Ray cluster: auto, or the head's host:port; unset starts Ray "
+                        "on this machine.")
+    flags.DEFINE_integer("fault_drill_after", 0, "Ray only, to check recovery: kill worker 0 once after this many "
+                         "faces of the run are written (Ray restarts it and retries its shard).", lower_bound=0)
     flags.mark_flags_as_required(["templates", "out_dir"])
 
 

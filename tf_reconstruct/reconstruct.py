@@ -1,70 +1,72 @@
-"""`python -m tf_reconstruct.reconstruct --templates=feats.npy --extractor=mobilefacenet192 --out_dir=out`
+"""`python -m tf_reconstruct.reconstruct --templates=DB --extractor=mobilefacenet192 --out_dir=OUT`
 
 Template in, face out; `--method` picks the paper's engine (ours, the default) or a method beyond it
 (optimize/recipes.py). Per template it writes <name>.png (the full-resolution face), <name>_wplus.npy
 and <name>.json (loss, steps, seconds, cosine of the final face to the template, settings). A re-run
 skips templates whose .json exists; every file is written to a temporary name and renamed.
+
+The database (datasets/templates.py: a .npy [N, d], a folder of .npy files, or a list file of them) is
+read and validated whole before any work starts. `--backend=local` (the default) runs it in this process;
+`--backend=ray` cuts it into shards of `--shard_size` templates and runs them on Ray actors, on this
+machine or a cluster (distributed/ray_backend.py). Both sharded backends run the engine without batch
+compaction, so they write the same files as each other for any shard size, worker count, retry or resume.
 """
 
-import pathlib
-
-import numpy as np
 from absl import app, flags, logging
 
 from tf_reconstruct import cli, flags as project_flags, interrupts
 from tf_reconstruct.baselines.paths import baselines_dir
+from tf_reconstruct.datasets.templates import load_templates
+from tf_reconstruct.distributed import local_backend, ray_backend
+from tf_reconstruct.distributed.shard_job import JobConfig
 from tf_reconstruct.models import registry
-from tf_reconstruct.optimize import reconstruct as engine
 from tf_reconstruct.optimize import multi_start, recipes, runner
 
 FLAGS = flags.FLAGS
+RAY_SHARD_SIZE = 32     # 4 batches of 8: slots refill within a shard, and a retry repeats little
 
 
-def load_templates(path, embedding_dim):
-    """Reads templates from a .npy ([d] or [N, d]) or a folder of them: -> [(name, [d] float32)].
-
-    Every file is validated before any work starts, so a bad input stops the run before anything is written.
-    """
-    path = pathlib.Path(path)
-    if not path.exists():
-        raise engine.TemplateError(f"--templates={path} does not exist: give a .npy file or a folder of .npy files")
-    # Hidden files are not templates (.partial.* is what an interrupted write of ours leaves).
-    files = sorted(file for file in path.glob("*.npy") if not file.name.startswith(".")) if path.is_dir() else [path]
-    if not files:
-        raise engine.TemplateError(f"--templates={path} holds no .npy files")
-    templates = []
-    for file in files:
-        try:
-            array = np.load(file, allow_pickle=False)
-        except (ValueError, OSError) as error:
-            raise engine.TemplateError(f"{file} is not a readable .npy array ({error})") from error
-        checked = engine.check_templates(array, embedding_dim, name=str(file))
-        if array.ndim == 1:
-            templates.append((file.stem, checked[0]))
-        else:
-            templates.extend((f"{file.stem}_{index:04d}", row) for index, row in enumerate(checked))
-    names = [name for name, _ in templates]
-    if len(set(names)) != len(names):
-        raise engine.TemplateError(f"--templates={path}: template names collide; rename the files")
-    return templates
+def job_config():
+    return JobConfig(out_dir=FLAGS.out_dir, method=FLAGS.method, settings=project_flags.engine_settings(),
+                     batch_size=FLAGS.batch_size, generator=FLAGS.generator, generator_weights=FLAGS.generator_weights,
+                     extractor=FLAGS.extractor, extractor_weights=FLAGS.extractor_weights,
+                     checkpoint_dir=FLAGS.checkpoint_dir, baselines_dir=FLAGS.baselines_dir, threads=FLAGS.threads)
 
 
-def main(argv):
-    del argv
-    interrupts.stop_on_sigterm()
-    project_flags.apply_threads()
-    extractor = registry.get_attack_extractor(FLAGS.extractor, FLAGS.extractor_weights, FLAGS.checkpoint_dir)
-    templates = load_templates(FLAGS.templates, extractor.embedding_dim)
+def run_one_stream(extractor, templates):
+    """Today's local path: the whole database as one stream of slots in this process."""
     settings = recipes.settings_of(FLAGS.method, project_flags.engine_settings())
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
     starts = recipes.starts_of(FLAGS.method, generator, extractor.name,
                                baselines_dir(FLAGS.baselines_dir, extractor.name, FLAGS.checkpoint_dir), dict(templates))
     if FLAGS.method != "ours" and recipes.RECIPES[FLAGS.method].multi:
-        count = multi_start.run(generator, extractor, templates, FLAGS.out_dir, FLAGS.batch_size, settings, starts)
+        return multi_start.run(generator, extractor, templates, FLAGS.out_dir, FLAGS.batch_size, settings, starts)
+    return runner.run(generator, extractor, templates, FLAGS.out_dir, FLAGS.batch_size, settings,
+                      warm_starts=starts)
+
+
+def main(argv):
+    del argv
+    interrupts.stop_on_sigterm()
+    recipes.settings_of(FLAGS.method, {})   # an unknown --method fails before anything loads
+    if FLAGS.backend == "ray":
+        ray_backend.require_ray()
     else:
-        count = runner.run(generator, extractor, templates, FLAGS.out_dir, FLAGS.batch_size, settings,
-                           warm_starts=starts)
-    logging.info("Reconstructed %d templates into %s", count, FLAGS.out_dir)
+        project_flags.apply_threads()
+    # Loaded here also under Ray: a missing model or a bad database fails before any worker starts.
+    extractor = registry.get_attack_extractor(FLAGS.extractor, FLAGS.extractor_weights, FLAGS.checkpoint_dir)
+    templates = load_templates(FLAGS.templates, extractor.embedding_dim)
+    if FLAGS.backend == "ray":
+        summary = ray_backend.run(job_config(), templates, FLAGS.shard_size or RAY_SHARD_SIZE, FLAGS.workers,
+                                  FLAGS.cpus_per_worker, FLAGS.gpus_per_worker, FLAGS.ray_address,
+                                  FLAGS.fault_drill_after)
+    elif FLAGS.shard_size:
+        summary = local_backend.run(job_config(), templates, FLAGS.shard_size)
+    else:
+        count = run_one_stream(extractor, templates)
+        logging.info("Reconstructed %d templates into %s", count, FLAGS.out_dir)
+        return
+    print(summary.text())
 
 
 if __name__ == "__main__":

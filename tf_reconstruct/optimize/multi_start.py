@@ -13,7 +13,7 @@ import pathlib
 
 from absl import logging
 
-from tf_reconstruct.optimize import runner
+from tf_reconstruct.optimize import in_flight, runner
 
 
 def choose(records):
@@ -21,10 +21,12 @@ def choose(records):
     return min(records, key=lambda kind: records[kind]["best_loss"])
 
 
-def run(generator, extractor, templates, out_dir, batch_size, settings, starts_by_kind):
+def run(generator, extractor, templates, out_dir, batch_size, settings, starts_by_kind,
+        in_flight_name=in_flight.FILE_NAME, timing=True, progress=True, on_written=None, compact=True):
     """Runs every start kind over `templates` [(name, template)] and copies each template's chosen attempt.
 
     starts_by_kind: {kind: {name: w+ [num_ws, 512]} or None for the engine's own start}, in order.
+    in_flight_name, timing, progress, on_written(name), compact: as runner.run (on_written sees the chosen copy).
     """
     out_dir = pathlib.Path(out_dir)
     runner.restore_faces(generator, out_dir, [name for name, _ in templates])
@@ -32,12 +34,13 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, starts_b
     if not pending:
         return 0
     made = []
-    with runner.timed(out_dir, made, batch_size):
+    with runner.timed(out_dir, made if timing else [], batch_size):
         folders = {}
         for kind, starts in starts_by_kind.items():
             folders[kind] = out_dir / "starts" / kind
             logging.info("multi-start: start %s", kind)
-            runner.run(generator, extractor, pending, folders[kind], batch_size, settings, warm_starts=starts)
+            runner.run(generator, extractor, pending, folders[kind], batch_size, settings, warm_starts=starts,
+                       in_flight_name=in_flight_name, timing=timing, progress=progress, compact=compact)
         for name, _ in pending:
             records = {kind: runner.read_record(folder, name) for kind, folder in folders.items()}
             kind = choose(records)
@@ -46,4 +49,6 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, starts_b
                 "chosen_start": kind, "steps": steps, "steps_of_chosen": records[kind]["steps"],
                 "best_loss_by_start": {other: record["best_loss"] for other, record in records.items()}})
             made.append(steps)
+            if on_written:
+                on_written(name)
     return len(made)

@@ -59,11 +59,12 @@ def settings_of(name, base):
     return {**base, **RECIPES[name].settings}
 
 
-def starts_of(name, generator, attacker_name, baselines_dir, templates):
+def starts_of(name, generator, attacker_name, baselines_dir, templates, banks=None):
     """{name: w+ [num_ws, 512]} warm starts of recipe `name` for `templates` ({name: template}), or None when it
-    starts from the mean (ours); for a multi-start recipe, {kind: that} for each of its starts."""
+    starts from the mean (ours); for a multi-start recipe, {kind: that} for each of its starts. `banks`, a dict,
+    keeps the loaded latent bank for later calls (a worker's next shard)."""
     start = "mean" if name == "ours" else RECIPES[name].start
-    banks = {}   # a multi-start's bank starts share one load of the pair store
+    banks = {} if banks is None else banks   # a multi-start's bank starts share one load of the pair store
     if isinstance(start, tuple):
         return {kind: warm_start_latents(kind, generator, attacker_name, baselines_dir, templates, banks)
                 for kind in start}

@@ -82,11 +82,22 @@ def check_templates(targets, embedding_dim, name="templates"):
     if targets.shape[1] != embedding_dim:
         raise TemplateError(f"{name}: templates are {targets.shape[1]}-d but the extractor makes {embedding_dim}-d "
                             f"features; choose the extractor that produced them (--extractor)")
-    if not np.issubdtype(targets.dtype, np.number) or not np.isfinite(targets).all():
-        raise TemplateError(f"{name}: templates contain NaN, Inf or non-numbers")
-    if (np.linalg.norm(targets, axis=1) == 0).any():
-        raise TemplateError(f"{name}: a template is all zeros")
+    if not np.issubdtype(targets.dtype, np.number):
+        raise TemplateError(f"{name}: templates are {targets.dtype}, not numbers")
+    bad = np.flatnonzero(~np.isfinite(targets).all(axis=1))
+    if len(bad):
+        raise TemplateError(f"{name}: {_rows(bad)} contain NaN or Inf; remove or re-extract them")
+    zero = np.flatnonzero(np.linalg.norm(targets, axis=1) == 0)
+    if len(zero):
+        raise TemplateError(f"{name}: {_rows(zero)} are all zeros; remove or re-extract them")
     return targets.astype(np.float32)
+
+
+def _rows(indices, shown=10):
+    """'rows 3, 17 (2 of them)': the first `shown` bad row indices, and how many there are."""
+    listed = ", ".join(str(int(index)) for index in indices[:shown])
+    more = ", ..." if len(indices) > shown else ""
+    return f"row{'s' if len(indices) > 1 else ''} {listed}{more} ({len(indices)} of them)"
 
 
 def initial_latent(generator, batch, space, init, seed):
@@ -143,13 +154,16 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
                        resolution=None, seed=0, truncation=1.0, precision="float32", render_final=True,
                        compiled=True, jit_compile=False, on_done=None, log_every=50, start_w_plus=None,
                        restarts=0, face_check=None, known_attempts=None, resume=None, on_checkpoint=None,
-                       checkpoint_every=0, augment=0.0, augment_views=1, spread_penalty=0.0, anchor_penalty=0.0):
+                       checkpoint_every=0, augment=0.0, augment_views=1, spread_penalty=0.0, anchor_penalty=0.0,
+                       compact=True):
     """Reconstructs faces from N templates, `batch_size` at a time; yields nothing, calls `on_done` per face.
 
     With SGD a slot whose sample stops is refilled at once with the next template (the batch stays full of
     live work), and once no template is waiting the batch is compacted to the next power of two above
     the live count, so a slow straggler does not pay for a full batch. SGD has no state and each sample
-    keeps its own schedule step, so this is exact: a sample's path does not depend on its neighbours.
+    keeps its own schedule step, so a sample's path does not depend on its neighbours or its slot; in
+    floating point it does depend on the batch's shape, so with `compact=False` (no compaction) a face comes
+    out bit for bit the same whichever faces share its batch, and after any resume (distributed/).
     Adam's moments and step count are per optimizer, so with Adam templates run in groups of
     `batch_size` that start together, and finished samples are masked until the group ends.
 
@@ -211,7 +225,8 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
     curves = [[] for _ in range(count)]
     # Samples interrupted mid-optimisation go first, so they finish as they would have.
     pending = sorted(resume) + [index for index in range(count) if index not in resume]
-    slots = new_slots(min(batch_size, count))
+    # Without compaction the batch keeps one shape, also for fewer templates than slots.
+    slots = new_slots(min(batch_size, count) if compact else batch_size)
     owner = [-1] * slots.size   # template index in each slot, -1 when free
     started = time.time()
     first_step_seconds, evaluations = None, 0
@@ -279,7 +294,7 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
         live = [slot for slot in range(slots.size) if owner[slot] >= 0]
         if not live:
             break
-        if refill and not pending and len(live) <= slots.size // 2:
+        if compact and refill and not pending and len(live) <= slots.size // 2:
             slots, owner = slots_module.compact(slots, owner, live, new_slots)
         taken = slots.steps_taken.numpy()
         rates = [schedule_fn(int(taken[slot]), steps, learning_rate)

@@ -107,13 +107,19 @@ CHECKPOINT_EVERY = 25
 
 
 def run(generator, extractor, templates, out_dir, batch_size, settings, warm_starts=None,
-        checkpoint_every=CHECKPOINT_EVERY, known_attempts=None):
+        checkpoint_every=CHECKPOINT_EVERY, known_attempts=None, in_flight_name=in_flight.FILE_NAME, timing=True,
+        progress=True, on_written=None, compact=True):
     """Reconstructs every (name, template [d]) not yet done, writing each as soon as it finishes.
 
     `settings` are keyword arguments of optimize.reconstruct.reconstruct_stream; `warm_starts` maps a name
     to the w+ [num_ws, 512] its optimisation starts from (the Mapping + optimisation method);
     `known_attempts` maps a name to its already-run first attempt (engine `known_attempts`). With SGD, the
-    running faces are saved every `checkpoint_every` evaluations (0: never) and a re-run goes on from there.
+    running faces are saved every `checkpoint_every` evaluations (0: never) to <out_dir>/<in_flight_name> and
+    a re-run goes on from there. Runs sharing a folder at once (distributed/) each keep their own
+    `in_flight_name`, leave `timing` to their driver (timing.json is rewritten whole), turn the bar off
+    (`progress`) and report each written face to `on_written(name)`; they pass compact=False, which makes
+    each face independent of the faces beside it (optimize/reconstruct.py), so any sharding, retry or
+    resume writes the same bits.
     Returns the number reconstructed in this run.
     """
     out_dir = pathlib.Path(out_dir)
@@ -122,8 +128,9 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
     pending = [(name, template) for name, template in templates if not is_done(out_dir, name)]
     logging.info("%d templates, %d already done, %d to go", len(templates), len(templates) - len(pending),
                  len(pending))
+    in_flight_path = out_dir / in_flight_name
     if not pending:
-        (out_dir / in_flight.FILE_NAME).unlink(missing_ok=True)
+        in_flight_path.unlink(missing_ok=True)
         return 0
     names = [name for name, _ in pending]
     known = {name: attempt for name, attempt in (known_attempts or {}).items() if name in names}
@@ -131,13 +138,14 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
     context = {"run": {"generator": generator.name, "extractor": extractor.name, "settings": settings},
                "templates": dict(pending), "starts": None if warm_starts is None else
                {name: warm_starts[name] for name in names}}
-    resumed = in_flight.load(out_dir / in_flight.FILE_NAME, context) if checkpointed else {}
+    resumed = in_flight.load(in_flight_path, context) if checkpointed else {}
     if resumed:
         logging.info("going on mid-face with %d faces: %s", len(resumed), ", ".join(
             f"{name} at step {int(state['steps_taken'])}" for name, state in sorted(resumed.items())))
     started = time.time()
     made = []
-    with tqdm(total=len(pending), desc="reconstructing", unit="face") as progress, timed(out_dir, made, batch_size):
+    with (tqdm(total=len(pending), desc="reconstructing", unit="face", disable=not progress) as bar,
+          timed(out_dir, made if timing else [], batch_size)):
         def write(sample):
             name = names[sample.index]
             record = {"template": name, "best_loss": sample.loss, "steps": sample.steps, "restarts": sample.restarts,
@@ -153,11 +161,12 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
             write_outputs(out_dir, name, sample.image, sample.w_plus, record)
             # Only the steps computed in this run: a face resumed mid-way did the rest in an earlier one.
             made.append(sample.steps - (len(resumed[name]["curve"]) if name in resumed else 0))
-            progress.update(1)
+            bar.update(1)
+            if on_written:
+                on_written(name)
 
         def save(states):
-            in_flight.save(out_dir / in_flight.FILE_NAME, {names[index]: state for index, state in states.items()},
-                           context)
+            in_flight.save(in_flight_path, {names[index]: state for index, state in states.items()}, context)
 
         starts = None if warm_starts is None else np.stack([warm_starts[name] for name in names])
         engine.reconstruct_stream(generator, extractor, np.stack([template for _, template in pending]),
@@ -165,6 +174,7 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
                                   resume={names.index(name): state for name, state in resumed.items()},
                                   known_attempts={names.index(name): attempt for name, attempt in known.items()},
                                   on_checkpoint=save if checkpointed else None,
-                                  checkpoint_every=checkpoint_every if checkpointed else 0, **settings)
-    (out_dir / in_flight.FILE_NAME).unlink(missing_ok=True)
+                                  checkpoint_every=checkpoint_every if checkpointed else 0, compact=compact,
+                                  **settings)
+    in_flight_path.unlink(missing_ok=True)
     return len(pending)

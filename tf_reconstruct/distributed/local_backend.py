@@ -1,0 +1,36 @@
+"""The sharded run in this process: the shards one after another through one ShardJob.
+
+    run(config, templates, shard_size) -> RunSummary
+
+It writes what the Ray backend writes (the same job, without batch compaction, so the same bits for any
+shard size), which is what a distributed run is checked against; without --shard_size, reconstruct.py
+keeps its one-stream path.
+"""
+
+import pathlib
+import time
+
+from tqdm import tqdm
+
+from tf_reconstruct.distributed import shards
+from tf_reconstruct.distributed.shard_job import ShardJob
+from tf_reconstruct.distributed.summary import RunSummary
+from tf_reconstruct.optimize import runner
+
+
+def run(config, templates, shard_size):
+    out_dir = pathlib.Path(config.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    by_name = dict(templates)
+    done = sum(runner.is_done(out_dir, name) for name in by_name)
+    summary = RunSummary("local", 1, len(by_name), done, batch_size=config.batch_size)
+    started = time.time()
+    job = ShardJob(config)
+    with tqdm(total=len(by_name), initial=done, desc="reconstructing", unit="face") as bar:
+        for index, names in enumerate(shards.make_shards(list(by_name), shard_size)):
+            if all(runner.is_done(out_dir, name) for name in names):
+                continue
+            summary.add(job.run(index, [(name, by_name[name]) for name in names], on_written=lambda _: bar.update(1)))
+    summary.finish(time.time() - started)
+    summary.write(out_dir)
+    return summary

@@ -1,0 +1,87 @@
+"""One worker's job: load the generator and extractor once, then reconstruct shard after shard.
+
+    job = ShardJob(JobConfig(...))            # models loaded here, once
+    job.run(index, [(name, template), ...])   -> ShardResult
+
+The same job runs in-process (backend 'local' with --shard_size) and inside a Ray actor (ray_backend.py),
+so both write the same files. Each shard writes through optimize/runner.py exactly as the local
+backend does (atomic files, the record last), keeps its own in-flight checkpoint, and skips faces already
+done: a shard run again after its worker died does only what is left.
+"""
+
+import dataclasses
+import pathlib
+import time
+
+from tf_reconstruct.baselines.paths import baselines_dir
+from tf_reconstruct.distributed import shards
+from tf_reconstruct.distributed.summary import steps_computed
+from tf_reconstruct.models import registry
+from tf_reconstruct.optimize import multi_start, recipes, runner
+
+
+@dataclasses.dataclass(frozen=True)
+class JobConfig:
+    """Everything a worker needs to rebuild the models and run the engine; plain values, so Ray can ship it."""
+    out_dir: str
+    method: str
+    settings: dict                # engine settings (optimize.reconstruct.reconstruct_stream keywords)
+    batch_size: int
+    generator: str = "mobilestylegan"
+    generator_weights: str = None
+    extractor: str = "mobilefacenet192"
+    extractor_weights: str = None
+    checkpoint_dir: str = None
+    baselines_dir: str = None
+    threads: int = 0              # TensorFlow intra-op threads in the worker (0: TensorFlow's default)
+
+
+@dataclasses.dataclass
+class ShardResult:
+    index: int
+    written: list                 # names whose files this call wrote
+    steps: int                    # optimisation steps this call computed for them
+    seconds: float
+
+
+class ShardJob:
+    def __init__(self, config):
+        if config.threads:
+            import tensorflow as tf
+            try:
+                tf.config.threading.set_intra_op_parallelism_threads(config.threads)
+            except RuntimeError:   # TensorFlow already ran an op in this process: its threads are fixed
+                pass
+        self.config = config
+        self.extractor = registry.get_attack_extractor(config.extractor, config.extractor_weights,
+                                                       config.checkpoint_dir)
+        self.generator = registry.get_generator(config.generator, config.checkpoint_dir, config.generator_weights)
+        self.settings = recipes.settings_of(config.method, config.settings)
+        self.baselines = baselines_dir(config.baselines_dir, self.extractor.name, config.checkpoint_dir)
+        self.banks = {}           # the latent bank, loaded by the first shard that needs it
+
+    def run(self, index, templates, on_written=None):
+        """Reconstructs shard `index`'s templates [(name, [d])] not yet done; on_written(name) per face."""
+        config, out_dir = self.config, pathlib.Path(self.config.out_dir)
+        started = time.time()
+        pending = [(name, template) for name, template in templates if not runner.is_done(out_dir, name)]
+        written = []
+
+        def note(name):
+            written.append(name)
+            if on_written:
+                on_written(name)
+
+        if pending:
+            starts = recipes.starts_of(config.method, self.generator, self.extractor.name, self.baselines,
+                                       dict(pending), self.banks)
+            # No compaction: a face's bits then do not depend on its shard, worker, retry or resume.
+            options = dict(in_flight_name=shards.in_flight_name(index), timing=False, progress=False,
+                           on_written=note, compact=False)
+            if config.method != "ours" and recipes.RECIPES[config.method].multi:
+                multi_start.run(self.generator, self.extractor, pending, out_dir, config.batch_size, self.settings,
+                                starts, **options)
+            else:
+                runner.run(self.generator, self.extractor, pending, out_dir, config.batch_size, self.settings,
+                           warm_starts=starts, **options)
+        return ShardResult(index, written, steps_computed(out_dir, written), round(time.time() - started, 2))

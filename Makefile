@@ -8,15 +8,29 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: setup fetch run test clean-models
 
-$(VENV)/.installed: setup.cfg pyproject.toml
+# TF=cpu (default) installs tensorflow-cpu; TF=gpu installs tensorflow[and-cuda] instead (CUDA 12 machines;
+# not run here: these machines have no GPU). The other build is removed first: both provide `tensorflow`.
+TF ?= cpu
+ifeq ($(TF),gpu)
+OTHER_TF := tensorflow-cpu
+else ifeq ($(TF),cpu)
+OTHER_TF := tensorflow
+else
+$(error TF=$(TF): choose TF=cpu or TF=gpu)
+endif
+INSTALLED := $(VENV)/.installed-$(TF)
+
+$(INSTALLED): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip uninstall --quiet --yes $(OTHER_TF)
+	$(PY) -m pip install --quiet -e ".[$(TF),test,ray]"
+	rm -f $(VENV)/.installed*
 	touch $@
 
-setup: $(VENV)/.installed fetch
+setup: $(INSTALLED) fetch
 
-fetch: $(VENV)/.installed
+fetch: $(INSTALLED)
 	$(PY) -m tf_reconstruct.checkpoints fetch
 	$(PY) -m tf_reconstruct.checkpoints verify
 

@@ -13,8 +13,9 @@ import pytest
 import tf_reconstruct
 
 PACKAGE = pathlib.Path(tf_reconstruct.__file__).parent
-# What builds an attack: the engine, its warm starts and restarts, the alignment it differentiates, the baselines.
-ATTACK_FOLDERS = ("optimize", "align", "baselines")
+# What builds an attack: the engine, its warm starts and restarts, the alignment it differentiates, the baselines,
+# and the workers that run it over a database.
+ATTACK_FOLDERS = ("optimize", "align", "baselines", "distributed")
 JUDGE_MODULES = ("tf_reconstruct.attributes", "tf_reconstruct.models.dlib_resnet", "tf_reconstruct.evaluation",
                  "tf_reconstruct.liveness")
 JUDGE_NAMES = ("mobilefacenet512", "dlib", "fr_gender", "fr_age", "fr_expression", "fr_pose", "fr_eye")

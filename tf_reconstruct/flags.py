@@ -121,6 +121,16 @@ def define_reconstruct_flags():
     flags.mark_flags_as_required(["templates", "out_dir"])
 
 
+def define_scale_flags():
+    """`python -m tf_reconstruct.studies.scale_throughput`: local against Ray, and a fault drill (experiments/scale)."""
+    define_engine_flags()
+    flags.DEFINE_string("data_dir", "../shared/data/lfw", "LFW folder with lfw-names.txt and lfw-deepfunneled.tgz.")
+    flags.DEFINE_integer("scale_faces", 32, "Templates in the database.", lower_bound=2)
+    flags.DEFINE_integer("scale_shard_size", 16, "Templates per shard.", lower_bound=1)
+    flags.DEFINE_integer("scale_drill_after", 8, "Faces written before the drill kills worker 0.", lower_bound=1)
+    flags.DEFINE_string("scale_out", "experiments/scale", "Where the table goes (templates and faces: work/).")
+
+
 def define_bench_flags():
     define_engine_flags()
     flags.DEFINE_integer("bench_steps", 6, "Timed steps per mode (after one tracing step).", lower_bound=2)

@@ -14,6 +14,8 @@ import contextlib
 
 import tensorflow as tf
 
+from tf_reconstruct.models import devices
+
 PRECISIONS = ("float32", "bfloat16")
 CHOICES = PRECISIONS + ("auto",)
 NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
@@ -30,9 +32,10 @@ def cpu_has_native_bfloat16(cpuinfo="/proc/cpuinfo"):
 
 
 def resolve(precision):
-    """'auto' -> 'bfloat16' on a CPU with native bfloat16, else 'float32'; other choices are returned as they are."""
+    """'auto' -> 'bfloat16' where the device computes it natively (models/devices.py: an Ampere or later GPU,
+    or a CPU with AVX-512-bf16/AMX), else 'float32'; other choices are returned as they are."""
     if precision == "auto":
-        return "bfloat16" if cpu_has_native_bfloat16() else "float32"
+        return devices.auto_precision(devices.gpu_capabilities(), cpu_has_native_bfloat16())
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {CHOICES}, not {precision!r}")
     return precision

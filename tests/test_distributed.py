@@ -53,17 +53,27 @@ def test_missing_ray_says_how_to_install_it(monkeypatch):
 
 
 def test_summary_counts_faces_failures_and_throughput(tmp_path):
-    summary = RunSummary("ray", 2, faces=10, done_before=3, batch_size=8)
+    summary = RunSummary("local", 1, faces=10, done_before=3, batch_size=8)
     summary.add(ShardResult(0, ["a", "b"], steps=300, seconds=50.0))
     summary.add(ShardResult(1, ["c"], steps=100, seconds=20.0))
-    summary.fail(2, ["d", "e"], "RayActorError: the actor died")
     summary.finish(60.0)
     assert summary.written == 3 and summary.steps == 400 and summary.faces_per_hour == 180.0
-    text = summary.text()
-    assert "3 faces written now, 3 done before, 10 in the database; 60 s, 180.0 faces/h" in text
-    assert "shard 2 (from d, 2 faces): RayActorError: the actor died" in text
+    assert "3 faces written now, 3 done before, 10 in the database; 60 s, 180.0 faces/h" in summary.text()
     summary.write(tmp_path)
     kept = json.loads((tmp_path / "run_summary.json").read_text())
-    assert kept["written"] == 3 and kept["failures"][0]["faces"] == 2
+    assert kept["written"] == 3 and kept["faces_per_hour"] == 180.0
     timing = json.loads((tmp_path / "timing.json").read_text())
-    assert timing[-1]["faces"] == 3 and timing[-1]["steps"] == 400 and timing[-1]["backend"] == "ray"
+    assert timing[-1]["faces"] == 3 and timing[-1]["steps"] == 400 and timing[-1]["backend"] == "local"
+
+
+def test_a_ray_summary_counts_from_the_records_on_disk(tmp_path):
+    # c was resumed mid-face (its first 40 steps in an earlier run); f was written before its shard failed.
+    for name, record in {"a": {"steps": 120}, "c": {"steps": 100, "resumed_from_evaluation": 40},
+                         "f": {"steps": 80}}.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(record))
+    summary = RunSummary("ray", 2, faces=6, done_before=0, batch_size=8)
+    summary.fail(2, ["d", "e", "f"], "RayActorError: the actor died")
+    summary.tally(tmp_path, ["a", "c", "f"], is_done=lambda folder, name: (folder / f"{name}.json").is_file())
+    assert summary.written == 3 and summary.steps == 120 + 60 + 80
+    assert summary.failures[0]["faces"] == 2 and "names" not in summary.failures[0]
+    assert "shard 2 (from d, 2 faces): RayActorError: the actor died" in summary.text()

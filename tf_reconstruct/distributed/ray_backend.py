@@ -168,7 +168,8 @@ def run(config, templates, shard_size, workers, cpus_per_worker=0, gpus_per_work
     finally:
         for actor in actors:     # their CPUs go back to a cluster that outlives this run
             ray.kill(actor, no_restart=True)
-        summary.tally(out_dir, [name for name in by_name if name not in done_before and runner.is_done(out_dir, name)])
+        summary.tally(out_dir, [name for name in by_name if name not in done_before and runner.is_done(out_dir, name)],
+                      runner.is_done)
         summary.finish(time.time() - started)
         summary.write(out_dir)
         _sweep_partials(out_dir)

@@ -39,13 +39,15 @@ class RunSummary:
 
     def fail(self, shard, names, reason):
         self.failures.append({"shard": int(shard), "faces": len(names), "first": names[0] if names else "",
-                              "reason": reason})
+                              "reason": reason, "names": list(names)})
 
-    def tally(self, out_dir, names):
+    def tally(self, out_dir, names, is_done):
         """Counts the faces among `names` finished now from their records on disk: the truth also when a
-        killed worker's shard wrote some of them before its retry."""
+        killed worker's shard wrote some of them before its retry; a failed shard counts its faces not done."""
         self.written = len(names)
         self.steps = steps_computed(out_dir, names)
+        for failure in self.failures:
+            failure["faces"] = sum(not is_done(out_dir, name) for name in failure.pop("names", []))
 
     def finish(self, seconds):
         self.seconds = round(seconds, 1)

@@ -13,7 +13,7 @@ class Interrupted(Exception):
 
 
 def _interrupt_at_first_checkpoint(kept):
-    def on_checkpoint(states):
+    def on_checkpoint(states, layout):
         kept.update(states)
         raise Interrupted
     return on_checkpoint

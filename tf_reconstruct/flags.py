@@ -106,8 +106,8 @@ def define_reconstruct_flags():
     flags.DEFINE_enum("backend", "local", ["local", "ray"], "local: this process; ray: shards of the database on Ray "
                       "actors (pip install -e '.[ray]'), on this machine or a cluster (--ray_address).")
     flags.DEFINE_integer("shard_size", None, "Templates per shard, the unit a worker runs and Ray retries (default 32 "
-                         "with Ray). With --backend=local it runs shards in turn as Ray does (no batch compaction: the "
-                         "same files as Ray); without it the local backend runs the database as one stream.",
+                         "with Ray). With --backend=local it runs the shards in turn, writing what Ray writes for the same "
+                         "shard size; without it the local backend runs the database as one stream.",
                          lower_bound=1)
     flags.DEFINE_integer("workers", 1, "Ray actors, each holding the models once.", lower_bound=1)
     flags.DEFINE_integer("cpus_per_worker", 0, "CPUs (TensorFlow threads) per Ray actor; 0 shares the cluster's CPUs "

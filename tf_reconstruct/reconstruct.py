@@ -8,8 +8,8 @@ skips templates whose .json exists; every file is written to a temporary name an
 The database (datasets/templates.py: a .npy [N, d], a folder of .npy files, or a list file of them) is
 read and validated whole before any work starts. `--backend=local` (the default) runs it in this process;
 `--backend=ray` cuts it into shards of `--shard_size` templates and runs them on Ray actors, on this
-machine or a cluster (distributed/ray_backend.py). Both sharded backends run the engine without batch
-compaction, so they write the same files as each other for any shard size, worker count, retry or resume.
+machine or a cluster (distributed/ray_backend.py). For the same shard size both write the same files,
+whatever the worker count, retries or resumes (a shard resumes by replaying its last checkpoint's batch).
 """
 
 from absl import app, flags, logging

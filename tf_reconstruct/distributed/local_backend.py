@@ -2,9 +2,8 @@
 
     run(config, templates, shard_size) -> RunSummary
 
-It writes what the Ray backend writes (the same job, without batch compaction, so the same bits for any
-shard size), which is what a distributed run is checked against; without --shard_size, reconstruct.py
-keeps its one-stream path.
+It writes what the Ray backend writes for the same shard size (the same job runs the same shards), which
+is what a distributed run is checked against; without --shard_size, reconstruct.py keeps its one-stream path.
 """
 
 import pathlib

@@ -8,8 +8,9 @@
 - The driver hands each idle actor the next unfinished shard. A shard writes through the local backend's
   code (atomic files, the record last) into the shared output folder, so a face is either whole or absent.
 - A worker that dies is restarted by Ray (its models loaded again) and its shard retried, up to RETRIES
-  times: the retry skips the shard's finished faces and goes on mid-face from the shard's own checkpoint,
-  so at most the steps since that checkpoint are lost and nothing is written twice. A shard that still
+  times: the retry rebuilds the batch of the shard's last checkpoint and replays it from there, so at most
+  the steps since that checkpoint are lost, nothing is written twice, and every face comes out the bits
+  of an undisturbed run. A shard that still
   fails is reported with its reason; a re-run does only what is left.
 - `address`: None starts Ray on this machine (or uses the one already started in this process), 'auto'
   or 'host:port' joins a running cluster (`ray start --head`). Every node needs this package installed and

@@ -64,7 +64,7 @@ class ShardJob:
         """Reconstructs shard `index`'s templates [(name, [d])] not yet done; on_written(name) per face."""
         config, out_dir = self.config, pathlib.Path(self.config.out_dir)
         started = time.time()
-        pending = [(name, template) for name, template in templates if not runner.is_done(out_dir, name)]
+        pending = [name for name, _ in templates if not runner.is_done(out_dir, name)]
         written = []
 
         def note(name):
@@ -73,15 +73,15 @@ class ShardJob:
                 on_written(name)
 
         if pending:
+            # Starts for the whole shard: an exact resume may replay faces already written.
             starts = recipes.starts_of(config.method, self.generator, self.extractor.name, self.baselines,
-                                       dict(pending), self.banks)
-            # No compaction: a face's bits then do not depend on its shard, worker, retry or resume.
+                                       dict(templates), self.banks)
             options = dict(in_flight_name=shards.in_flight_name(index), timing=False, progress=False,
-                           on_written=note, compact=False)
+                           on_written=note, exact_resume=True)
             if config.method != "ours" and recipes.RECIPES[config.method].multi:
-                multi_start.run(self.generator, self.extractor, pending, out_dir, config.batch_size, self.settings,
+                multi_start.run(self.generator, self.extractor, templates, out_dir, config.batch_size, self.settings,
                                 starts, **options)
             else:
-                runner.run(self.generator, self.extractor, pending, out_dir, config.batch_size, self.settings,
+                runner.run(self.generator, self.extractor, templates, out_dir, config.batch_size, self.settings,
                            warm_starts=starts, **options)
         return ShardResult(index, written, steps_computed(out_dir, written), round(time.time() - started, 2))

@@ -3,8 +3,10 @@
     make_shards(names, shard_size) -> [[name, ...], ...]     in database order; shard_size 0: one shard
     in_flight_name(index) -> 'in_flight_shard00003.npz'      each shard's own mid-face checkpoint
 
-Shards run without the engine's batch compaction, so each face is a deterministic function of its own
-template, start and settings: any shard size, backend, worker, retry or resume writes the same files.
+A shard's faces are a deterministic function of its templates and the engine settings (the engine fills
+and shrinks its batch in order, and a face's float path depends on the batch's shape), and a shard run
+again after a crash replays the batch of its last checkpoint (optimize/runner.py, exact_resume). So two
+runs with the same shard size write the same files, whichever backend, worker, retry or resume ran them.
 """
 
 

@@ -1,8 +1,9 @@
 """The state of faces still being optimised, kept beside a run's finished faces so that an interrupted run
 goes on mid-face: <out_dir>/in_flight.npz, rewritten atomically at every checkpoint, removed when the run ends.
 
-    save(path, states, context)              states: {name: optimize.slots.in_flight_state(...)}
+    save(path, states, context, layout=None) states: {name: optimize.slots.in_flight_state(...)}
     load(path, context) -> {name: state}     only the faces whose template, start and settings still match
+    layout_of(path) -> the batch at the save: {"size", "owner": [name or "" per slot], "pending": [name]}
 
 `context` is {"run": what must not change (generator, extractor, engine settings), "templates": {name: [D]},
 "starts": {name: [num_ws, 512]} or None}. The file is a cache: a stale, mismatched or unreadable one is
@@ -25,10 +26,13 @@ def _run_key(context):
     return json.dumps(context["run"], sort_keys=True, default=str)
 
 
-def save(path, states, context):
-    """Writes every running face's state, its template and start, and the run it belongs to."""
+def save(path, states, context, layout=None):
+    """Writes every running face's state, its template and start, the run it belongs to and, when given,
+    the batch's layout (for a bit-exact resume, optimize/runner.py)."""
     path = pathlib.Path(path)
     arrays = {"names": np.array(sorted(states), dtype=str), "run": np.array(_run_key(context))}
+    if layout is not None:
+        arrays["layout"] = np.array(json.dumps(layout))
     for number, name in enumerate(sorted(states)):
         state = states[name]
         for field in _ARRAYS:
@@ -85,3 +89,12 @@ def load(path, context):
         logging.warning("%s is unreadable (%s): its running faces start again; delete it to silence this",
                         path, error)
         return {}
+
+
+def layout_of(path):
+    """The batch layout saved with the states, or None (no file, an older file, or an unreadable one)."""
+    try:
+        with np.load(pathlib.Path(path), allow_pickle=False) as saved:
+            return json.loads(str(saved["layout"])) if "layout" in saved else None
+    except (OSError, ValueError, KeyError):
+        return None

@@ -22,11 +22,11 @@ def choose(records):
 
 
 def run(generator, extractor, templates, out_dir, batch_size, settings, starts_by_kind,
-        in_flight_name=in_flight.FILE_NAME, timing=True, progress=True, on_written=None, compact=True):
+        in_flight_name=in_flight.FILE_NAME, timing=True, progress=True, on_written=None, exact_resume=False):
     """Runs every start kind over `templates` [(name, template)] and copies each template's chosen attempt.
 
     starts_by_kind: {kind: {name: w+ [num_ws, 512]} or None for the engine's own start}, in order.
-    in_flight_name, timing, progress, on_written(name), compact: as runner.run (on_written sees the chosen copy).
+    in_flight_name, timing, progress, on_written(name), exact_resume: as runner.run (on_written sees the chosen copy).
     """
     out_dir = pathlib.Path(out_dir)
     runner.restore_faces(generator, out_dir, [name for name, _ in templates])
@@ -40,7 +40,7 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, starts_b
             folders[kind] = out_dir / "starts" / kind
             logging.info("multi-start: start %s", kind)
             runner.run(generator, extractor, pending, folders[kind], batch_size, settings, warm_starts=starts,
-                       in_flight_name=in_flight_name, timing=timing, progress=progress, compact=compact)
+                       in_flight_name=in_flight_name, timing=timing, progress=progress, exact_resume=exact_resume)
         for name, _ in pending:
             records = {kind: runner.read_record(folder, name) for kind, folder in folders.items()}
             kind = choose(records)

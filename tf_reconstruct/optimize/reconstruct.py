@@ -155,15 +155,16 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
                        compiled=True, jit_compile=False, on_done=None, log_every=50, start_w_plus=None,
                        restarts=0, face_check=None, known_attempts=None, resume=None, on_checkpoint=None,
                        checkpoint_every=0, augment=0.0, augment_views=1, spread_penalty=0.0, anchor_penalty=0.0,
-                       compact=True):
+                       layout=None):
     """Reconstructs faces from N templates, `batch_size` at a time; yields nothing, calls `on_done` per face.
 
     With SGD a slot whose sample stops is refilled at once with the next template (the batch stays full of
     live work), and once no template is waiting the batch is compacted to the next power of two above
     the live count, so a slow straggler does not pay for a full batch. SGD has no state and each sample
     keeps its own schedule step, so a sample's path does not depend on its neighbours or its slot; in
-    floating point it does depend on the batch's shape, so with `compact=False` (no compaction) a face comes
-    out bit for bit the same whichever faces share its batch, and after any resume (distributed/).
+    floating point it does depend on the batch's shape (measured: BUILD_NOTES.md). So a run is bit-exact
+    when it is repeated whole, or resumed with the `layout` of its last checkpoint, which rebuilds the batch
+    as it was and replays it from there.
     Adam's moments and step count are per optimizer, so with Adam templates run in groups of
     `batch_size` that start together, and finished samples are masked until the group ends.
 
@@ -184,10 +185,15 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
         attempt has already run (ours' own run of the same template: this engine is deterministic, so
         running it again would repeat it). They begin at their first restart with it as the earlier attempt.
       on_checkpoint, checkpoint_every: SGD only; every `checkpoint_every` evaluations, on_checkpoint({index:
-        in-flight state}) gets the state of every sample still running (`in_flight_state`), so an
-        interrupted run can go on mid-face instead of starting its running faces again.
+        in-flight state}, layout) gets the state of every sample still running (`in_flight_state`) and the
+        batch's layout ({"size", "owner": template index per slot or -1, "pending": indices in order}), so
+        an interrupted run can go on mid-face instead of starting its running faces again.
       resume: {index: in-flight state} from an earlier on_checkpoint; those samples go on from there, first.
-        Exact for SGD, which has no state beyond the latent and the stopping counters.
+        Exact in value for SGD, which has no state beyond the latent and the stopping counters.
+      layout: that checkpoint's layout, with `resume` holding every sample it places in a slot and the
+        templates being exactly its slots' and pending ones: the batch is rebuilt as it was, so the run goes
+        on bit for bit as the interrupted one would have (faces it finished after the checkpoint are
+        finished again, for the caller to skip).
       augment, augment_views: beyond the paper (0 and 1 are its engine): expectation over transformations.
         The gradient is the mean loss over `augment_views` views of the generated face (view 0 the fixed
         warp, the others shifted, scaled, rotated and mirrored with `augment` as their strength, see
@@ -205,7 +211,7 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
     count = len(targets)
     known_attempts, resume = dict(known_attempts or {}), dict(resume or {})
     _check_options(space, optimizer, loss, truncation, restarts, known_attempts, resume, checkpoint_every, count,
-                   augment, augment_views, spread_penalty, anchor_penalty)
+                   augment, augment_views, spread_penalty, anchor_penalty, layout)
     starts = _starts(generator, count, space, init, seed, start_w_plus, truncation)
     schedule_fn = {"constant": schedules.constant, "projector": schedules.projector_ramp}[schedule]
     refill = optimizer == "sgd"
@@ -223,11 +229,13 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
 
     results = [None] * count
     curves = [[] for _ in range(count)]
-    # Samples interrupted mid-optimisation go first, so they finish as they would have.
-    pending = sorted(resume) + [index for index in range(count) if index not in resume]
-    # Without compaction the batch keeps one shape, also for fewer templates than slots.
-    slots = new_slots(min(batch_size, count) if compact else batch_size)
-    owner = [-1] * slots.size   # template index in each slot, -1 when free
+    if layout is not None:
+        slots, owner, pending = new_slots(layout["size"]), list(layout["owner"]), list(layout["pending"])
+    else:
+        # Samples interrupted mid-optimisation go first, so they finish as they would have.
+        pending = sorted(resume) + [index for index in range(count) if index not in resume]
+        slots = new_slots(min(batch_size, count))
+        owner = [-1] * slots.size   # template index in each slot, -1 when free
     started = time.time()
     first_step_seconds, evaluations = None, 0
     attempts = [0] * count
@@ -235,6 +243,22 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
     for index, (loss, w_plus, spent) in known_attempts.items():
         attempts[index] = 1
         earlier[index] = (float(loss), start_from_w_plus(generator, w_plus, truncation), int(spent))
+
+    def take(slot, index):
+        """Puts template `index` in `slot`: where it was interrupted, or at its start."""
+        owner[slot] = index
+        if index in resume:
+            state = resume.pop(index)
+            slots.restore(slot, state, targets[index], starts[index])
+            attempts[index], curves[index] = int(state["attempts"]), list(state["curve"])
+            if state.get("earlier") is not None:
+                earlier[index] = state["earlier"]
+        else:
+            slots.load(slot, starts[index], targets[index])
+
+    for slot, index in enumerate(owner):
+        if index >= 0:
+            take(slot, index)
 
     def finish(slot):
         state = slots.state_of(slot)
@@ -281,20 +305,11 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
             if not refill and evaluations:
                 slots = new_slots(slots.size)   # a fresh Adam for the next group
             for slot in free[:len(pending)]:
-                index = pending.pop(0)
-                owner[slot] = index
-                if index in resume:
-                    state = resume.pop(index)
-                    slots.restore(slot, state, targets[index], starts[index])
-                    attempts[index], curves[index] = int(state["attempts"]), list(state["curve"])
-                    if state.get("earlier") is not None:
-                        earlier[index] = state["earlier"]
-                else:
-                    slots.load(slot, starts[index], targets[index])
+                take(slot, pending.pop(0))
         live = [slot for slot in range(slots.size) if owner[slot] >= 0]
         if not live:
             break
-        if compact and refill and not pending and len(live) <= slots.size // 2:
+        if refill and not pending and len(live) <= slots.size // 2:
             slots, owner = slots_module.compact(slots, owner, live, new_slots)
         taken = slots.steps_taken.numpy()
         rates = [schedule_fn(int(taken[slot]), steps, learning_rate)
@@ -319,7 +334,8 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
         if on_checkpoint and checkpoint_every and evaluations % checkpoint_every == 0:
             on_checkpoint({owner[slot]: slots_module.in_flight_state(
                 slots.state_of(slot), attempts[owner[slot]], curves[owner[slot]], earlier.get(owner[slot]))
-                for slot in range(slots.size) if owner[slot] >= 0})
+                for slot in range(slots.size) if owner[slot] >= 0},
+                {"size": slots.size, "owner": list(owner), "pending": list(pending)})
         if log_every and evaluations % log_every == 0:
             # Counted from the owners: a restarted slot is live again although it stopped at this step.
             logging.info("step %d: %d/%d slots live, %d waiting, %d done", evaluations, sum(o >= 0 for o in owner),
@@ -328,7 +344,7 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
 
 
 def _check_options(space, optimizer, loss, truncation, restarts, known_attempts, resume, checkpoint_every, count,
-                   augment, augment_views, spread_penalty, anchor_penalty):
+                   augment, augment_views, spread_penalty, anchor_penalty, layout=None):
     """Raises ValueError naming the first engine option that cannot be honoured."""
     if not 0.0 <= truncation <= 1.0:
         raise ValueError(f"truncation (the lerp weight) must be in [0, 1], not {truncation}")
@@ -342,6 +358,12 @@ def _check_options(space, optimizer, loss, truncation, restarts, known_attempts,
         raise ValueError("checkpoints and resume need optimizer 'sgd' (Adam's moments are not kept)")
     if any(not 0 <= index < count for index in resume):
         raise ValueError(f"resume names template indices outside 0..{count - 1}: {sorted(resume)}")
+    if layout is not None:
+        placed = [index for index in layout["owner"] if index >= 0]
+        if sorted(placed + list(layout["pending"])) != list(range(count)) or len(layout["owner"]) != layout["size"]:
+            raise ValueError("a layout must place every template once, in a slot or pending, in `size` slots")
+        if any(index not in resume for index in placed):
+            raise ValueError("a layout's slotted templates need their in-flight state in `resume`")
     if augment < 0 or augment_views < 1 or spread_penalty < 0 or anchor_penalty < 0:
         raise ValueError(f"augment, spread_penalty and anchor_penalty must be >= 0 and augment_views >= 1, got "
                          f"{augment}, {spread_penalty}, {anchor_penalty} and {augment_views}")

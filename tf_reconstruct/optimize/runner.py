@@ -108,7 +108,7 @@ CHECKPOINT_EVERY = 25
 
 def run(generator, extractor, templates, out_dir, batch_size, settings, warm_starts=None,
         checkpoint_every=CHECKPOINT_EVERY, known_attempts=None, in_flight_name=in_flight.FILE_NAME, timing=True,
-        progress=True, on_written=None, compact=True):
+        progress=True, on_written=None, exact_resume=False):
     """Reconstructs every (name, template [d]) not yet done, writing each as soon as it finishes.
 
     `settings` are keyword arguments of optimize.reconstruct.reconstruct_stream; `warm_starts` maps a name
@@ -117,37 +117,45 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
     running faces are saved every `checkpoint_every` evaluations (0: never) to <out_dir>/<in_flight_name> and
     a re-run goes on from there. Runs sharing a folder at once (distributed/) each keep their own
     `in_flight_name`, leave `timing` to their driver (timing.json is rewritten whole), turn the bar off
-    (`progress`) and report each written face to `on_written(name)`; they pass compact=False, which makes
-    each face independent of the faces beside it (optimize/reconstruct.py), so any sharding, retry or
-    resume writes the same bits.
+    (`progress`) and report each written face to `on_written(name)`.
+
+    exact_resume: a re-run writes the bits an uninterrupted run would have (a face's float path depends on
+    the shape of the batch it ran in): it rebuilds the batch of the last checkpoint and replays it, or,
+    without one, runs all `templates` again; faces already done are recomputed where needed, not rewritten.
     Returns the number reconstructed in this run.
     """
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     restore_faces(generator, out_dir, [name for name, _ in templates])
-    pending = [(name, template) for name, template in templates if not is_done(out_dir, name)]
-    logging.info("%d templates, %d already done, %d to go", len(templates), len(templates) - len(pending),
-                 len(pending))
+    by_name = dict(templates)
+    pending = [name for name in by_name if not is_done(out_dir, name)]
+    logging.info("%d templates, %d already done, %d to go", len(by_name), len(by_name) - len(pending), len(pending))
     in_flight_path = out_dir / in_flight_name
     if not pending:
         in_flight_path.unlink(missing_ok=True)
         return 0
-    names = [name for name, _ in pending]
-    known = {name: attempt for name, attempt in (known_attempts or {}).items() if name in names}
     checkpointed = settings.get("optimizer", "sgd") == "sgd" and checkpoint_every > 0
     context = {"run": {"generator": generator.name, "extractor": extractor.name, "settings": settings},
-               "templates": dict(pending), "starts": None if warm_starts is None else
-               {name: warm_starts[name] for name in names}}
+               "templates": by_name, "starts": warm_starts}
     resumed = in_flight.load(in_flight_path, context) if checkpointed else {}
+    names, layout = pending, None
+    if exact_resume:
+        names, layout = _exact_plan(by_name, pending, resumed, in_flight.layout_of(in_flight_path) if resumed else None)
+        if layout is None:
+            resumed = {}        # a face restored into another batch would not come out the same bits
+    resumed = {name: state for name, state in resumed.items() if name in names}
     if resumed:
         logging.info("going on mid-face with %d faces: %s", len(resumed), ", ".join(
             f"{name} at step {int(state['steps_taken'])}" for name, state in sorted(resumed.items())))
+    known = {name: attempt for name, attempt in (known_attempts or {}).items() if name in names}
     started = time.time()
     made = []
     with (tqdm(total=len(pending), desc="reconstructing", unit="face", disable=not progress) as bar,
           timed(out_dir, made if timing else [], batch_size)):
         def write(sample):
             name = names[sample.index]
+            if is_done(out_dir, name):
+                return          # replayed for an exact resume: written before the interruption
             record = {"template": name, "best_loss": sample.loss, "steps": sample.steps, "restarts": sample.restarts,
                       "final_cosine": sample.final_cosine, "seconds_since_start": round(time.time() - started, 2),
                       "batch_size": batch_size, "generator": generator.name, "extractor": extractor.name,
@@ -165,16 +173,37 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
             if on_written:
                 on_written(name)
 
-        def save(states):
-            in_flight.save(in_flight_path, {names[index]: state for index, state in states.items()}, context)
+        def save(states, batch_layout):
+            in_flight.save(in_flight_path, {names[index]: state for index, state in states.items()}, context,
+                           {"size": batch_layout["size"],
+                            "owner": [names[index] if index >= 0 else "" for index in batch_layout["owner"]],
+                            "pending": [names[index] for index in batch_layout["pending"]]})
 
         starts = None if warm_starts is None else np.stack([warm_starts[name] for name in names])
-        engine.reconstruct_stream(generator, extractor, np.stack([template for _, template in pending]),
+        engine.reconstruct_stream(generator, extractor, np.stack([by_name[name] for name in names]),
                                   batch_size=batch_size, on_done=write, start_w_plus=starts,
                                   resume={names.index(name): state for name, state in resumed.items()},
                                   known_attempts={names.index(name): attempt for name, attempt in known.items()},
                                   on_checkpoint=save if checkpointed else None,
-                                  checkpoint_every=checkpoint_every if checkpointed else 0, compact=compact,
-                                  **settings)
+                                  checkpoint_every=checkpoint_every if checkpointed else 0,
+                                  layout=None if layout is None else {
+                                      "size": layout["size"],
+                                      "owner": [names.index(name) if name else -1 for name in layout["owner"]],
+                                      "pending": [names.index(name) for name in layout["pending"]]}, **settings)
     in_flight_path.unlink(missing_ok=True)
     return len(pending)
+
+
+def _exact_plan(by_name, pending, resumed, layout):
+    """(names to run, in order, and the checkpoint's layout or None) for an exact resume: the checkpoint's
+    batch when it accounts for every face not done, else every template from the start."""
+    if layout is not None:
+        slotted = [name for name in layout["owner"] if name]
+        listed = slotted + list(layout["pending"])
+        if (all(name in by_name for name in listed) and all(name in resumed for name in slotted)
+                and set(pending) <= set(listed) and not set(layout["pending"]) - set(pending)):
+            return listed, layout
+        logging.warning("the checkpoint's batch does not match the faces left: they run again from the start")
+    if len(pending) == len(by_name):
+        return pending, None
+    return list(by_name), None

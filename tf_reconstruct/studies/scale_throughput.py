@@ -62,11 +62,15 @@ def make_templates(path):
         np.save(temporary, np.stack([embeddings[i] for i in ids]).astype(np.float32))
 
 
+# What a record keeps about how its run went, not about the face: the clock and a mid-face resume.
+BOOKKEEPING = ("seconds_since_start", "resumed_from_evaluation")
+
+
 def identical(a, b, name):
+    """The face, the w+ and the record (but for its bookkeeping) are the same bits in folders a and b."""
     def record(folder):
         kept = json.loads((folder / f"{name}.json").read_text())
-        kept.pop("seconds_since_start", None)
-        return kept
+        return {key: value for key, value in kept.items() if key not in BOOKKEEPING}
     return ((a / f"{name}.png").read_bytes() == (b / f"{name}.png").read_bytes()
             and (a / f"{name}_wplus.npy").read_bytes() == (b / f"{name}_wplus.npy").read_bytes()
             and record(a) == record(b))
@@ -74,6 +78,35 @@ def identical(a, b, name):
 
 def names_in(folder):
     return sorted(path.stem for path in folder.glob("*.json") if path.name not in ("run_summary.json", "timing.json"))
+
+
+def schedule_seconds(steps, batch_size, compact, step_seconds):
+    """Wall seconds of the engine's slot schedule for faces needing `steps` (in queue order): free slots are
+    refilled in order; with `compact`, once none waits and the live faces fill at most half the batch, the
+    batch shrinks to the next power of two at or above them (optimize/slots.py). step_seconds(b): one step
+    of a batch of b. A model of the engine's scheduling, for runs too long to time both ways."""
+    queue, live = list(steps), []
+    size = min(batch_size, len(queue)) if compact else batch_size
+    seconds = 0.0
+    while queue or live:
+        while queue and len(live) < size:
+            live.append(queue.pop(0))
+        if compact and not queue and len(live) <= size // 2:
+            size = 1 << (len(live) - 1).bit_length()
+        seconds += step_seconds(size)
+        live = [left - 1 for left in live if left > 1]
+    return seconds
+
+
+def tail_cost(steps, shard_size, batch_size, step_seconds, seed=0):
+    """Seconds of shards without compaction over one compacting stream, for faces of these step counts in a
+    random order: what the sharded backends pay for their bit-identical faces."""
+    order = np.random.default_rng(seed).permutation(len(steps))
+    ordered = [int(steps[index]) for index in order]
+    stream = schedule_seconds(ordered, batch_size, True, step_seconds)
+    sharded = sum(schedule_seconds(ordered[start:start + shard_size], batch_size, False, step_seconds)
+                  for start in range(0, len(ordered), shard_size))
+    return sharded / stream
 
 
 def main(argv):
@@ -114,13 +147,15 @@ def write_report(work, timings):
         names = names_in(folder)
         against = undisturbed if "killed" in label else sharded
         same = sum(identical(folder, against, name) for name in names) if folder != sharded else len(names)
+        resumed = sum("resumed_from_evaluation" in json.loads((folder / f"{name}.json").read_text()) for name in names)
         compared = "ray, 2 workers" if "killed" in label else "local, sharded"
         rows.append({"backend": label, "faces": len(names), "wall s": timing["wall_seconds"],
                      "faces / h": round(len(names) / timing["wall_seconds"] * 3600, 1),
                      "time vs local": round(timing["wall_seconds"] / reference, 3),
                      "bit-identical to": (f"{same}/{len(names)} of {compared}" if label != "local"
                                           else "(one stream: compacts its batch, so not compared)"),
-                     "failures": len(timing["failures"]), "events": "; ".join(timing["events"])})
+                     "faces resumed mid-face": resumed, "failures": len(timing["failures"]),
+                     "events": "; ".join(timing["events"])})
     report_files.write_table(pathlib.Path(FLAGS.scale_out) / "throughput", rows,
                              heading=f"{len(names)} LFW templates, steps capped at {FLAGS.steps}, loss image "
                                      f"{FLAGS.resolution} px, batch {FLAGS.batch_size}, shards of "

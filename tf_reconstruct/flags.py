@@ -105,7 +105,7 @@ def define_reconstruct_flags():
                         "checkpoints/baselines/<extractor>; made by `python -m tf_reconstruct.train_baselines`).")
     flags.DEFINE_enum("backend", "local", ["local", "ray"], "local: this process; ray: shards of the database on Ray "
                       "actors (pip install -e '.[ray]'), on this machine or a cluster (--ray_address).")
-    flags.DEFINE_integer("shard_size", None, "Templates per shard, the unit a worker runs and Ray retries (default 32 "
+    flags.DEFINE_integer("shard_size", None, "Templates per shard, the unit a worker runs and Ray retries (default 64 "
                          "with Ray). With --backend=local it runs the shards in turn, writing what Ray writes for the same "
                          "shard size; without it the local backend runs the database as one stream.",
                          lower_bound=1)
@@ -129,6 +129,8 @@ def define_scale_flags():
     flags.DEFINE_integer("scale_shard_size", 16, "Templates per shard.", lower_bound=1)
     flags.DEFINE_integer("scale_drill_after", 8, "Faces written before the drill kills worker 0.", lower_bound=1)
     flags.DEFINE_string("scale_out", "experiments/scale", "Where the table goes (templates and faces: work/).")
+    flags.DEFINE_string("scale_steps_from", "experiments/lfw/mobilefacenet192_150id_seed0_sgd_t0.7_512px/reconstructions",
+                        "A finished run whose faces' step counts model the cost of shards (tail_model.md); empty: skip.")
 
 
 def define_bench_flags():

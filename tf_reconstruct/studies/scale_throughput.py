@@ -98,15 +98,39 @@ def schedule_seconds(steps, batch_size, compact, step_seconds):
     return seconds
 
 
-def tail_cost(steps, shard_size, batch_size, step_seconds, seed=0):
-    """Seconds of shards without compaction over one compacting stream, for faces of these step counts in a
-    random order: what the sharded backends pay for their bit-identical faces."""
+def tail_cost(steps, shard_size, batch_size, step_seconds, seed=0, compact=True):
+    """Seconds of the same faces run as shards of `shard_size` (each its own stream, as a worker runs it) over
+    one stream of them all, for faces of these step counts in a random order: each shard ends in a tail
+    where its last faces run in a shrunken batch (`compact`) or wait in the full one."""
     order = np.random.default_rng(seed).permutation(len(steps))
     ordered = [int(steps[index]) for index in order]
     stream = schedule_seconds(ordered, batch_size, True, step_seconds)
-    sharded = sum(schedule_seconds(ordered[start:start + shard_size], batch_size, False, step_seconds)
+    sharded = sum(schedule_seconds(ordered[start:start + shard_size], batch_size, compact, step_seconds)
                   for start in range(0, len(ordered), shard_size))
     return sharded / stream
+
+
+# One step of a batch of b faces, fitted to experiments/bench (modes iv and v-8: 0.195 s at batch 1, 1.209 s
+# at batch 8, 512 px): a fixed part and a part per face.
+PER_FACE_SECONDS = (1.209 - 0.195) / 7
+FIXED_SECONDS = 0.195 - PER_FACE_SECONDS
+
+
+def write_tail_model(records_dir, out_stem, batch_size=8, shard_sizes=(8, 16, 32, 64, 128)):
+    """The modelled cost of sharding for the step counts of a finished run (its <name>.json records)."""
+    steps = [json.loads(path.read_text())["steps"] for path in sorted(pathlib.Path(records_dir).glob("*.json"))
+             if path.name not in ("timing.json", "run_summary.json")]
+    cost = lambda size: FIXED_SECONDS + PER_FACE_SECONDS * size   # noqa: E731
+
+    def ratios(size, compact):
+        return " / ".join(f"{tail_cost(steps, size, batch_size, cost, seed, compact):.3f}" for seed in range(3))
+    rows = [{"shard size": size, "time vs one stream, 3 orders (what runs: the batch shrinks)": ratios(size, True),
+             "if the batch kept its shape": ratios(size, False)} for size in shard_sizes]
+    report_files.write_table(out_stem, rows, heading=(
+        f"Modelled: the engine's slot schedule for the {len(steps)} step counts of {records_dir} (mean "
+        f"{np.mean(steps):.0f}, max {max(steps)}), batch {batch_size}, a step costing {FIXED_SECONDS:.3f} + "
+        f"{PER_FACE_SECONDS:.3f} s per face in it (experiments/bench)"))
+    return rows
 
 
 def main(argv):
@@ -135,6 +159,9 @@ def main(argv):
                           "failures": summary.get("failures", [])}
         atomic_files.write_text(timings_file, json.dumps(timings, indent=1))
     write_report(work, timings)
+    if FLAGS.scale_steps_from:
+        print(report_files.markdown_table(write_tail_model(FLAGS.scale_steps_from,
+                                                           pathlib.Path(FLAGS.scale_out) / "tail_model")))
 
 
 def write_report(work, timings):

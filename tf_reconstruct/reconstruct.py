@@ -20,7 +20,7 @@ from tf_reconstruct.datasets.templates import load_templates
 from tf_reconstruct.distributed import local_backend, ray_backend
 from tf_reconstruct.distributed.shard_job import JobConfig
 from tf_reconstruct.models import registry
-from tf_reconstruct.optimize import multi_start, recipes, runner
+from tf_reconstruct.optimize import recipes
 
 FLAGS = flags.FLAGS
 # 8 batches of 8: each shard's tail (its last faces in a shrunken batch) costs 1-3% (experiments/scale).
@@ -40,10 +40,8 @@ def run_one_stream(extractor, templates):
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
     starts = recipes.starts_of(FLAGS.method, generator, extractor.name,
                                baselines_dir(FLAGS.baselines_dir, extractor.name, FLAGS.checkpoint_dir), dict(templates))
-    if FLAGS.method != "ours" and recipes.RECIPES[FLAGS.method].multi:
-        return multi_start.run(generator, extractor, templates, FLAGS.out_dir, FLAGS.batch_size, settings, starts)
-    return runner.run(generator, extractor, templates, FLAGS.out_dir, FLAGS.batch_size, settings,
-                      warm_starts=starts)
+    return recipes.run(FLAGS.method, generator, extractor, templates, FLAGS.out_dir, FLAGS.batch_size, settings,
+                       starts)
 
 
 def main(argv):

@@ -21,13 +21,13 @@ def run(config, templates, shard_size):
     out_dir = pathlib.Path(config.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     by_name = dict(templates)
-    done = sum(runner.is_done(out_dir, name) for name in by_name)
-    summary = RunSummary("local", 1, len(by_name), done, batch_size=config.batch_size)
+    done_before = {name for name in by_name if runner.is_done(out_dir, name)}
+    summary = RunSummary("local", 1, len(by_name), len(done_before), batch_size=config.batch_size)
     started = time.time()
     job = ShardJob(config)
-    with tqdm(total=len(by_name), initial=done, desc="reconstructing", unit="face") as bar:
+    with tqdm(total=len(by_name), initial=len(done_before), desc="reconstructing", unit="face") as bar:
         for index, names in enumerate(shards.make_shards(list(by_name), shard_size)):
-            if all(runner.is_done(out_dir, name) for name in names):
+            if done_before.issuperset(names):
                 continue
             summary.add(job.run(index, [(name, by_name[name]) for name in names], on_written=lambda _: bar.update(1)))
     summary.finish(time.time() - started)

@@ -118,9 +118,6 @@ class _Worker:
     def run_shard(self, index, templates):
         return self.job.run(index, templates, on_written=lambda name: self.progress.add.remote())
 
-    def pid(self):
-        return os.getpid()
-
 
 class _Progress:
     """Counts faces written by every worker, for the driver's one progress bar."""
@@ -147,7 +144,7 @@ def run(config, templates, shard_size, workers, cpus_per_worker=0, gpus_per_work
     done_before = {name for name in by_name if runner.is_done(out_dir, name)}
     done = len(done_before)
     todo = [(index, names) for index, names in enumerate(shards.make_shards(list(by_name), shard_size))
-            if not all(runner.is_done(out_dir, name) for name in names)]
+            if not done_before.issuperset(names)]
     summary = RunSummary("ray", workers, len(by_name), done, batch_size=config.batch_size)
     if not todo:
         summary.write(out_dir)
@@ -157,7 +154,8 @@ def run(config, templates, shard_size, workers, cpus_per_worker=0, gpus_per_work
     actors = []
     try:
         cpus, gpus = plan_resources(ray.cluster_resources(), workers, cpus_per_worker, gpus_per_worker)
-        config = _with_threads(config, cpus if not gpus else 0)
+        # A CPU worker's TensorFlow threads are its CPUs; a GPU worker keeps TensorFlow's default.
+        config = dataclasses.replace(config, threads=config.threads or (0 if gpus else cpus))
         progress_name = f"progress-{uuid.uuid4().hex}"
         progress = ray.remote(num_cpus=0)(_Progress).options(name=progress_name).remote()
         actors.append(progress)
@@ -177,10 +175,6 @@ def run(config, templates, shard_size, workers, cpus_per_worker=0, gpus_per_work
         if started_ray:
             ray.shutdown()
     return summary
-
-
-def _with_threads(config, threads):
-    return dataclasses.replace(config, threads=config.threads or threads)
 
 
 def _drive(ray, actors, todo, by_name, summary, progress, done, fault_drill_after):

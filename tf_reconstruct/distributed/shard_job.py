@@ -17,7 +17,7 @@ from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.distributed import shards
 from tf_reconstruct.distributed.summary import steps_computed
 from tf_reconstruct.models import registry
-from tf_reconstruct.optimize import multi_start, recipes, runner
+from tf_reconstruct.optimize import recipes, runner
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,10 +78,6 @@ class ShardJob:
                                        dict(templates), self.banks)
             options = dict(in_flight_name=shards.in_flight_name(index), timing=False, progress=False,
                            on_written=note, exact_resume=True)
-            if config.method != "ours" and recipes.RECIPES[config.method].multi:
-                multi_start.run(self.generator, self.extractor, templates, out_dir, config.batch_size, self.settings,
-                                starts, **options)
-            else:
-                runner.run(self.generator, self.extractor, templates, out_dir, config.batch_size, self.settings,
-                           warm_starts=starts, **options)
+            recipes.run(config.method, self.generator, self.extractor, templates, out_dir, config.batch_size,
+                        self.settings, starts, **options)
         return ShardResult(index, written, steps_computed(out_dir, written), round(time.time() - started, 2))

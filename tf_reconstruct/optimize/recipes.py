@@ -2,6 +2,7 @@
 
     RECIPES[name] -> Recipe(start, settings, label)
     settings_of(name, base settings) -> engine settings;  starts_of(name, ...) -> warm starts or None
+    run(name, ...) -> faces finished: the resumable runner, or multi_start for a multi-start recipe
 
 `ours` is the paper's engine (its section 1) with whatever engine flags are given; every recipe changes
 only the settings it names, on top of those. A recipe's start is 'mean' (the paper's mean w+), 'bank' (the
@@ -14,7 +15,7 @@ import pathlib
 
 import numpy as np
 
-from tf_reconstruct.optimize import warm_starts
+from tf_reconstruct.optimize import multi_start, runner, warm_starts
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +58,14 @@ def settings_of(name, base):
     if name not in RECIPES:
         raise ValueError(f"unknown method {name!r}; choose ours or one of {', '.join(RECIPES)}")
     return {**base, **RECIPES[name].settings}
+
+
+def run(name, generator, extractor, templates, out_dir, batch_size, settings, starts, **options):
+    """Reconstructs `templates` into `out_dir` with recipe `name` ('ours' included), given its settings and
+    starts (settings_of, starts_of); `options` go to runner.run / multi_start.run. Returns the faces made."""
+    if name != "ours" and RECIPES[name].multi:
+        return multi_start.run(generator, extractor, templates, out_dir, batch_size, settings, starts, **options)
+    return runner.run(generator, extractor, templates, out_dir, batch_size, settings, warm_starts=starts, **options)
 
 
 def starts_of(name, generator, attacker_name, baselines_dir, templates, banks=None):

@@ -35,3 +35,16 @@ def test_mean_start_needs_no_prior_and_a_missing_bank_says_how_to_make_it(tmp_pa
         num_ws = 23
     with pytest.raises(PairStoreError, match="train_baselines"):
         recipes.starts_of("ours_bank", Generator(), "mobilefacenet192", tmp_path, {"a": [1.0, 0.0]})
+
+
+def test_multi_start_attempts_are_shared_with_the_one_start_recipe_of_the_same_settings(tmp_path):
+    folders = recipes.shared_attempt_dirs("ours_multi_eot_spread", tmp_path, lambda method: tmp_path / method)
+    # The bank attempt with EOT + spread is exactly ours_bank_eot_spread's run; the others have no such recipe.
+    assert folders["bank"] == tmp_path / "ours_bank_eot_spread"
+    shared = tmp_path / "multi_start_attempts"
+    assert folders["mean"] == shared / "mean_augment1.0_augment_views4_spread_penalty1.0"
+    assert folders["bank_nearest"] == shared / "bank_nearest_augment1.0_augment_views4_spread_penalty1.0"
+    # The averaging recipe combines the very same attempts.
+    assert recipes.shared_attempt_dirs("ours_multi_avg_eot_spread", tmp_path,
+                                       lambda method: tmp_path / method) == folders
+    assert recipes.RECIPES["ours_multi_avg_eot_spread"].combine == "average"

@@ -31,7 +31,7 @@ from tf_reconstruct.align import photo_align
 from tf_reconstruct.baselines import nbnet, template_to_latent
 from tf_reconstruct.models import precision as precisions
 from tf_reconstruct.optimize import reconstruct as engine
-from tf_reconstruct.optimize import multi_start, recipes, runner
+from tf_reconstruct.optimize import recipes, runner
 from tf_reconstruct.plots.image_grid import save_png
 
 # The ablations change only these engine settings; ours is W+ from the mean.
@@ -158,13 +158,10 @@ def make_outputs(methods, run_dir, generator, attacker, templates, baselines_dir
             _, work = _optimisation_work(run_dir, method, optimised, max_optimisations)
             starts = recipes.starts_of(method, generator, attacker.name, baselines_dir,
                                        {name: optimised[name] for name, _ in work})
-            settings = recipes.settings_of(method, engine_settings)
-            if VARIANTS[method].multi:
-                made[method] = multi_start.run(generator, attacker, work, output_dir(run_dir, method), batch_size,
-                                               settings, starts)
-            else:
-                made[method] = runner.run(generator, attacker, work, output_dir(run_dir, method), batch_size,
-                                          settings, warm_starts=starts)
+            attempts = (recipes.shared_attempt_dirs(method, run_dir, lambda other: output_dir(run_dir, other))
+                        if VARIANTS[method].multi else None)
+            made[method] = recipes.run(method, generator, attacker, work, output_dir(run_dir, method), batch_size,
+                                       recipes.settings_of(method, engine_settings), starts, attempt_dirs=attempts)
     return made
 
 

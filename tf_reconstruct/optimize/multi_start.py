@@ -1,19 +1,31 @@
-"""Multi-start (beyond the paper): several starts per template, keeping the attempt the attacker likes best.
+"""Multi-start (beyond the paper): several starts per template, combined into one face.
 
-    run(generator, extractor, templates, out_dir, batch_size, settings, starts_by_kind) -> faces finished now
+    run(generator, extractor, templates, out_dir, batch_size, settings, starts_by_kind, combine) -> faces now
 
-Each start kind ('mean', or a warm start of recipes.py given as {name: w+}) is its own resumable run in
-<out_dir>/starts/<kind>/. A template is finished when every kind has finished it; the attempt with the
-lowest best loss (the attacker's own objective: its template through the fixed warp, plus any penalty)
-is copied to <out_dir> with its record naming the start chosen and the steps of all attempts, which is
-what it cost. No judge takes part in the choice.
+Each start kind ('mean', or a warm start of recipes.py given as {name: w+}) is its own resumable run, in
+<out_dir>/starts/<kind>/ unless `attempt_dirs` puts it elsewhere (a run folder shares one attempt among
+the recipes that combine it differently). A template is finished when every kind has finished it, and
+then one of COMBINES makes its face:
+  'best'     the attempt with the lowest best loss (the attacker's own objective: its template through
+             the fixed warp, plus any penalty) is copied to <out_dir>;
+  'average'  the mean of the attempts' w+ is rendered (averaging late iterates, as ALSUV does, here across
+             the starts' final latents: what the starts agree on is kept, each one's model-specific detail
+             is diluted).
+The record names the starts and the steps of all attempts, which is what the face cost. No judge takes
+part in either.
 """
 
 import pathlib
 
 from absl import logging
 
-from tf_reconstruct.optimize import in_flight, runner
+import numpy as np
+
+from tf_reconstruct.align.generator_warp import warp_to_arcface
+from tf_reconstruct.metrics import verification
+from tf_reconstruct.optimize import in_flight, reconstruct as engine, runner
+
+COMBINES = ("best", "average")
 
 
 def choose(records):
@@ -21,34 +33,60 @@ def choose(records):
     return min(records, key=lambda kind: records[kind]["best_loss"])
 
 
-def run(generator, extractor, templates, out_dir, batch_size, settings, starts_by_kind,
-        in_flight_name=in_flight.FILE_NAME, timing=True, progress=True, on_written=None, exact_resume=False):
-    """Runs every start kind over `templates` [(name, template)] and copies each template's chosen attempt.
+def average(w_pluses):
+    """The mean of K attempts' w+: [K, num_ws, 512] -> [num_ws, 512]."""
+    return np.mean(np.asarray(w_pluses, np.float32), axis=0)
+
+
+def run(generator, extractor, templates, out_dir, batch_size, settings, starts_by_kind, combine="best",
+        attempt_dirs=None, in_flight_name=in_flight.FILE_NAME, timing=True, progress=True, on_written=None,
+        exact_resume=False):
+    """Runs every start kind over `templates` [(name, template)] and combines each template's attempts.
 
     starts_by_kind: {kind: {name: w+ [num_ws, 512]} or None for the engine's own start}, in order.
-    in_flight_name, timing, progress, on_written(name), exact_resume: as runner.run (on_written sees the chosen copy).
+    combine: one of COMBINES. attempt_dirs: {kind: folder} of the attempts (default <out_dir>/starts/<kind>).
+    in_flight_name, timing, progress, on_written(name), exact_resume: as runner.run (on_written sees the face).
     """
+    if combine not in COMBINES:
+        raise ValueError(f"combine={combine!r}; choose one of {', '.join(COMBINES)}")
     out_dir = pathlib.Path(out_dir)
     runner.restore_faces(generator, out_dir, [name for name, _ in templates])
     pending = [(name, template) for name, template in templates if not runner.is_done(out_dir, name)]
     if not pending:
         return 0
+    folders = {kind: pathlib.Path((attempt_dirs or {}).get(kind, out_dir / "starts" / kind))
+               for kind in starts_by_kind}
     made = []
     with runner.timed(out_dir, made if timing else [], batch_size):
-        folders = {}
         for kind, starts in starts_by_kind.items():
-            folders[kind] = out_dir / "starts" / kind
             logging.info("multi-start: start %s", kind)
             runner.run(generator, extractor, pending, folders[kind], batch_size, settings, warm_starts=starts,
                        in_flight_name=in_flight_name, timing=timing, progress=progress, exact_resume=exact_resume)
-        for name, _ in pending:
+        for name, template in pending:
             records = {kind: runner.read_record(folder, name) for kind, folder in folders.items()}
-            kind = choose(records)
             steps = sum(record["steps"] for record in records.values())
-            runner.copy_outputs(folders[kind], out_dir, name, {
-                "chosen_start": kind, "steps": steps, "steps_of_chosen": records[kind]["steps"],
-                "best_loss_by_start": {other: record["best_loss"] for other, record in records.items()}})
+            shared = {"steps": steps, "steps_by_start": {kind: record["steps"] for kind, record in records.items()},
+                      "best_loss_by_start": {kind: record["best_loss"] for kind, record in records.items()}}
+            if combine == "best":
+                kind = choose(records)
+                runner.copy_outputs(folders[kind], out_dir, name, {
+                    **shared, "chosen_start": kind, "steps_of_chosen": records[kind]["steps"]})
+            else:
+                _write_average(generator, extractor, folders, out_dir, name, template, {
+                    **shared, "template": name, "combined": "average", "starts": list(folders),
+                    "cosine_by_start": {kind: record.get("final_cosine") for kind, record in records.items()},
+                    "generator": generator.name, "extractor": extractor.name, "settings": settings})
             made.append(steps)
             if on_written:
                 on_written(name)
     return len(made)
+
+
+def _write_average(generator, extractor, folders, out_dir, name, template, record):
+    """Renders the mean of the attempts' w+ and writes it with its cosine to the template (fixed warp)."""
+    w_plus = average([np.load(folder / f"{name}_wplus.npy") for folder in folders.values()])
+    images, float_images = engine.render(generator, w_plus[None])
+    embedding = extractor(warp_to_arcface(float_images, generator.landmarks), "signed").numpy()
+    cosine = float(verification.cosine_rows(embedding, np.asarray(template, np.float32)[None])[0])
+    # No optimiser loss belongs to the average; its fixed-warp cosine is what the attacker can check.
+    runner.write_outputs(out_dir, name, images[0], w_plus, {**record, "best_loss": None, "final_cosine": cosine})

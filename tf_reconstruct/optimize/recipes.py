@@ -3,6 +3,7 @@
     RECIPES[name] -> Recipe(start, settings, label)
     settings_of(name, base settings) -> engine settings;  starts_of(name, ...) -> warm starts or None
     run(name, ...) -> faces finished: the resumable runner, or multi_start for a multi-start recipe
+    shared_attempt_dirs(name, run_dir, folder_of) -> where a multi-start recipe's attempts go in a run folder
 
 `ours` is the paper's engine (its section 1) with whatever engine flags are given; every recipe changes
 only the settings it names, on top of those. A recipe's start is 'mean' (the paper's mean w+), 'bank' (the
@@ -23,6 +24,7 @@ class Recipe:
     start: object     # a start of STARTS, or a tuple of them: a multi-start (multi_start.py) keeps the best
     settings: dict    # engine settings changed (optimize.reconstruct.reconstruct_stream keyword arguments)
     label: str
+    combine: str = "best"   # a multi-start's combination of its attempts (multi_start.COMBINES)
 
     @property
     def multi(self):
@@ -46,6 +48,9 @@ RECIPES = {
     "ours_bank_eot_spread_adam": Recipe("bank", {**EOT, **SPREAD, **ADAM}, "ours from the bank + EOT + spread, Adam"),
     "ours_multi_eot_spread": Recipe(("bank", "bank_nearest", "mean"), {**EOT, **SPREAD},
                                     "ours, 3 starts (bank, nearest, mean) + EOT + spread"),
+    # The same attempts, their w+ averaged (in a run folder they are shared, so this costs one render a face).
+    "ours_multi_avg_eot_spread": Recipe(("bank", "bank_nearest", "mean"), {**EOT, **SPREAD},
+                                        "ours, 3 starts averaged (bank, nearest, mean) + EOT + spread", "average"),
 }
 # 'bank': the similarity-weighted mean of the nearest bank entries; 'bank_nearest': the nearest one alone.
 STARTS = ("mean", "bank", "bank_nearest", "mapping")
@@ -60,12 +65,27 @@ def settings_of(name, base):
     return {**base, **RECIPES[name].settings}
 
 
-def run(name, generator, extractor, templates, out_dir, batch_size, settings, starts, **options):
+def run(name, generator, extractor, templates, out_dir, batch_size, settings, starts, attempt_dirs=None, **options):
     """Reconstructs `templates` into `out_dir` with recipe `name` ('ours' included), given its settings and
-    starts (settings_of, starts_of); `options` go to runner.run / multi_start.run. Returns the faces made."""
+    starts (settings_of, starts_of); a multi-start keeps its attempts in `attempt_dirs` (shared_attempt_dirs;
+    default <out_dir>/starts). `options` go to runner.run / multi_start.run. Returns the faces made."""
     if name != "ours" and RECIPES[name].multi:
-        return multi_start.run(generator, extractor, templates, out_dir, batch_size, settings, starts, **options)
+        return multi_start.run(generator, extractor, templates, out_dir, batch_size, settings, starts,
+                               combine=RECIPES[name].combine, attempt_dirs=attempt_dirs, **options)
     return runner.run(generator, extractor, templates, out_dir, batch_size, settings, warm_starts=starts, **options)
+
+
+def shared_attempt_dirs(name, run_dir, folder_of):
+    """{kind: folder} of multi-start recipe `name`'s attempts in a run folder, so that no attempt is made twice:
+    the folder of the one-start recipe with that start and the same settings when there is one (ours_bank_eot_
+    spread's faces are the 'bank' attempts of ours_multi_eot_spread), else <run_dir>/multi_start_attempts/
+    <kind>_<settings>, shared by every multi-start recipe with these settings. folder_of(method) -> its folder."""
+    recipe = RECIPES[name]
+    same = {other.start: method for method, other in RECIPES.items()
+            if not other.multi and other.settings == recipe.settings}
+    tag = "_".join(f"{key}{value}" for key, value in sorted(recipe.settings.items())) or "paper"
+    return {kind: pathlib.Path(folder_of(same[kind])) if kind in same
+            else pathlib.Path(run_dir) / "multi_start_attempts" / f"{kind}_{tag}" for kind in recipe.start}
 
 
 def starts_of(name, generator, attacker_name, baselines_dir, templates, banks=None):

@@ -17,12 +17,9 @@ part in either.
 
 import pathlib
 
+import numpy as np
 from absl import logging
 
-import numpy as np
-
-from tf_reconstruct.align.generator_warp import warp_to_arcface
-from tf_reconstruct.metrics import verification
 from tf_reconstruct.optimize import in_flight, reconstruct as engine, runner
 
 COMBINES = ("best", "average")
@@ -86,7 +83,6 @@ def _write_average(generator, extractor, folders, out_dir, name, template, recor
     """Renders the mean of the attempts' w+ and writes it with its cosine to the template (fixed warp)."""
     w_plus = average([np.load(folder / f"{name}_wplus.npy") for folder in folders.values()])
     images, float_images = engine.render(generator, w_plus[None])
-    embedding = extractor(warp_to_arcface(float_images, generator.landmarks), "signed").numpy()
-    cosine = float(verification.cosine_rows(embedding, np.asarray(template, np.float32)[None])[0])
+    cosine = engine.rendered_cosine(generator, extractor, float_images, template)
     # No optimiser loss belongs to the average; its fixed-warp cosine is what the attacker can check.
     runner.write_outputs(out_dir, name, images[0], w_plus, {**record, "best_loss": None, "final_cosine": cosine})

@@ -135,6 +135,13 @@ def render(generator, w_plus, resolution=None):
     return np.stack([signed_to_uint8(image) for image in images]), np.stack(images)
 
 
+def rendered_cosine(generator, extractor, float_images, target):
+    """Cosine between the attacker's embedding of a full-resolution render ([1, R, R, 3] in [-1, 1]), aligned by
+    the fixed warp, and the template [D]: what a finished face scores on the attacked model."""
+    embedding = extractor(warp_to_arcface(float_images, generator.landmarks), "signed").numpy()
+    return float(verification.cosine_rows(embedding, np.asarray(target, np.float32)[None])[0])
+
+
 @dataclasses.dataclass
 class SampleResult:
     """One finished template: its best latent as w+ [num_ws, 512], best loss, steps, loss curve, and, when
@@ -292,9 +299,8 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
         result = SampleResult(index, w_plus[0], best_loss, spent, curves[index], restarts=attempts[index])
         if render_final:
             images, float_images = rendered or render(generator, w_plus)
-            final = extractor(warp_to_arcface(float_images, generator.landmarks), "signed").numpy()
             result.image = images[0]
-            result.final_cosine = float(verification.cosine_rows(final[:1], targets[index:index + 1])[0])
+            result.final_cosine = rendered_cosine(generator, extractor, float_images[:1], targets[index])
         results[index] = result
         if on_done:
             on_done(result)

@@ -183,8 +183,9 @@ def define_main_flags():
                          "of them when fewer).", lower_bound=1)
     flags.DEFINE_list("impostors", ["all", "pairs"], "Impostor sets: all (every cross-identity pair of the selected "
                       "photos) and/or pairs (the dataset protocol, LFW pairs.txt; skipped where there is none).")
-    flags.DEFINE_string("exclude_identities_from", None, "A run folder whose selected identities (selection.json) "
-                        "this run must not draw: a study on people the other run did not use.")
+    flags.DEFINE_list("exclude_identities_from", [], "Run folders whose selected identities (selection.json) this "
+                      "run must not draw: a study on people the other runs did not use (e.g. finalists measured "
+                      "on people neither the paper-size run nor the screen used).")
     flags.DEFINE_string("thresholds_from", None, "A finished run folder (e.g. experiments/lfw/<run_name>) whose "
                         "thresholds also score this run, as rows '<its dataset>-<its impostor mode>': a deployed "
                         "system's operating points, for ffhq, which has no labels to set its own.")

@@ -64,8 +64,7 @@ def main(argv):
                               resemblance=FLAGS.resemblance, grid_rows=FLAGS.grid_rows,
                               max_warm_starts=FLAGS.max_warm_starts,
                               thresholds_from=FLAGS.thresholds_from and pathlib.Path(FLAGS.thresholds_from),
-                              exclude_identities_from=(FLAGS.exclude_identities_from
-                                                       and pathlib.Path(FLAGS.exclude_identities_from)),
+                              exclude_identities_from=tuple(map(pathlib.Path, FLAGS.exclude_identities_from)),
                               baselines_dir=baselines_dir(FLAGS.baselines_dir, FLAGS.attack_model, FLAGS.checkpoint_dir))
     methods.check_methods(config.methods)
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)

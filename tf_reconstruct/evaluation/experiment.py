@@ -49,7 +49,7 @@ class ExperimentConfig:
     baselines_dir: pathlib.Path = None
     max_warm_starts: int = None       # new Mapping + optimisation runs this run (None: as max_reconstructions)
     thresholds_from: pathlib.Path = None  # a finished run whose thresholds also score this one (borrowed_thresholds)
-    exclude_identities_from: pathlib.Path = None  # a run whose selected identities this one must not draw
+    exclude_identities_from: tuple = ()  # runs whose selected identities this one must not draw
     resemblance: bool = True          # gender and age of every face against its source (evaluation/resemblance.py)
     grid_rows: int = 6                # identities in the methods grid (fig6_methods.png)
 
@@ -76,20 +76,21 @@ def _select(dataset, config):
     for identity in identities:
         source, others = selecting.split_source(dataset.images_by_identity[identity])
         chosen[identity] = [source] + (others if needs_two else [])
-    report_files.write_text(path, json.dumps({**wanted, "identities": chosen, "excluded_identities_of": str(
-        config.exclude_identities_from) if excluded else None, "excluded_count": len(excluded)}, indent=1))
+    report_files.write_text(path, json.dumps({**wanted, "identities": chosen, "excluded_identities_of": [
+        str(run_dir) for run_dir in config.exclude_identities_from], "excluded_count": len(excluded)}, indent=1))
     return chosen
 
 
-def excluded_identities(run_dir):
-    """The identities another run selected (its selection.json), which a study of other people must not draw."""
-    if run_dir is None:
-        return set()
-    path = pathlib.Path(run_dir) / "selection.json"
-    if not path.is_file():
-        raise DatasetError(f"--exclude_identities_from={run_dir}: no selection.json there; give a run folder such as "
-                           f"experiments/lfw/<run_name>")
-    return set(json.loads(path.read_text())["identities"])
+def excluded_identities(run_dirs):
+    """The identities other runs selected (their selection.json), which a study of other people must not draw."""
+    excluded = set()
+    for run_dir in run_dirs:
+        path = pathlib.Path(run_dir) / "selection.json"
+        if not path.is_file():
+            raise DatasetError(f"--exclude_identities_from={run_dir}: no selection.json there; give run folders "
+                               f"such as experiments/lfw/<run_name>, separated by commas")
+        excluded |= set(json.loads(path.read_text())["identities"])
+    return excluded
 
 
 # Settings that change how fast a face is made, not which face: a run may go on under another value (each

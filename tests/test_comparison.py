@@ -16,8 +16,17 @@ def test_method_row_counts_scores_strictly_above_the_threshold():
     assert row["type I TAR %"] == pytest.approx(100 / 3)        # 0.4 itself is rejected (ties against acceptance)
     assert row["type II TAR %"] == pytest.approx(50.0)
     assert row["identities"] == 3 and row["type II comparisons"] == 4 and row["mean steps"] == 20
+    assert math.isnan(row["type II TAR % per identity"])     # no owners given
     empty = comparison.method_rows("nbnet", "NbNet", "m", "160x160", "all", 0.4, [0.5], [], [])
     assert math.isnan(empty["type II TAR %"]) and math.isnan(empty["mean steps"])
+
+
+def test_type_two_per_identity_counts_each_person_once():
+    # a: 1 of 3 accepted, b: 1 of 1 -> per identity (1/3 + 1) / 2 = 2/3; per comparison 2 of 4.
+    row = comparison.method_rows("ours", "ours", "m", "1024x1024", "all", 0.5, type_one=[0.9, 0.9],
+                                 type_two=[0.9, 0.1, 0.2, 0.8], steps=[1, 1], type_two_owners=["a", "a", "a", "b"])
+    assert row["type II TAR %"] == pytest.approx(50.0)
+    assert row["type II TAR % per identity"] == pytest.approx(200 / 3)
 
 
 def test_liveness_rows_count_no_face_as_failed():

@@ -20,3 +20,12 @@ def test_summary_rows_join_evaluators_and_resemblance():
     assert rows[0]["a I / II"] == "90.0 / 80.0" and rows[0]["b I / II"] == "50.0 / 25.5"
     assert rows[0]["gender agreement %"] == 75.0 and rows[0]["age difference (years)"] == 9.5
     assert rows[1]["b I / II"] == "" and rows[1]["mean steps"] == 40.0 and rows[1]["gender agreement %"] == ""
+
+
+def test_summary_adds_type_two_per_identity_only_where_the_table_has_it():
+    table3 = [{**_row("ours", "a", "lfw-all", 90.0, 80.0), "type II TAR % per identity": 62.5},
+              {**_row("ours", "b", "lfw-all", 50.0, 25.5), "type II TAR % per identity": float("nan")}]
+    rows = method_summary.summary_rows(table3, [], "lfw-all", ["a", "b"])
+    assert rows[0]["a II per identity"] == "62.5" and "b II per identity" not in rows[0]
+    older = method_summary.summary_rows([_row("ours", "a", "lfw-all", 90.0, 80.0)], [], "lfw-all", ["a"])
+    assert "a II per identity" not in older[0]

@@ -94,3 +94,11 @@ def test_density_histogram():
 def test_auc():
     assert v.auc([0.1, 0.2], [0.3, 0.4]) == 1.0
     assert v.auc([0.1, 0.4], [0.3, 0.5]) == 0.75
+
+
+def test_mean_acceptance_by_group_weights_groups_equally():
+    # group x: 0 of 2 above 0.5; group y: 2 of 2 (0.5 itself is rejected in z) -> (0 + 1 + 0) / 3.
+    assert v.mean_acceptance_by_group([0.1, 0.2, 0.7, 0.9, 0.5], ["x", "x", "y", "y", "z"], 0.5) == pytest.approx(1 / 3)
+    assert np.isnan(v.mean_acceptance_by_group([], [], 0.5))
+    with pytest.raises(ValueError, match="2 scores but 1 group"):
+        v.mean_acceptance_by_group([0.1, 0.2], ["x"], 0.5)

@@ -20,12 +20,16 @@ TABLE3_FAR_PERCENT = 0.1
 
 
 def method_rows(method, label, evaluator_name, resolution, mode, threshold, type_one, type_two, steps,
-                seconds_per_face=float("nan")):
-    """One Table 3 row: TARs (in %) of a method's type I [N] and type II [M] scores at `threshold`."""
+                seconds_per_face=float("nan"), type_two_owners=None):
+    """One Table 3 row: TARs (in %) of a method's type I [N] and type II [M] scores at `threshold`; with the
+    owner of each type II score [M], also type II averaged per identity (each person counts once)."""
+    per_identity = (100 * verification.mean_acceptance_by_group(type_two, type_two_owners, threshold)
+                    if type_two_owners is not None else float("nan"))
     return {"method": label, "extractor": evaluator_name, "resolution": resolution, "impostors": mode,
             "threshold": threshold, "identities": len(type_one), "type II comparisons": len(type_two),
             "type I TAR %": 100 * verification.acceptance_rate(type_one, threshold),
             "type II TAR %": 100 * verification.acceptance_rate(type_two, threshold),
+            "type II TAR % per identity": per_identity,
             "mean steps": float(np.mean(steps)) if len(steps) else float("nan"), "s / face": seconds_per_face,
             "method key": method}
 
@@ -116,11 +120,12 @@ def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_
                         continue
                     selection = {identity: selected[identity] for identity in subset}
                     recon = {identity: embedded[scored].get(identity) for identity in subset}
-                    type_one, type_two, _ = protocol.attack_scores(recon, photos, selection, evaluator.similarity)
+                    type_one, type_two, owners = protocol.attack_scores(recon, photos, selection,
+                                                                        evaluator.similarity)
                     rows.append((method, method_rows(scored, label, evaluator.name,
                                                      methods_module.RESOLUTIONS[scored], mode, threshold, type_one,
                                                      type_two, _steps(run_dir, scored, subset),
-                                                     _seconds_per_face(run_dir, scored, subset))))
+                                                     _seconds_per_face(run_dir, scored, subset), owners)))
     finished_note = (f"Mapping and NbNet on every usable selected identity ({len(selected)}), ours and the optimising "
                      f"methods on those ours has finished ({len(identities)} of {config.num_identities} selected); "
                      f"'on ...' rows compare a method and ours on the same identities; the main run's thresholds.")

@@ -18,15 +18,25 @@ def summary_rows(table3, resemblance, impostors, evaluators):
             continue
         summary = rows.setdefault(row["method"], {"method": row["method"], "identities": row["identities"]})
         summary[f"{row['extractor']} I / II"] = f"{row['type I TAR %']:.1f} / {row['type II TAR %']:.1f}"
+        summary[f"{row['extractor']} II per identity"] = _percent(row.get("type II TAR % per identity", ""))
         summary["mean steps"] = row["mean steps"]
         summary["s / face"] = row.get("s / face", "")
     for label, summary in rows.items():
         judged = by_label.get(label, {})
         summary["gender agreement %"] = judged.get("gender agreement %", "")
         summary["age difference (years)"] = judged.get("mean age difference (abs, years)", "")
-    columns = ["method", "identities", *[f"{name} I / II" for name in evaluators], "gender agreement %",
-               "age difference (years)", "mean steps", "s / face"]
+    per_identity = [f"{name} II per identity" for name in evaluators
+                    if any(summary.get(f"{name} II per identity") for summary in rows.values())]
+    columns = ["method", "identities", *[f"{name} I / II" for name in evaluators], *per_identity,
+               "gender agreement %", "age difference (years)", "mean steps", "s / face"]
     return [{column: summary.get(column, "") for column in columns} for summary in rows.values()]
+
+
+def _percent(value):
+    """'' for a value a table lacks (older tables) or NaN, else one decimal."""
+    if value in ("", None) or value != value:
+        return ""
+    return f"{float(value):.1f}"
 
 
 def write_summary(run_dir, impostors, evaluators):
@@ -35,8 +45,9 @@ def write_summary(run_dir, impostors, evaluators):
     rows = summary_rows(table3, resemblance, impostors, evaluators)
     ceiling = next((row for row in resemblance if row["faces"].startswith("real photos")), None)
     heading = (f"Every method of {run_dir.name}: type I / type II TAR % at FAR 0.1% (impostors {impostors}) under "
-               f"each evaluator, gender agreement with the source photo and mean absolute age difference (judges "
-               f"only), mean steps and wall seconds per face on one machine. " + (
+               f"each evaluator (and type II averaged per identity, each person counting once, where the table has "
+               f"it), gender agreement with the source photo and mean absolute age difference (judges only), mean "
+               f"steps and wall seconds per face on one machine. " + (
                    f"Two real photos of one person agree in gender {ceiling['gender agreement %']:.1f}% of the time "
                    f"by the same judge." if ceiling else ""))
     if rows:

@@ -77,6 +77,20 @@ def acceptance_rate(scores, threshold):
     return float(np.mean(scores > threshold))
 
 
+def mean_acceptance_by_group(scores, groups, threshold):
+    """Mean over groups of each group's acceptance rate, scores [M] and their groups [M] -> float.
+
+    Type II per identity: every person counts once however many other photos they have (on LFW one person
+    can hold half of a small study's comparisons). NaN when there are no scores.
+    """
+    scores, groups = np.asarray(scores, np.float64), np.asarray(groups)
+    if scores.size != groups.size:
+        raise ValueError(f"{scores.size} scores but {groups.size} group labels")
+    if scores.size == 0:
+        return float("nan")
+    return float(np.mean([np.mean(scores[groups == group] > threshold) for group in np.unique(groups)]))
+
+
 def operating_points(impostor_scores, genuine_scores, fars=PAPER_FARS):
     """[(target FAR, threshold, achieved FAR, normal TAR)] at each target FAR."""
     points = []

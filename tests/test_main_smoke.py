@@ -102,6 +102,10 @@ def test_baselines_then_every_method_and_both_liveness_detectors(tmp_path):
                                      and record["settings"]["spread_penalty"] > 0 for record in variant)
     assert all(float(row["s / face"]) > 0 for row in rows if row["method"] == plus)
     assert (run / "summary.md").is_file()
+    assert all(0 <= float(row["type II TAR % per identity"]) <= 100 for row in rows)
+    # Fig. 5 gains ours_plus's column: source, ours, ours_plus, another photo.
+    fig5 = (run / "fig5_source_reconstruction_other.txt").read_text()
+    assert fig5.startswith(f"columns: source photo, ours (W+ optimisation), {plus}, another photo")
     with (run / "resemblance.csv").open() as handle:
         resemblance = list(csv.DictReader(handle))
     assert resemblance[0]["faces"].startswith("real photos") and len(resemblance) == 1 + 9

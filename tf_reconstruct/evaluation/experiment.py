@@ -153,21 +153,26 @@ def _reconstruction_faces(run_dir, identities):
                                       total=len(identities))
 
 
-def _fig5_grid(dataset, usable, run_dir, count=6):
-    """Source photo, reconstruction and (where there is one) another photo of the same person, per row."""
+def _fig5_grid(dataset, usable, run_dir, methods_shown=("ours",), count=6):
+    """Per row: the source photo, each method's reconstruction (ours, then any of methods.FIG5_BESIDE_OURS the
+    run compared; grey where one has not finished) and, where there is one, another photo of the person."""
     with_others = [identity for identity, images in usable.items() if len(images) > 1][:count]
     identities = with_others or list(usable)[:count]
     if not identities:
         return
-    columns = 3 if with_others else 2
-    photos = dataset.read([image for identity in identities for image in usable[identity][:columns - 1]])
+    photos = dataset.read([image for identity in identities for image in usable[identity][:2 if with_others else 1]])
+    done = {method: set(methods.finished(run_dir, method, identities)) for method in methods_shown}
     tiles = []
     for identity in identities:
-        reconstruction = cv2.cvtColor(cv2.imread(str(run_dir / "reconstructions" / f"{identity}.png")),
-                                      cv2.COLOR_BGR2RGB)
-        tiles += [photos[usable[identity][0]], reconstruction] + (
-            [photos[usable[identity][1]]] if with_others else [])
+        tiles.append(photos[usable[identity][0]])
+        tiles += [methods.read_face(run_dir, method, identity) if identity in done[method]
+                  else np.full((256, 256, 3), comparison.NOT_RUN_GREY, np.uint8) for method in methods_shown]
+        tiles += [photos[usable[identity][1]]] if with_others else []
+    columns = 1 + len(methods_shown) + bool(with_others)
     save_png(make_grid(tiles, columns, 256), run_dir / "fig5_source_reconstruction_other.png")
+    report_files.write_text(run_dir / "fig5_source_reconstruction_other.txt", "columns: source photo, " + ", ".join(
+        methods.LABELS[method] for method in methods_shown) + (", another photo" if with_others else "") +
+        "\nrows: " + ", ".join(identities) + "\n")
 
 
 def run_experiment(dataset, generator, attack_extractor, eval_extractors, config):
@@ -268,11 +273,12 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
             results[evaluator.name][label] = protocol.rows_at_thresholds(points, type_one, type_two)
         _write_tables(run_dir, evaluator, attack_extractor, results[evaluator.name], config, type_one, type_two,
                       generator.name, selected_count, dataset.name)
-    _fig5_grid(dataset, usable, run_dir)
     compared = None
     if len(config.methods) > 1 or config.liveness:
         compared = comparison.compare(run_dir, dataset, generator, attack_extractor, evaluators, photo_embeddings_of,
                                       usable, every_template, results, config, all_usable)
+    # After the comparison, which makes the other methods' faces.
+    _fig5_grid(dataset, usable, run_dir, ["ours"] + [m for m in config.methods if m in methods.FIG5_BESIDE_OURS])
     if config.resemblance:
         done = {method: methods.finished(run_dir, method, list(usable)) for method in config.methods}
         _, described = resemblance.write_table(run_dir, dataset, usable, done, methods.LABELS)

@@ -48,6 +48,8 @@ LABELS = {"ours": "ours (W+ optimisation)", "mapping": "Mapping (w)", "mapping_w
           "mapping_opt": "Mapping + optimisation", "nbnet": "NbNet", "ours_restarts": "ours + restarts",
           "z_mean": "Z, mean start", "w_mean": "W, mean start", "wplus_uniform": "W+, uniform start",
           **{method: recipe.label for method, recipe in VARIANTS.items()}}
+# Beyond the paper, drawn beside ours in Fig. 5 when a run compares it.
+FIG5_BESIDE_OURS = ("ours_plus",)
 # Every method renders through the generator at 1024 px except NbNet, which draws its own 160 px face.
 RESOLUTIONS = {method: "160x160" if method == "nbnet" else "1024x1024" for method in METHODS}
 

@@ -257,6 +257,13 @@ def grid_rows(usable, done, methods, count=6, featured=()):
 NOT_RUN_GREY = 96
 
 
+def face_tile(run_dir, method, identity, finished, size):
+    """The method's face of `identity` when it is among `finished`, else a plain grey [size, size, 3] tile."""
+    if identity in finished:
+        return methods_module.read_face(run_dir, method, identity)
+    return np.full((size, size, 3), NOT_RUN_GREY, np.uint8)
+
+
 def _methods_grid(stem, dataset, usable, done, methods, count=6):
     """Rows of identities; columns: the source photo, then each method's reconstruction (Figs. 2, 3, 6 and 9).
     A method that has not run on a row's identity gets a plain grey tile."""
@@ -269,8 +276,7 @@ def _methods_grid(stem, dataset, usable, done, methods, count=6):
     tiles = []
     for identity in rows:
         tiles.append(photos[usable[identity][0]])
-        tiles += [methods_module.read_face(stem.parent, method, identity) if identity in done[method]
-                  else np.full((128, 128, 3), NOT_RUN_GREY, np.uint8) for method in methods]
+        tiles += [face_tile(stem.parent, method, identity, done[method], 128) for method in methods]
     save_png(make_grid(tiles, 1 + len(methods), 128), stem.with_suffix(".png"))
     missing = [f"{methods_module.LABELS[m]} on {', '.join(i for i in rows if i not in done[m])}" for m in methods
                if any(i not in done[m] for i in rows)]

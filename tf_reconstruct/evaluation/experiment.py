@@ -165,8 +165,7 @@ def _fig5_grid(dataset, usable, run_dir, methods_shown=("ours",), count=6):
     tiles = []
     for identity in identities:
         tiles.append(photos[usable[identity][0]])
-        tiles += [methods.read_face(run_dir, method, identity) if identity in done[method]
-                  else np.full((256, 256, 3), comparison.NOT_RUN_GREY, np.uint8) for method in methods_shown]
+        tiles += [comparison.face_tile(run_dir, method, identity, done[method], 256) for method in methods_shown]
         tiles += [photos[usable[identity][1]]] if with_others else []
     columns = 1 + len(methods_shown) + bool(with_others)
     save_png(make_grid(tiles, columns, 256), run_dir / "fig5_source_reconstruction_other.png")

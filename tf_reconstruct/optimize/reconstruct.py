@@ -4,7 +4,8 @@
     reconstruct_stream(generator, extractor, targets [N, D], batch_size, on_done=...) -> [SampleResult]
 
 Every sample stops on its own (optimize/stopping.py): a stopped sample keeps its best latent and its
-latent is no longer changed, while the others go on in the same batch.
+latent is no longer changed, while the others go on in the same batch. The batch's bookkeeping (who runs
+in which slot, restarts, checkpoints) is optimize/slot_queue.py's.
 """
 
 import dataclasses
@@ -20,16 +21,12 @@ from tf_reconstruct.align.photo_align import signed_to_uint8
 from tf_reconstruct.errors import TfReconstructError
 from tf_reconstruct.metrics import verification
 from tf_reconstruct.models import precision as precisions
-from tf_reconstruct.optimize import losses, schedules
+from tf_reconstruct.optimize import losses, schedules, slot_queue
 from tf_reconstruct.optimize import slots as slots_module
 from tf_reconstruct.optimize.objective import embed_generated, latent_to_w_plus, make_objective  # noqa: F401 (API)
+from tf_reconstruct.optimize.slot_queue import RESTART_RATE_FACTOR, overshot  # noqa: F401 (API)
 
 SPACES = ("wplus", "w", "z")
-# Beyond the paper (`restarts`): a sample that stops on patience with its best loss in its first
-# OVERSHOOT_STEPS evaluations hardly moved from its start, because the first SGD steps overshot; it starts
-# again from the same latent with the step scaled by RESTART_RATE_FACTOR.
-OVERSHOOT_STEPS = 5
-RESTART_RATE_FACTOR = 0.5
 INITIALISATIONS = ("mean", "uniform")
 OPTIMIZERS = ("sgd", "adam")
 
@@ -60,15 +57,6 @@ class ReconstructionResult:
     first_step_seconds: float = 0.0
     final_cosine: np.ndarray = None
     images: np.ndarray = None
-
-
-def overshot(steps_taken, stale_steps, patience):
-    """True for a sample that stopped on patience with its best loss within its first OVERSHOOT_STEPS steps.
-
-    steps_taken: evaluations of this attempt; stale_steps: evaluations since its best (so the best was
-    evaluation steps_taken - stale_steps).
-    """
-    return stale_steps >= patience and steps_taken - stale_steps <= OVERSHOOT_STEPS
 
 
 def check_templates(targets, embedding_dim, name="templates"):
@@ -142,20 +130,6 @@ def rendered_cosine(generator, extractor, float_images, target):
     return float(verification.cosine_rows(embedding, np.asarray(target, np.float32)[None])[0])
 
 
-@dataclasses.dataclass
-class SampleResult:
-    """One finished template: its best latent as w+ [num_ws, 512], best loss, steps, loss curve, and, when
-    rendered, the full-resolution uint8 face and the cosine of its embedding to the template."""
-    index: int
-    w_plus: np.ndarray
-    loss: float
-    steps: int                 # evaluations over every attempt
-    loss_curve: list           # every attempt's losses, one after the other
-    final_cosine: float = None
-    image: np.ndarray = None
-    restarts: int = 0
-
-
 def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=2000, patience=50, learning_rate=0.1,
                        optimizer="sgd", schedule="constant", space="wplus", init="mean", loss="mse",
                        resolution=None, seed=0, truncation=1.0, precision="float32", render_final=True,
@@ -221,8 +195,6 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
                    augment, augment_views, spread_penalty, anchor_penalty, layout)
     starts = _starts(generator, count, space, init, seed, start_w_plus, truncation)
     schedule_fn = {"constant": schedules.constant, "projector": schedules.projector_ramp}[schedule]
-    refill = optimizer == "sgd"
-    face_check = photo_align.has_face if face_check is True else (face_check or None)
     views = (tf.constant(augmentation.view_table(steps, augment_views, augment, seed))
              if augment_views > 1 else None)
     objective = make_objective(generator, extractor, losses.LOSSES[loss], resolution, precision, space, truncation,
@@ -234,119 +206,29 @@ def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=200
         return slots_module.Slots(size, starts.shape[1:], extractor.embedding_dim, optimizer, learning_rate, step_body,
                                   compiled, jit_compile)
 
-    results = [None] * count
-    curves = [[] for _ in range(count)]
-    if layout is not None:
-        slots, owner, pending = new_slots(layout["size"]), list(layout["owner"]), list(layout["pending"])
-    else:
-        # Samples interrupted mid-optimisation go first, so they finish as they would have.
-        pending = sorted(resume) + [index for index in range(count) if index not in resume]
-        slots = new_slots(min(batch_size, count))
-        owner = [-1] * slots.size   # template index in each slot, -1 when free
+    finisher = slot_queue.Finisher(
+        to_w_plus=lambda latent: latent_to_w_plus(generator, tf.constant(latent), space, truncation).numpy(),
+        render=lambda w_plus: render(generator, w_plus),
+        score=lambda float_images, index: rendered_cosine(generator, extractor, float_images, targets[index]),
+        face_check=photo_align.has_face if face_check is True else (face_check or None),
+        render_final=render_final, on_done=on_done)
+    queue = slot_queue.SlotQueue(
+        new_slots, starts, targets, batch_size=batch_size, refill=optimizer == "sgd",
+        rate_at=lambda taken, attempt: schedule_fn(taken, steps, learning_rate) * RESTART_RATE_FACTOR ** attempt,
+        learning_rate=learning_rate, restarts=restarts, patience=patience, finisher=finisher, resume=resume,
+        layout=layout, earlier={index: (float(loss), start_from_w_plus(generator, w_plus, truncation), int(spent))
+                                for index, (loss, w_plus, spent) in known_attempts.items()})
     started = time.time()
-    first_step_seconds, evaluations = None, 0
-    attempts = [0] * count
-    earlier = {}   # index -> (best loss, best latent, evaluations) of its attempts before this one
-    for index, (loss, w_plus, spent) in known_attempts.items():
-        attempts[index] = 1
-        earlier[index] = (float(loss), start_from_w_plus(generator, w_plus, truncation), int(spent))
-
-    def take(slot, index):
-        """Puts template `index` in `slot`: where it was interrupted, or at its start."""
-        owner[slot] = index
-        if index in resume:
-            state = resume.pop(index)
-            slots.restore(slot, state, targets[index], starts[index])
-            attempts[index], curves[index] = int(state["attempts"]), list(state["curve"])
-            if state.get("earlier") is not None:
-                earlier[index] = state["earlier"]
-        else:
-            slots.load(slot, starts[index], targets[index])
-
-    for slot, index in enumerate(owner):
-        if index >= 0:
-            take(slot, index)
-
-    def finish(slot):
-        state = slots.state_of(slot)
-        index = owner[slot]
-        best_loss, best_latent = float(state["best_loss"]), state["best_latent"]
-        spent = int(state["steps_taken"])
-        if index in earlier:
-            loss_before, latent_before, spent_before = earlier[index]
-            spent += spent_before
-            if loss_before < best_loss:
-                best_loss, best_latent = loss_before, latent_before
-        w_plus = latent_to_w_plus(generator, tf.constant(best_latent[None]), space, truncation).numpy()
-        rendered, reason = None, None
-        if attempts[index] < restarts:
-            if overshot(int(state["steps_taken"]), int(state["stale_steps"]), patience):
-                reason = (f"overshot (best loss at step {int(state['steps_taken'] - state['stale_steps'])} of "
-                          f"{int(state['steps_taken'])})")
-            elif face_check is not None:
-                rendered = render(generator, w_plus)
-                if not face_check(rendered[0][0]):
-                    reason = f"renders no face (loss {best_loss:.4g})"
-                    best_loss = float("inf")   # any later attempt is preferred to a known non-face
-        if reason:
-            attempts[index] += 1
-            earlier[index] = (best_loss, best_latent, spent)
-            logging.info("template %d %s: restart %d with the step times %g", index, reason, attempts[index],
-                         RESTART_RATE_FACTOR ** attempts[index])
-            slots.load(slot, starts[index], targets[index])
-            return
-        owner[slot] = -1
-        result = SampleResult(index, w_plus[0], best_loss, spent, curves[index], restarts=attempts[index])
-        if render_final:
-            images, float_images = rendered or render(generator, w_plus)
-            result.image = images[0]
-            result.final_cosine = rendered_cosine(generator, extractor, float_images[:1], targets[index])
-        results[index] = result
-        if on_done:
-            on_done(result)
-
-    while True:
-        free = [slot for slot in range(slots.size) if owner[slot] < 0]
-        if pending and free and (refill or len(free) == slots.size):
-            if not refill and evaluations:
-                slots = new_slots(slots.size)   # a fresh Adam for the next group
-            for slot in free[:len(pending)]:
-                take(slot, pending.pop(0))
-        live = [slot for slot in range(slots.size) if owner[slot] >= 0]
-        if not live:
-            break
-        if refill and not pending and len(live) <= slots.size // 2:
-            slots, owner = slots_module.compact(slots, owner, live, new_slots)
-        taken = slots.steps_taken.numpy()
-        rates = [schedule_fn(int(taken[slot]), steps, learning_rate)
-                 * RESTART_RATE_FACTOR ** (attempts[owner[slot]] if owner[slot] >= 0 else 0)
-                 for slot in range(slots.size)]
-        if refill:
-            slots.rate_scale.assign(np.array(rates, np.float32) / learning_rate if learning_rate else
-                                    np.zeros(slots.size, np.float32))
-        else:
-            # The optimizer keeps its own rate variable (it copies any variable it is given).
-            slots.optimizer.learning_rate.assign(max(rates[slot] for slot in live))
-        was_active = slots.active.numpy()
-        per_sample = slots.step().numpy()
-        evaluations += 1
+    first_step_seconds = None
+    while queue.fill():
+        queue.step()
         if first_step_seconds is None:
             first_step_seconds = time.time() - started
-        for slot in np.flatnonzero(was_active):
-            curves[owner[slot]].append(float(per_sample[slot]))
-        now_active = slots.active.numpy()
-        for slot in np.flatnonzero(was_active & ~now_active):
-            finish(slot)
-        if on_checkpoint and checkpoint_every and evaluations % checkpoint_every == 0:
-            on_checkpoint({owner[slot]: slots_module.in_flight_state(
-                slots.state_of(slot), attempts[owner[slot]], curves[owner[slot]], earlier.get(owner[slot]))
-                for slot in range(slots.size) if owner[slot] >= 0},
-                {"size": slots.size, "owner": list(owner), "pending": list(pending)})
-        if log_every and evaluations % log_every == 0:
-            # Counted from the owners: a restarted slot is live again although it stopped at this step.
-            logging.info("step %d: %d/%d slots live, %d waiting, %d done", evaluations, sum(o >= 0 for o in owner),
-                         slots.size, len(pending), sum(result is not None for result in results))
-    return results, time.time() - started, first_step_seconds or 0.0
+        if on_checkpoint and checkpoint_every and queue.evaluations % checkpoint_every == 0:
+            on_checkpoint(*queue.checkpoint())
+        if log_every and queue.evaluations % log_every == 0:
+            logging.info(queue.progress())
+    return queue.results, time.time() - started, first_step_seconds or 0.0
 
 
 def _check_options(space, optimizer, loss, truncation, restarts, known_attempts, resume, checkpoint_every, count,

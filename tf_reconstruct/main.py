@@ -16,7 +16,7 @@ from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.datasets import colorferet, ffhq, folder, lfw
 from tf_reconstruct.datasets.errors import DatasetError
 from tf_reconstruct.evaluation import methods
-from tf_reconstruct.evaluation.experiment import ExperimentConfig, run_experiment
+from tf_reconstruct.evaluation.experiment import ExperimentConfig, excluded_identities, run_experiment
 from tf_reconstruct.models import registry
 
 FLAGS = flags.FLAGS
@@ -33,6 +33,17 @@ def default_run_name(attack_model, num_identities, seed, optimizer, truncation, 
     return f"{attack_model}_{num_identities}id_seed{seed}_{optimizer}_t{truncation:g}_{resolution}px"
 
 
+def default_count(dataset_name, images_by_identity, eval_type, excluded=()):
+    """Identities attacked when --num_identities is not given: the paper's 150 (50 for ffhq), or every
+    eligible one (two images for type II, one for type I only, not drawn by an excluded run) when fewer."""
+    count = 50 if dataset_name == "ffhq" else 150
+    needed = 1 if eval_type == "I" else 2
+    eligible = sum(len(images) >= needed for name, images in images_by_identity.items() if name not in excluded)
+    if eligible < count:
+        logging.warning("only %d identities are eligible; using all of them instead of %d", eligible, count)
+    return min(count, eligible)
+
+
 def main(argv):
     del argv
     interrupts.stop_on_sigterm()
@@ -47,13 +58,10 @@ def main(argv):
     if not dataset.labelled and eval_type != "I":
         logging.warning("%s has no identity labels: evaluating type I only", dataset.name)
         eval_type = "I"
+    excluded_runs = tuple(map(pathlib.Path, FLAGS.exclude_identities_from))
     count = FLAGS.num_identities
     if count is None:
-        count = 50 if FLAGS.dataset == "ffhq" else 150
-        eligible = sum(len(images) >= (1 if eval_type == "I" else 2) for images in dataset.images_by_identity.values())
-        if eligible < count:
-            logging.warning("only %d identities are eligible; using all of them instead of %d", eligible, count)
-            count = eligible
+        count = default_count(FLAGS.dataset, dataset.images_by_identity, eval_type, excluded_identities(excluded_runs))
     run_name = FLAGS.run_name or default_run_name(FLAGS.attack_model, count, FLAGS.seed, FLAGS.optimizer,
                                                   FLAGS.truncation, FLAGS.resolution)
     config = ExperimentConfig(run_dir=pathlib.Path(FLAGS.out_root) / FLAGS.dataset / run_name, num_identities=count,
@@ -64,7 +72,7 @@ def main(argv):
                               resemblance=FLAGS.resemblance, grid_rows=FLAGS.grid_rows,
                               max_warm_starts=FLAGS.max_warm_starts,
                               thresholds_from=FLAGS.thresholds_from and pathlib.Path(FLAGS.thresholds_from),
-                              exclude_identities_from=tuple(map(pathlib.Path, FLAGS.exclude_identities_from)),
+                              exclude_identities_from=excluded_runs,
                               baselines_dir=baselines_dir(FLAGS.baselines_dir, FLAGS.attack_model, FLAGS.checkpoint_dir))
     methods.check_methods(config.methods)
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)

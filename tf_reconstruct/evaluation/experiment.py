@@ -70,8 +70,14 @@ def _select(dataset, config):
         raise DatasetError(f"{dataset.name} has no identity labels, so type II is impossible: use --eval_type=I")
     excluded = excluded_identities(config.exclude_identities_from)
     candidates = {name: images for name, images in dataset.images_by_identity.items() if name not in excluded}
-    identities = selecting.select_identities(candidates, config.num_identities, config.seed,
-                                             min_images=2 if needs_two else 1)
+    try:
+        identities = selecting.select_identities(candidates, config.num_identities, config.seed,
+                                                 min_images=2 if needs_two else 1)
+    except DatasetError as error:
+        if not excluded:
+            raise
+        raise DatasetError(f"{error} (after leaving out the {len(excluded)} identities that "
+                           f"--exclude_identities_from names)") from error
     chosen = {}
     for identity in identities:
         source, others = selecting.split_source(dataset.images_by_identity[identity])

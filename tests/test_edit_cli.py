@@ -138,3 +138,10 @@ def test_editing_study_pieces_on_hand_made_results():
     assert age_plain["leakage into smile"] == 0.0
     assert age_plain["judge cosine to unedited at +-1"] == pytest.approx(1.0)
     assert age_plain["judge type II TAR % at +-1"] == 100.0 and age_plain["judge type II TAR % unedited"] == 100.0
+
+
+def test_a_photo_whose_face_the_judge_cannot_find_keeps_its_inversion_with_an_empty_cosine():
+    from tf_reconstruct.studies import editing_control
+
+    grey = np.full((200, 200, 3), 128, np.uint8)   # MTCNN finds nothing: the judge is never called
+    assert np.isnan(editing_control._judge_cosine(None, None, np.zeros((23, 512), np.float32), grey, "grey wall"))

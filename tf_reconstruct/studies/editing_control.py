@@ -24,7 +24,7 @@ import pathlib
 
 import cv2
 import numpy as np
-from absl import app, flags
+from absl import app, flags, logging
 from tqdm import tqdm
 
 from tf_reconstruct import atomic_files, cli, flags as project_flags, interrupts
@@ -295,14 +295,10 @@ def _real_photos(scorer, generator, dataset, selection, found, strengths, rows, 
         if not record_file.is_file():
             result, face_psnr = invert.invert_photo(generator, attacker, photo, key, bank,
                                                     steps=FLAGS.study_invert_steps)
-            framed, _ = invert.align_to_generator_frame(photo, key, generator, 256)
-            judge = judges["mobilefacenet512"]
-            faces = [photo_align.align_photo(image, key) for image in
-                     (render.render(generator, result.w_plus[None], 1024)[0], framed)]
-            cosine_512 = float(verification.cosine_rows(judge(faces[0][None]).numpy(), judge(faces[1][None]).numpy())[0])
             with atomic_files.replacing(saved) as temporary:
                 with open(temporary, "wb") as handle:
                     np.save(handle, result.w_plus)
+            cosine_512 = _judge_cosine(judges["mobilefacenet512"], generator, result.w_plus, photo, key)
             atomic_files.write_text(record_file, json.dumps({"photo": key, "psnr_face_db": face_psnr,
                                                              "attacker_cosine": result.cosine,
                                                              "mobilefacenet512_cosine": cosine_512}, indent=1))
@@ -317,6 +313,19 @@ def _real_photos(scorer, generator, dataset, selection, found, strengths, rows, 
     table = control_rows(results, found, strengths, judges, thresholds, {})
     _write_control(out / "edit_control_photos", table, "Edit control on inverted real photos (as edit_control.md; "
                    "identity against the unedited inversion).")
+
+
+def _judge_cosine(judge, generator, w_plus, photo, key):
+    """The judge's cosine between the inverted face (rendered at 1024 px) and the photo in the generator's frame,
+    both aligned by MTCNN; NaN, with a warning, where MTCNN finds no face in either (the inversion is kept)."""
+    try:
+        framed, _ = invert.align_to_generator_frame(photo, key, generator, 256)
+        faces = [photo_align.align_photo(image, key) for image in
+                 (render.render(generator, w_plus[None], 1024)[0], framed)]
+    except photo_align.NoFaceFoundError as error:
+        logging.warning("%s: the judge's cosine is left empty (%s)", key, error)
+        return float("nan")
+    return float(verification.cosine_rows(judge(faces[0][None]).numpy(), judge(faces[1][None]).numpy())[0])
 
 
 def _normalization(scorer, generator, classifiers, run, selection, dataset, found, out, judges, thresholds):

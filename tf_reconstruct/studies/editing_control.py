@@ -310,9 +310,13 @@ def _real_photos(scorer, generator, dataset, selection, found, strengths, rows, 
         f"Adam, pixel + attacker-identity loss, {FLAGS.study_invert_steps} steps at 256 px): PSNR on the face region "
         "(the ArcFace crop with 24 px around it), and the cosine of the inverted face to the photo for the "
         "attacker (in the loss) and MobileFaceNet-512 (not in it)."))
-    table = control_rows(results, found, strengths, judges, thresholds, {})
+    # The LFW photos' type II: the edited inversion of the source photo against the person's other photos.
+    others = _photo_embeddings(dataset, selection, lfw_ids, judges, out / "cache")
+    keyed = {name: {f"lfw/{identity}": value for identity, value in table.items()} for name, table in others.items()}
+    table = control_rows(results, found, strengths, judges, thresholds, keyed)
     _write_control(out / "edit_control_photos", table, "Edit control on inverted real photos (as edit_control.md; "
-                   "identity against the unedited inversion).")
+                   "identity against the unedited inversion, and type II TAR of the LFW photos' edited inversions "
+                   "against the person's other photos).")
 
 
 def _judge_cosine(judge, generator, w_plus, photo, key):

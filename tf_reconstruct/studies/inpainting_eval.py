@@ -2,15 +2,16 @@
 
 Test set: --inpaint_test_faces LFW photos (one per identity, drawn with --seed) and the FFHQ samples, each
 warped into the generator's frame at 256 px (the frame every method works in), with one hole mask per
-face drawn from (seed, face) in the bin face index mod 3 (0-20, 20-40, 40-60%). The masks are kept in
-experiments/inpainting/test_set/masks.npz with their seeds, so every method and every later run sees the
-same holes. Methods: telea, ns, inversion (masked W+ inversion, batches of 8) and each trained patent
+face drawn from (seed, face) in the bin face index mod 3 (0-20, 20-40, 40-60%). test_set/masks.json
+records the masks' seeds and a sha256 of them (fixed_masks), so every method and every later run, on any
+machine, sees the same holes. Methods: telea, ns, inversion (masked W+ inversion, batches of 8) and each trained patent
 network found (full, no_region_norm, global_style). Per method and bin: PSNR, SSIM and L1 over the image
 and the hole, the judges' identity similarity to the unmasked face (MobileFaceNet-512 cosine, dlib
 distance), and a Frechet distance between the filled and the original faces' MobileFaceNet-512 embeddings
 (FID's formula on face-network features, not FID). Each filled face is cached, so the study resumes.
 """
 
+import hashlib
 import json
 import pathlib
 
@@ -65,21 +66,42 @@ def test_set(generator, out):
         faces = np.stack(faces)
         with atomic_files.replacing(cache) as temporary:
             np.savez_compressed(temporary, names=np.array(names), faces=faces)
-    mask_file = out / "test_set" / "masks.npz"
+    holes, bins = fixed_masks(names, FLAGS.seed, out / "test_set")
+    return names, faces, holes, bins
+
+
+def fixed_masks(names, seed, folder):
+    """(holes [N, 256, 256] uint8, bins [N]): one hole per test face, face i in bin i mod 3, free-form strokes
+    for even i and boxes for odd i, drawn from seed * 100003 + i. masks.npz keeps them on this machine;
+    masks.json, kept in git, records each face's seed, bin, kind and hole ratio and a sha256 of all the holes,
+    so that a redraw on another machine is checked to be the very same holes."""
+    mask_file, record_file = folder / "masks.npz", folder / "masks.json"
+    bins = np.arange(len(names)) % len(masks.BINS)
+    seeds = [seed * 100003 + index for index in range(len(names))]
+    kinds = ["free_form" if index % 2 == 0 else "boxes" for index in range(len(names))]
     if mask_file.is_file():
         with np.load(mask_file) as saved:
             if saved["names"].tolist() != names:
                 raise ValueError(f"{mask_file} was made for another test set; delete it to draw the masks again")
-            holes, bins = np.unpackbits(saved["packed"], axis=-1)[..., :SIZE], saved["bins"]
+            holes = np.unpackbits(saved["packed"], axis=-1)[..., :SIZE]
     else:
-        bins = np.arange(len(names)) % len(masks.BINS)
-        drawn = [masks.mask_in_bin(SIZE, FLAGS.seed * 100003 + index, *masks.BINS[bins[index]],
-                                   kind="free_form" if index % 2 == 0 else "boxes")[0] for index in range(len(names))]
-        holes = np.stack(drawn)
+        holes = np.stack([masks.mask_in_bin(SIZE, seeds[index], *masks.BINS[bins[index]], kind=kinds[index])[0]
+                          for index in range(len(names))])
         with atomic_files.replacing(mask_file) as temporary:
             np.savez_compressed(temporary, names=np.array(names), packed=np.packbits(holes, axis=-1), bins=bins,
-                                seeds=FLAGS.seed * 100003 + np.arange(len(names)))
-    return names, faces, holes.astype(np.uint8), bins
+                                seeds=np.array(seeds))
+    holes = holes.astype(np.uint8)
+    fingerprint = hashlib.sha256(np.packbits(holes, axis=-1).tobytes()).hexdigest()
+    if not record_file.is_file():
+        atomic_files.write_text(record_file, json.dumps(
+            {"names": names, "seeds": seeds, "bins": [masks.BINS[b] for b in bins.tolist()], "kinds": kinds,
+             "hole_ratios": [round(float(hole.mean()), 4) for hole in holes], "sha256": fingerprint}, indent=1))
+    record = json.loads(record_file.read_text())
+    if record["names"] != names or record["sha256"] != fingerprint:
+        raise ValueError(f"the test masks here differ from those {record_file} records (another test set, seed or "
+                         f"mask generator): restore them, or delete {record_file} and {mask_file} to fix new ones, "
+                         f"which changes every method's numbers")
+    return holes, bins
 
 
 def _method_fills(method, names, faces, holes, models, out):
@@ -179,7 +201,7 @@ def main(argv):
     report_files.write_table(out / "results", rows, (
         f"Inpainting on {len(names)} real faces no method trained on ({sum(n.startswith('lfw/') for n in names)} LFW, "
         f"{sum(n.startswith('ffhq/') for n in names)} FFHQ), warped into the generator's frame at 256 px, one fixed "
-        f"hole each (test_set/masks.npz). Identity: the judges' similarity of the MTCNN-aligned filled face to the "
+        f"hole each (test_set/masks.json). Identity: the judges' similarity of the MTCNN-aligned filled face to the "
         f"unmasked one. The Frechet distance uses MobileFaceNet-512 embeddings, not InceptionV3: it is not FID. "
         f"`python -m tf_reconstruct.studies.inpainting_eval`."))
     _figure(names, faces, holes, filled_by_method, out)

@@ -114,6 +114,24 @@ def test_restarts_copy_ours_where_it_made_a_face_and_leave_overshoots_and_non_fa
     assert runner.read_record(folder, "overshot")["face_found"]   # checked once, not at every rescore
 
 
+def test_a_clone_renders_the_mappings_faces_again_from_their_committed_w_plus(tmp_path, generator):
+    import numpy as np
+    folder = methods.output_dir(tmp_path, "mapping")
+    folder.mkdir()
+    w_plus = generator.mean_w_plus()[0] + 0.1
+    np.save(folder / "a_wplus.npy", w_plus)
+    (folder / "a.json").write_text(json.dumps({"template": "a", "method": "mapping", "steps": 0}))
+    # Every template is done, so no trained Mapping is read (the baselines folder does not exist).
+    made = methods.make_outputs(["ours", "mapping"], tmp_path, generator, None, {"a": np.ones(4, np.float32)},
+                                tmp_path / "no_baselines", 1, {})
+    assert made == {"mapping": 0}
+    face = methods.read_face(tmp_path, "mapping", "a")
+    assert face.shape == (1024, 1024, 3)
+    # The pixels the Mapping rendered when it predicted this w+.
+    from tf_reconstruct.optimize import reconstruct as engine
+    assert np.array_equal(face, np.asarray(engine.render(generator, w_plus[None])[0][0]))
+
+
 def test_nbnet_faces_of_a_since_retrained_nbnet_are_discarded(tmp_path):
     old = {"pairs": 20, "best_epoch": 1, "epochs": [{"epoch": 1, "validation": [0.2, 0.1, 0.3]}]}
     folder = methods.output_dir(tmp_path, "nbnet")

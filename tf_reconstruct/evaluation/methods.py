@@ -136,6 +136,8 @@ def make_outputs(methods, run_dir, generator, attacker, templates, baselines_dir
     for method, variant in (("mapping", "w"), ("mapping_wplus", "wplus")):
         # The warm start begins at the Mapping's w, so it needs the Mapping's outputs too.
         if method in methods or (method == "mapping" and "mapping_opt" in methods):
+            # Git keeps the Mapping's records and w+, not its PNGs: a clone renders them again.
+            runner.restore_faces(generator, output_dir(run_dir, method), list(templates))
             made[method] = 0
             if len(finished(run_dir, method, templates)) < len(templates):
                 model = template_to_latent.load_mapping(baselines_dir, variant, attacker.name)

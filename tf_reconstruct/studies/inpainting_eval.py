@@ -88,8 +88,8 @@ def fixed_masks(names, seed, folder):
         holes = np.stack([masks.mask_in_bin(SIZE, seeds[index], *masks.BINS[bins[index]], kind=kinds[index])[0]
                           for index in range(len(names))])
         with atomic_files.replacing(mask_file) as temporary:
-            # Seeds, bins and kinds are in masks.json; the local copy holds only the holes.
-            np.savez_compressed(temporary, names=np.array(names), packed=np.packbits(holes, axis=-1))
+            np.savez_compressed(temporary, names=np.array(names), packed=np.packbits(holes, axis=-1), bins=bins,
+                                seeds=np.array(seeds))
     holes = holes.astype(np.uint8)
     fingerprint = hashlib.sha256(np.packbits(holes, axis=-1).tobytes()).hexdigest()
     if not record_file.is_file():

@@ -1,11 +1,14 @@
 """Filling a face's hole with the trained patent network.
 
     fill(image [H, W, 3] uint8 RGB, hole [H, W], network, size, generator, parser, name) -> [H, W, 3] uint8
+    fill_framed(network, size, faces [B, S, S, 3] uint8, holes [B, S, S], labels [B, S, S]) -> [B, S, S, 3] uint8
 
 The face is found on the Telea-prefilled image and warped into the generator's frame at the network's
 size (the frame its training faces were rendered in); the parsing map is read from the prefilled face in
 that frame (the patent parses the undamaged face, which a user of this command does not have); the
 network fills the warped hole, and its output is warped back into the hole only.
+fill_framed fills faces already in the generator's frame at any size S: a network trained at a smaller
+size sees them resized to its own, and its output is resized back into the hole only.
 """
 
 import cv2
@@ -37,3 +40,15 @@ def fill(image, hole, network, size, generator, parser, name="image"):
     filled = image.copy()
     filled[hole > 0] = back[hole > 0]
     return filled
+
+
+def fill_framed(network, size, faces, holes, labels):
+    faces, holes, labels = np.asarray(faces), np.asarray(holes) > 0, np.asarray(labels)
+    full = faces.shape[1]
+    image = tf.image.resize(faces.astype(np.float32) / 127.5 - 1.0, (size, size), "area")
+    # A pixel partly in the hole counts as hole, so no hole pixel is read as known.
+    hole = tf.cast(tf.image.resize(holes[..., None].astype(np.float32), (size, size), "area") > 0, tf.float32)
+    regions = tf.image.resize(labels[..., None], (size, size), "nearest")[..., 0].numpy()
+    output = network([image * (1.0 - hole), hole, tf.constant(parsing.one_hot(regions))], training=False)
+    output = photo_align.signed_to_uint8(tf.image.resize(output, (full, full), "bilinear").numpy())
+    return np.where(holes[..., None], output, faces).astype(np.uint8)

@@ -25,7 +25,7 @@ from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.datasets import ffhq, lfw, selection
 from tf_reconstruct.editing import render
 from tf_reconstruct.evaluation import report_files
-from tf_reconstruct.inpainting import classical, masks, parsing, trainer
+from tf_reconstruct.inpainting import classical, masks, parsing, patent_fill, trainer
 from tf_reconstruct.inpainting.paths import network_dir
 from tf_reconstruct.metrics import inpainting as measures, verification
 from tf_reconstruct.models import registry
@@ -136,17 +136,12 @@ def _method_fills(method, names, faces, holes, models, out):
                 done[names[i]] = filled
             keep()
     else:
-        network = models[method]
+        network, size = models[method]
         for start in range(0, len(todo), 8):
             batch = todo[start:start + 8]
-            labels = np.stack([models["parsings"][i] for i in batch])
-            image = np.stack([faces[i] for i in batch]).astype(np.float32) / 127.5 - 1.0
-            hole = np.stack([holes[i] for i in batch])[..., None].astype(np.float32)
-            output = network([image * (1 - hole), hole, parsing.one_hot(labels)], training=False).numpy()
-            for n, i in enumerate(batch):
-                filled = faces[i].copy()
-                filled[holes[i] > 0] = photo_align.signed_to_uint8(output[n])[holes[i] > 0]
-                done[names[i]] = filled
+            fills = patent_fill.fill_framed(network, size, faces[batch], holes[batch],
+                                            np.stack([models["parsings"][i] for i in batch]))
+            done.update({names[i]: fill for i, fill in zip(batch, fills)})
     if todo:
         keep()
     return np.stack([done[name] for name in names])
@@ -162,10 +157,13 @@ def main(argv):
               "attacker": registry.get_attack_extractor("mobilefacenet192", None, FLAGS.checkpoint_dir)}
     methods = ["telea", "ns", "inversion"]
     for variant in trainer.VARIANTS:
-        folder = network_dir(None, variant, SIZE, FLAGS.checkpoint_dir)
-        if (folder / "generator.weights.h5").is_file():
-            models[f"patent_{variant}"], _ = trainer.load_generator(folder)
-            methods.append(f"patent_{variant}")
+        for size in (SIZE, SIZE // 2):   # the patent's 256 px, or 128 px on a tight budget
+            folder = network_dir(None, variant, size, FLAGS.checkpoint_dir)
+            if (folder / "generator.weights.h5").is_file():
+                network, settings = trainer.load_generator(folder)
+                models[f"patent_{variant}"] = (network, settings.size)
+                methods.append(f"patent_{variant}")
+                break
     if any(method.startswith("patent") for method in methods):
         parser = parsing.Parser.load(FLAGS.checkpoint_dir)
         models["parsings"] = [parser(face, name) for face, name in zip(faces, names)]   # the unmasked face's

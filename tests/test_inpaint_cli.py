@@ -113,7 +113,7 @@ def test_inpainting_study_on_a_tiny_test_set(tmp_path, tiny_bank):
     for hole, bin_index in zip(holes, bins):
         low, high = masks.BINS[bin_index]
         assert low <= hole.mean() < high
-    assert (out / "figure.png").is_file()
+    assert (out / "figure.png").is_file() and (out / "parsing.png").is_file()
     # A second run reuses the masks and the filled faces.
     cached = out / "cache" / "filled_inversion.npz"
     written = cached.stat().st_mtime_ns

@@ -25,9 +25,9 @@ def main(argv):
         filled = classical.fill(image, hole, FLAGS.method)
     elif FLAGS.method == "patent":
         from tf_reconstruct.inpainting import parsing, patent_fill, trainer
-        from tf_reconstruct.inpainting.paths import network_dir
+        from tf_reconstruct.inpainting.paths import trained_network_dir
         from tf_reconstruct.models import registry
-        network, settings = trainer.load_generator(network_dir(FLAGS.network_dir, "full", 256, FLAGS.checkpoint_dir))
+        network, settings = trainer.load_generator(trained_network_dir(FLAGS.network_dir, "full", FLAGS.checkpoint_dir))
         generator = registry.get_generator("mobilestylegan", FLAGS.checkpoint_dir)
         filled = patent_fill.fill(image, hole, network, settings.size, generator,
                                   parsing.Parser.load(FLAGS.checkpoint_dir), FLAGS.image)

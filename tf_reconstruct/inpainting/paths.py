@@ -12,3 +12,15 @@ def data_dir(override, checkpoint_root=None):
 
 def network_dir(override, variant, size, checkpoint_root=None):
     return pathlib.Path(override) if override else checkpoint_dir(checkpoint_root) / "inpainting" / f"{variant}_{size}"
+
+
+def trained_network_dir(override, variant, checkpoint_root=None):
+    """The folder of `variant`'s trained weights: the patent's 256 px, else 128 px (a tight budget's size);
+    when neither is trained, the 256-px folder, so that loading it names the training command."""
+    if override:
+        return pathlib.Path(override)
+    for size in (256, 128):
+        folder = network_dir(None, variant, size, checkpoint_root)
+        if (folder / "generator.weights.h5").is_file():
+            return folder
+    return network_dir(None, variant, 256, checkpoint_root)

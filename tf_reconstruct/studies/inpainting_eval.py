@@ -5,7 +5,9 @@ warped into the generator's frame at 256 px (the frame every method works in), w
 face drawn from (seed, face) in the bin face index mod 3 (0-20, 20-40, 40-60%). test_set/masks.json
 records the masks' seeds and a sha256 of them (fixed_masks), so every method and every later run, on any
 machine, sees the same holes. Methods: telea, ns, inversion (masked W+ inversion, batches of 8) and each trained patent
-network found (full, no_region_norm, global_style). Per method and bin: PSNR, SSIM and L1 over the image
+network found (full, no_region_norm, global_style; trained at 256 px, or else 128 px and then given the faces
+resized to 128, its output resized back into the hole). The test faces' parsing maps are cached and 8 drawn in
+parsing.png. Per method and bin: PSNR, SSIM and L1 over the image
 and the hole, the judges' identity similarity to the unmasked face (MobileFaceNet-512 cosine, dlib
 distance), and a Frechet distance between the filled and the original faces' MobileFaceNet-512 embeddings
 (FID's formula on face-network features, not FID). Each filled face is cached, so the study resumes.
@@ -26,11 +28,12 @@ from tf_reconstruct.datasets import ffhq, lfw, selection
 from tf_reconstruct.editing import render
 from tf_reconstruct.evaluation import report_files
 from tf_reconstruct.inpainting import classical, masks, parsing, patent_fill, trainer
-from tf_reconstruct.inpainting.paths import network_dir
+from tf_reconstruct.inpainting.paths import trained_network_dir
 from tf_reconstruct.metrics import inpainting as measures, verification
 from tf_reconstruct.models import registry
 from tf_reconstruct.optimize import photo_inversion
 from tf_reconstruct.plots.image_grid import make_grid, save_png
+from tf_reconstruct.plots.parsing_maps import save_parsing_figure
 
 FLAGS = flags.FLAGS
 SIZE = 256
@@ -104,6 +107,25 @@ def fixed_masks(names, seed, folder):
     return holes, bins
 
 
+def _parsings(names, faces, out):
+    """Parsing maps [N, 256, 256] of the unmasked test faces (what the patent's network is given), cached,
+    and 8 of them drawn in parsing.png."""
+    cache = out / "cache" / "parsings.npz"
+    if cache.is_file():
+        with np.load(cache) as saved:
+            if saved["names"].tolist() == names:
+                return saved["labels"]
+    parser = parsing.Parser.load(FLAGS.checkpoint_dir)
+    pairs = tqdm(list(zip(faces, names)), desc="parsing test faces", unit="face")
+    labels = np.stack([parser(face, name) for face, name in pairs]).astype(np.uint8)
+    with atomic_files.replacing(cache) as temporary:
+        np.savez_compressed(temporary, names=np.array(names), labels=labels)
+    shown = [index for index, name in enumerate(names) if name.startswith("lfw/")][:6]
+    shown += [index for index, name in enumerate(names) if name.startswith("ffhq/")][:2]
+    save_parsing_figure(faces[shown], labels[shown], [names[i] for i in shown], parsing.REGIONS, out / "parsing.png")
+    return labels
+
+
 def _method_fills(method, names, faces, holes, models, out):
     """Filled faces [N, 256, 256, 3] of `method`, cached per method."""
     cache = out / "cache" / f"filled_{method}.npz"
@@ -139,8 +161,7 @@ def _method_fills(method, names, faces, holes, models, out):
         network, size = models[method]
         for start in range(0, len(todo), 8):
             batch = todo[start:start + 8]
-            fills = patent_fill.fill_framed(network, size, faces[batch], holes[batch],
-                                            np.stack([models["parsings"][i] for i in batch]))
+            fills = patent_fill.fill_framed(network, size, faces[batch], holes[batch], models["parsings"][batch])
             done.update({names[i]: fill for i, fill in zip(batch, fills)})
     if todo:
         keep()
@@ -156,18 +177,14 @@ def main(argv):
     models = {"generator": generator,
               "attacker": registry.get_attack_extractor("mobilefacenet192", None, FLAGS.checkpoint_dir)}
     methods = ["telea", "ns", "inversion"]
-    for variant in trainer.VARIANTS:
-        for size in (SIZE, SIZE // 2):   # the patent's 256 px, or 128 px on a tight budget
-            folder = network_dir(None, variant, size, FLAGS.checkpoint_dir)
-            if (folder / "generator.weights.h5").is_file():
-                network, settings = trainer.load_generator(folder)
-                models[f"patent_{variant}"] = (network, settings.size)
-                methods.append(f"patent_{variant}")
-                break
-    if any(method.startswith("patent") for method in methods):
-        parser = parsing.Parser.load(FLAGS.checkpoint_dir)
-        models["parsings"] = [parser(face, name) for face, name in zip(faces, names)]   # the unmasked face's
+    methods += [f"patent_{variant}" for variant in trainer.VARIANTS
+                if (trained_network_dir(None, variant, FLAGS.checkpoint_dir) / "generator.weights.h5").is_file()]
     methods = [method for method in methods if not FLAGS.inpaint_methods or method in FLAGS.inpaint_methods]
+    for method in methods:
+        if method.startswith("patent_"):
+            network, settings = trainer.load_generator(trained_network_dir(None, method[7:], FLAGS.checkpoint_dir))
+            models[method] = (network, settings.size)
+    models["parsings"] = _parsings(names, faces, out)
     judges = {name: registry.get_extractor(name, None, FLAGS.checkpoint_dir) for name in JUDGES}
     originals = render.embed(faces, judges)
     rows, filled_by_method = [], {}

@@ -33,15 +33,21 @@ def test_tiny_training_lowers_the_loss_resumes_and_saves(tmp_path, extractor192,
     assert first["steps"] == 20
     second = trainer.train(data, tmp_path, settings, features, progress=False)
     assert second["steps"] == 40 and second["steps_this_run"] == 20   # resumed, not restarted
-    rows = (tmp_path / "losses.csv").read_text().splitlines()
-    header, values = rows[0].split(","), np.array([[float(v) for v in row.split(",")] for row in rows[1:]])
-    assert len(values) == 40 and list(values[:, 0]) == list(range(1, 41))
-    l1 = values[:, header.index("reconstruction")]
+    logged = trainer.read_losses(tmp_path)
+    assert list(logged["step"]) == list(range(1, 41))
+    assert {"reconstruction", "perceptual", "style", "adversarial", "generator", "discriminator"} <= set(logged)
+    l1 = logged["reconstruction"]
     assert l1[-10:].mean() < 0.7 * l1[:10].mean()
     loaded, loaded_settings = trainer.load_generator(tmp_path)
     assert loaded_settings == settings and loaded.output_shape == (None, 64, 64, 3)
     with pytest.raises(Exception, match="python -m tf_reconstruct.train_inpainting"):
         trainer.load_generator(tmp_path / "nothing")
+    # The study's training table reads the budget and the last steps' losses back.
+    from tf_reconstruct.studies import inpainting_eval
+    inpainting_eval.training_table({"patent_full": tmp_path}, tmp_path / "study", last=10)
+    table = (tmp_path / "study" / "training.csv").read_text().splitlines()
+    assert len(table) == 2 and table[1].startswith("patent_full,64,40,80,6,")
+    assert (tmp_path / "study" / "training.png").is_file()
 
 
 def test_batches_are_fixed_by_seed_and_step():

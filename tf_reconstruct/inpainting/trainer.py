@@ -4,6 +4,7 @@
         and style losses (the ImageNet VGG the papers use is not reachable here)
     train(data, out_dir, settings, features) -> {"step", "seconds", ...}; generator weights in out_dir
     load_generator(out_dir) -> the trained generator, or a clear error naming the training command
+    read_losses(out_dir) -> {term: [steps] float array} from losses.csv, with "step"
 
 Every batch is fixed by (seed, step): its faces, their hole masks (free-form or boxes, the hole-ratio
 bin cycling 0-20, 20-40, 40-60%) and its order, so a resumed run sees what an uninterrupted one would.
@@ -167,3 +168,10 @@ def load_generator(out_dir):
     generator, _ = _models(settings)
     generator.load_weights(str(weights))
     return generator, settings
+
+
+def read_losses(out_dir):
+    """The loss log of `out_dir` as {column: array over steps} ("step", each term, "generator", ...)."""
+    rows = (pathlib.Path(out_dir) / "losses.csv").read_text().split()
+    header, values = rows[0].split(","), np.array([[float(v) for v in row.split(",")] for row in rows[1:]])
+    return {name: values[:, index] for index, name in enumerate(header)}

@@ -34,6 +34,7 @@ from tf_reconstruct.models import registry
 from tf_reconstruct.optimize import photo_inversion
 from tf_reconstruct.plots.image_grid import make_grid, save_png
 from tf_reconstruct.plots.parsing_maps import save_parsing_figure
+from tf_reconstruct.plots.training_curves import save_training_curves
 
 FLAGS = flags.FLAGS
 SIZE = 256
@@ -220,7 +221,29 @@ def main(argv):
         f"unmasked one. The Frechet distance uses MobileFaceNet-512 embeddings, not InceptionV3: it is not FID. "
         f"`python -m tf_reconstruct.studies.inpainting_eval`."))
     _figure(names, faces, holes, filled_by_method, out)
+    training_table({method: trained_network_dir(None, method[7:], FLAGS.checkpoint_dir)
+                    for method in methods if method.startswith("patent_")}, out)
     atomic_files.write_text(out / "test_set" / "faces.json", json.dumps(names, indent=1))
+
+
+def training_table(folders, out, last=100):
+    """Each evaluated patent network's training ({method: its folder}): its budget and its losses over the last
+    `last` steps (batches and holes are fixed by (seed, step), so the variants are compared on the same ones)."""
+    rows, curves = [], {}
+    for method, folder in folders.items():
+        summary = json.loads((folder / "training.json").read_text())
+        logged = trainer.read_losses(folder)
+        row = {"network": method, "size px": summary["settings"]["size"], "steps": summary["steps"],
+               "faces seen": summary["faces_seen"], "training faces": summary["training_faces"]}
+        row.update({f"{term}, mean of last {last} steps": float(np.mean(logged[term][-last:]))
+                    for term in ("reconstruction", "perceptual", "style", "adversarial", "generator", "discriminator")})
+        rows.append(row)
+        curves[method] = (logged["step"], logged["reconstruction"])
+    if rows:
+        report_files.write_table(out / "training", rows, (
+            "Training of each patent network evaluated: raw loss terms (before their weights 1, 0.05, 120, 0.1), on "
+            "the same seeded batches and holes for every variant. `python -m tf_reconstruct.train_inpainting`."))
+        save_training_curves(out / "training.png", curves, "hole-weighted L1", "the patent's network and its ablations")
 
 
 def _figure(names, faces, holes, filled_by_method, out):

@@ -67,3 +67,18 @@ def test_parser_on_a_real_photo_finds_eyes_at_mtcnn_eyes(raw_model):
     present = set(np.unique(labels))
     assert {parsing.INDEX[r] for r in ("background", "skin", "hair", "neck_body", "nose", "lips")} <= present
     assert labels[0, 0] == parsing.INDEX["background"] or labels[0, -1] == parsing.INDEX["background"]
+
+
+def test_a_framed_face_mtcnn_misses_is_parsed_in_the_others_median_box(raw_model):
+    from conftest import require_shared_data
+    from tf_reconstruct.datasets import lfw
+    from tf_reconstruct.studies import inpainting_eval
+    image = lfw.load_lfw(require_shared_data("lfw")).read(["George_W_Bush_0001"])["George_W_Bush_0001"]
+    blank = np.full_like(image, 128)   # no face for MTCNN: parsed where the other face's box is
+    parser = parsing.Parser.load()
+    labels, missed = inpainting_eval.parse_framed(parser, np.stack([image, image, blank]), ["a", "b", "blank"])
+    assert missed == [2] and labels.shape == (3,) + image.shape[:2] and labels.dtype == np.uint8
+    np.testing.assert_array_equal(labels[0], parser(image, "a"))
+    assert parsing.INDEX["skin"] in labels[2]   # the face hull painted in the borrowed box
+    with pytest.raises(Exception, match="none of the 1"):
+        inpainting_eval.parse_framed(parser, blank[None], ["blank"])

@@ -108,6 +108,26 @@ def fixed_masks(names, seed, folder):
     return holes, bins
 
 
+def parse_framed(parser, faces, names):
+    """(labels [N, S, S] uint8, indices MTCNN missed) of faces in the generator frame. Every face is in the
+    same frame, so where MTCNN misses one there (it found each in its photo), the median box of the others
+    is where its face is."""
+    labels, boxes, missed = [None] * len(names), [], []
+    for index in tqdm(range(len(names)), desc="parsing test faces", unit="face"):
+        try:
+            box = photo_align.detect_subject(faces[index], names[index])["box"]
+        except photo_align.NoFaceFoundError:
+            missed.append(index)
+            continue
+        boxes.append(box)
+        labels[index] = parser(faces[index], names[index], box=box)
+    if not boxes:
+        raise photo_align.NoFaceFoundError(f"MTCNN found none of the {len(names)} faces in the generator frame")
+    for index in missed:
+        labels[index] = parser(faces[index], names[index], box=np.median(boxes, axis=0))
+    return np.stack(labels).astype(np.uint8), missed
+
+
 def _parsings(names, faces, out):
     """Parsing maps [N, 256, 256] of the unmasked test faces (what the patent's network is given), cached,
     and 8 of them drawn in parsing.png."""
@@ -116,9 +136,10 @@ def _parsings(names, faces, out):
         with np.load(cache) as saved:
             if saved["names"].tolist() == names:
                 return saved["labels"]
-    parser = parsing.Parser.load(FLAGS.checkpoint_dir)
-    pairs = tqdm(list(zip(faces, names)), desc="parsing test faces", unit="face")
-    labels = np.stack([parser(face, name) for face, name in pairs]).astype(np.uint8)
+    labels, missed = parse_framed(parsing.Parser.load(FLAGS.checkpoint_dir), faces, names)
+    if missed:
+        logging.info("parsing: MTCNN missed %d of %d test faces in the frame (%s); the median box was used",
+                     len(missed), len(names), ", ".join(names[i] for i in missed))
     with atomic_files.replacing(cache) as temporary:
         np.savez_compressed(temporary, names=np.array(names), labels=labels)
     shown = [index for index, name in enumerate(names) if name.startswith("lfw/")][:6]

@@ -40,3 +40,12 @@ def test_frechet_distance_of_gaussians():
     # Scaled by 2 (covariance 4 I against I): Tr(I + 4I - 2 * 2I) = 3 per unit variance.
     b = rng.standard_normal((4000, 3))
     assert inpainting.frechet_distance(a, 2 * b) == pytest.approx(3.0, rel=0.1)
+
+
+def test_paired_difference_by_hand():
+    mean, error = inpainting.paired_difference([3, 5, 7, np.nan], [1, 2, 3, 4])   # differences 2, 3, 4
+    assert mean == pytest.approx(3.0) and error == pytest.approx(1 / np.sqrt(3))
+    with pytest.raises(ValueError, match="same shape"):
+        inpainting.paired_difference([1, 2], [1, 2, 3])
+    with pytest.raises(ValueError, match="at least 2"):
+        inpainting.paired_difference([1, np.nan], [0, 0])

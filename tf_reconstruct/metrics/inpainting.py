@@ -4,6 +4,7 @@
     l1(a, b, mask=None) -> mean absolute difference in [0, 1] units
     ssim(a, b, mask=None) -> tf.image.ssim over the image, or over the hole's bounding box (at least 11 px)
     frechet_distance(features_a [N, D], features_b [M, D]) -> ||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^1/2)
+    paired_difference(a [N], b [N]) -> (mean of a - b, its standard error), over the pairs where both are finite
 
 The Frechet distance is FID's formula; FID proper needs InceptionV3's ImageNet weights, which are not
 reachable here, so on other features it must not be called FID (inpainting reports name the features).
@@ -66,3 +67,13 @@ def frechet_distance(features_a, features_b):
     root, _ = linalg.sqrtm(cov_a @ cov_b, disp=False)
     root = np.real(root)
     return float(np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a + cov_b - 2.0 * root))
+
+
+def paired_difference(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"paired values need the same shape, got {a.shape} and {b.shape}")
+    difference = (a - b)[np.isfinite(a) & np.isfinite(b)]
+    if len(difference) < 2:
+        raise ValueError(f"a paired difference needs at least 2 finite pairs, got {len(difference)}")
+    return float(difference.mean()), float(difference.std(ddof=1) / np.sqrt(len(difference)))

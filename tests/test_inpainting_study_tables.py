@@ -1,0 +1,25 @@
+"""The inpainting study's ablation table: paired differences of the full network against each ablation."""
+
+import numpy as np
+
+from tf_reconstruct.studies import inpainting_eval
+
+
+def test_ablation_table_pairs_faces_per_bin_and_over_all(tmp_path):
+    bins = np.array([0, 1, 2, 0, 1, 2])
+    ablation = {"PSNR hole dB": np.array([10.0, 11, 12, 13, 14, 15]),
+                "MobileFaceNet-512 cosine": np.array([0.5, 0.4, 0.3, 0.5, 0.4, 0.3])}
+    full = {"PSNR hole dB": ablation["PSNR hole dB"] + np.array([1.0, 1, 1, 3, 1, 1]),
+            "MobileFaceNet-512 cosine": ablation["MobileFaceNet-512 cosine"] - 0.1}
+    inpainting_eval.ablation_table({"telea": full, "patent_full": full, "patent_global_style": ablation}, bins,
+                                   tmp_path)
+    lines = (tmp_path / "ablation.csv").read_text().splitlines()
+    assert len(lines) == 1 + 4   # one ablation: three bins and all
+    assert lines[1].startswith("patent_global_style,0-20%,2,+2.000 ± 1.000,-0.100 ± 0.000")
+    assert lines[4].startswith("patent_global_style,all,6,+1.333 ± 0.333,")
+
+
+def test_no_ablation_table_without_the_full_network(tmp_path):
+    values = {"PSNR hole dB": np.zeros(3), "MobileFaceNet-512 cosine": np.zeros(3)}
+    inpainting_eval.ablation_table({"patent_global_style": values}, np.zeros(3, int), tmp_path)
+    assert not (tmp_path / "ablation.csv").exists()

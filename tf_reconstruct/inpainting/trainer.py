@@ -24,6 +24,7 @@ from tqdm import tqdm
 from tf_reconstruct import atomic_files
 from tf_reconstruct.align.generator_warp import warp_to_arcface
 from tf_reconstruct.errors import MissingCheckpointError
+from tf_reconstruct.evaluation import report_files
 from tf_reconstruct.inpainting import losses, masks, parsing, patent_network
 
 VARIANTS = {"full": {}, "no_region_norm": {"region_norm": False}, "global_style": {"global_style_only": True}}
@@ -172,6 +173,5 @@ def load_generator(out_dir):
 
 def read_losses(out_dir):
     """The loss log of `out_dir` as {column: array over steps} ("step", each term, "generator", ...)."""
-    rows = (pathlib.Path(out_dir) / "losses.csv").read_text().split()
-    header, values = rows[0].split(","), np.array([[float(v) for v in row.split(",")] for row in rows[1:]])
-    return {name: values[:, index] for index, name in enumerate(header)}
+    rows = report_files.read_csv(pathlib.Path(out_dir) / "losses.csv")
+    return {name: np.array([row[name] for row in rows], np.float64) for name in rows[0]}

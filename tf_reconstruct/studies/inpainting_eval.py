@@ -199,12 +199,13 @@ def main(argv):
     models = {"generator": generator,
               "attacker": registry.get_attack_extractor("mobilefacenet192", None, FLAGS.checkpoint_dir)}
     methods = ["telea", "ns", "inversion"]
-    methods += [f"patent_{variant}" for variant in trainer.VARIANTS
-                if (trained_network_dir(None, variant, FLAGS.checkpoint_dir) / "generator.weights.h5").is_file()]
+    networks = {f"patent_{variant}": trained_network_dir(None, variant, FLAGS.checkpoint_dir)
+                for variant in trainer.VARIANTS}
+    methods += [method for method, folder in networks.items() if (folder / "generator.weights.h5").is_file()]
     methods = [method for method in methods if not FLAGS.inpaint_methods or method in FLAGS.inpaint_methods]
     for method in methods:
-        if method.startswith("patent_"):
-            network, settings = trainer.load_generator(trained_network_dir(None, method[7:], FLAGS.checkpoint_dir))
+        if method in networks:
+            network, settings = trainer.load_generator(networks[method])
             models[method] = (network, settings.size)
     models["parsings"] = _parsings(names, faces, out)
     judges = {name: registry.get_extractor(name, None, FLAGS.checkpoint_dir) for name in JUDGES}
@@ -224,7 +225,7 @@ def main(argv):
             chosen = np.nonzero(bins == bin_index)[0]
             row = {"method": method, "hole ratio": bin_name, "faces": len(chosen),
                    "PSNR dB": np.mean([measures.psnr(filled[i], faces[i]) for i in chosen]),
-                   "PSNR hole dB": np.mean([measures.psnr(filled[i], faces[i], holes[i]) for i in chosen]),
+                   "PSNR hole dB": np.mean(per_face[method]["PSNR hole dB"][chosen]),
                    "SSIM": np.mean([measures.ssim(filled[i], faces[i]) for i in chosen]),
                    "SSIM hole box": np.mean([measures.ssim(filled[i], faces[i], holes[i]) for i in chosen]),
                    "L1": np.mean([measures.l1(filled[i], faces[i]) for i in chosen]),
@@ -249,8 +250,7 @@ def main(argv):
         f"`python -m tf_reconstruct.studies.inpainting_eval`."))
     _figure(names, faces, holes, filled_by_method, out)
     ablation_table(per_face, bins, out)
-    training_table({method: trained_network_dir(None, method[7:], FLAGS.checkpoint_dir)
-                    for method in methods if method.startswith("patent_")}, out)
+    training_table({method: networks[method] for method in methods if method in networks}, out)
     atomic_files.write_text(out / "test_set" / "faces.json", json.dumps(names, indent=1))
 
 

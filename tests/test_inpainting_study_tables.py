@@ -1,4 +1,4 @@
-"""The inpainting study's ablation table: paired differences of the full network against each ablation."""
+"""The inpainting study's tables (the ablation's paired differences) and its cache of filled faces."""
 
 import numpy as np
 
@@ -23,3 +23,16 @@ def test_no_ablation_table_without_the_full_network(tmp_path):
     values = {"PSNR hole dB": np.zeros(3), "MobileFaceNet-512 cosine": np.zeros(3)}
     inpainting_eval.ablation_table({"patent_global_style": values}, np.zeros(3, int), tmp_path)
     assert not (tmp_path / "ablation.csv").exists()
+
+
+def test_fills_are_reused_only_by_what_made_them(tmp_path):
+    cache = tmp_path / "filled_patent_full.npz"
+    done = {"a": np.full((4, 4, 3), 1, np.uint8), "b": np.full((4, 4, 3), 2, np.uint8)}
+    inpainting_eval.save_fills(cache, done, "full_128 at step 700")
+    again = inpainting_eval.cached_fills(cache, "full_128 at step 700")
+    assert list(again) == ["a", "b"] and np.array_equal(again["b"], done["b"])
+    assert inpainting_eval.cached_fills(cache, "full_128 at step 1700") == {}   # retrained: fill again
+    assert cache.is_file()   # ...but the old fills stay until new ones replace them
+    np.savez_compressed(tmp_path / "old.npz", names=np.array(["a"]), filled=done["a"][None])
+    assert inpainting_eval.cached_fills(tmp_path / "old.npz", "telea") == {}   # no record of its maker
+    assert inpainting_eval.cached_fills(tmp_path / "none.npz", "telea") == {}

@@ -33,6 +33,8 @@ def test_tiny_training_lowers_the_loss_resumes_and_saves(tmp_path, extractor192,
     assert first["steps"] == 20
     second = trainer.train(data, tmp_path, settings, features, progress=False)
     assert second["steps"] == 40 and second["steps_this_run"] == 20   # resumed, not restarted
+    assert second["timed_steps"] == 40   # the budget adds up over resumed runs
+    assert second["timed_seconds"] == pytest.approx(first["seconds_this_run"] + second["seconds_this_run"])
     logged = trainer.read_losses(tmp_path)
     assert list(logged["step"]) == list(range(1, 41))
     assert {"reconstruction", "perceptual", "style", "adversarial", "generator", "discriminator"} <= set(logged)

@@ -138,6 +138,19 @@ def train(data, out_dir, settings, features, progress=True):
     log_file = out_dir / "losses.csv"
     rows = log_file.read_text().splitlines() if log_file.is_file() else []
     started, first = time.time(), int(step)
+    summary_file = out_dir / "training.json"
+    timed_before = _timed_so_far(summary_file, first)
+
+    def write_summary():
+        """The budget so far, rewritten at every checkpoint so that an interrupted run keeps its timing."""
+        seconds = time.time() - started
+        summary = {"steps": int(step), "steps_this_run": int(step) - first, "seconds_this_run": seconds,
+                   "timed_steps": timed_before[0] + int(step) - first, "timed_seconds": timed_before[1] + seconds,
+                   "faces_seen": int(step) * settings.batch_size, "training_faces": int(len(data["image"])),
+                   "settings": dataclasses.asdict(settings)}
+        atomic_files.write_text(summary_file, json.dumps(summary, indent=1))
+        return summary
+
     bar = tqdm(range(first, settings.steps), desc=f"training {settings.variant}", unit="step", disable=not progress)
     for current in bar:
         values = train_step(*(tf.constant(part) for part in make_batch(data, current, settings)))
@@ -149,13 +162,23 @@ def train(data, out_dir, settings, features, progress=True):
         bar.set_postfix(generator=f"{values['generator']:.3f}", l1=f"{values['reconstruction']:.3f}")
         if (current + 1) % settings.checkpoint_every == 0 or current + 1 == settings.steps:
             manager.save()
+            write_summary()
             atomic_files.write_text(log_file, "\n".join(rows) + "\n")
     generator.save_weights(str(out_dir / "generator.weights.h5"))
-    summary = {"steps": int(step), "steps_this_run": int(step) - first, "seconds_this_run": time.time() - started,
-               "faces_seen": int(step) * settings.batch_size, "training_faces": int(len(data["image"])),
-               "settings": dataclasses.asdict(settings)}
-    atomic_files.write_text(out_dir / "training.json", json.dumps(summary, indent=1))
-    return summary
+    return write_summary()
+
+
+def _timed_so_far(summary_file, first):
+    """(steps, seconds) that earlier runs of this training timed, as of their last checkpoint's summary. Steps
+    trained with no summary behind them count as untimed: timed_steps < steps says so, and seconds per step
+    stays honest."""
+    if first == 0 or not summary_file.is_file():
+        return 0, 0.0
+    previous = json.loads(summary_file.read_text())
+    if previous["steps"] > first:   # a summary from beyond the restored checkpoint belongs to another history
+        return 0, 0.0
+    return (previous.get("timed_steps", previous["steps_this_run"]),
+            previous.get("timed_seconds", previous["seconds_this_run"]))
 
 
 def load_generator(out_dir):

@@ -10,7 +10,8 @@ resized to 128, its output resized back into the hole). The test faces' parsing 
 parsing.png. Per method and bin: PSNR, SSIM and L1 over the image
 and the hole, the judges' identity similarity to the unmasked face (MobileFaceNet-512 cosine, dlib
 distance), and a Frechet distance between the filled and the original faces' MobileFaceNet-512 embeddings
-(FID's formula on face-network features, not FID). Each filled face is cached, so the study resumes.
+(FID's formula on face-network features, not FID). Each filled face is cached with what made it, so the
+study resumes, and a retrained network or a changed --inpaint_invert_steps is filled again, not reused.
 """
 
 import hashlib
@@ -148,18 +149,35 @@ def _parsings(names, faces, out):
     return labels
 
 
+def cached_fills(cache, made_by):
+    """{face name: filled face} saved in `cache` by the same `made_by` (method, its settings and, for a trained
+    network, its step); a cache that something else made is ignored, so a retrained network is never scored
+    on its predecessor's fills. It is replaced only once new fills are written."""
+    if not cache.is_file():
+        return {}
+    with np.load(cache) as saved:
+        found = str(saved["made_by"]) if "made_by" in saved else "unrecorded settings"
+        if found != made_by:
+            logging.info("%s was made by %s, not %s: filling again", cache, found, made_by)
+            return {}
+        return dict(zip(saved["names"].tolist(), saved["filled"]))
+
+
+def save_fills(cache, done, made_by):
+    """Writes {face name: filled face} and what made them to `cache`, atomically."""
+    with atomic_files.replacing(cache) as temporary:
+        np.savez_compressed(temporary, names=np.array(list(done)), filled=np.stack(list(done.values())),
+                            made_by=np.array(made_by))
+
+
 def _method_fills(method, names, faces, holes, models, out):
-    """Filled faces [N, 256, 256, 3] of `method`, cached per method."""
-    cache = out / "cache" / f"filled_{method}.npz"
-    done = {}
-    if cache.is_file():
-        with np.load(cache) as saved:
-            done = dict(zip(saved["names"].tolist(), saved["filled"]))
+    """Filled faces [N, 256, 256, 3] of `method`, cached per method and what made it (models["made_by"])."""
+    cache, made_by = out / "cache" / f"filled_{method}.npz", models["made_by"][method]
+    done = cached_fills(cache, made_by)
     todo = [index for index, name in enumerate(names) if name not in done]
 
     def keep():
-        with atomic_files.replacing(cache) as temporary:
-            np.savez_compressed(temporary, names=np.array(list(done)), filled=np.stack(list(done.values())))
+        save_fills(cache, done, made_by)
 
     if method in classical.METHODS:
         for index in todo:
@@ -203,10 +221,15 @@ def main(argv):
                 for variant in trainer.VARIANTS}
     methods += [method for method, folder in networks.items() if (folder / "generator.weights.h5").is_file()]
     methods = [method for method in methods if not FLAGS.inpaint_methods or method in FLAGS.inpaint_methods]
+    models["made_by"] = {method: method for method in classical.METHODS}
+    models["made_by"]["inversion"] = (f"masked inversion, {FLAGS.inpaint_invert_steps} steps from the "
+                                      f"{models['attacker'].name} latent bank")
     for method in methods:
         if method in networks:
             network, settings = trainer.load_generator(networks[method])
             models[method] = (network, settings.size)
+            trained = json.loads((networks[method] / "training.json").read_text())["steps"]
+            models["made_by"][method] = f"{networks[method].name} at step {trained}"
     models["parsings"] = _parsings(names, faces, out)
     judges = {name: registry.get_extractor(name, None, FLAGS.checkpoint_dir) for name in JUDGES}
     originals = render.embed(faces, judges)

@@ -48,7 +48,7 @@ def test_tiny_training_lowers_the_loss_resumes_and_saves(tmp_path, extractor192,
     from tf_reconstruct.studies import inpainting_eval
     inpainting_eval.training_table({"patent_full": tmp_path}, tmp_path / "study", last=10)
     table = (tmp_path / "study" / "training.csv").read_text().splitlines()
-    assert len(table) == 2 and table[1].startswith("patent_full,64,40,80,6,")
+    assert len(table) == 2 and table[1].startswith("patent_full,64,40,80,6,40,")   # ...and all 40 steps timed
     assert (tmp_path / "study" / "training.png").is_file()
 
 

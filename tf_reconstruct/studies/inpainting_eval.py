@@ -307,6 +307,9 @@ def training_table(folders, out, last=100):
         logged = trainer.read_losses(folder)
         row = {"network": method, "size px": summary["settings"]["size"], "steps": summary["steps"],
                "faces seen": summary["faces_seen"], "training faces": summary["training_faces"]}
+        timed = summary.get("timed_steps", summary["steps_this_run"])
+        seconds = summary.get("timed_seconds", summary["seconds_this_run"])
+        row.update({"timed steps": timed, "seconds per step": round(seconds / max(timed, 1), 2)})
         row.update({f"{term}, mean of last {last} steps": float(np.mean(logged[term][-last:]))
                     for term in ("reconstruction", "perceptual", "style", "adversarial", "generator", "discriminator")})
         rows.append(row)
@@ -314,7 +317,8 @@ def training_table(folders, out, last=100):
     if rows:
         report_files.write_table(out / "training", rows, (
             "Training of each patent network evaluated: raw loss terms (before their weights 1, 0.05, 120, 0.1), on "
-            "the same seeded batches and holes for every variant. `python -m tf_reconstruct.train_inpainting`."))
+            "the same seeded batches and holes for every variant; seconds per step over the steps whose run left a "
+            "summary (2 CPU cores). `python -m tf_reconstruct.train_inpainting`."))
         save_training_curves(out / "training.png", curves, "hole-weighted L1", "the patent's network and its ablations")
 
 

@@ -66,9 +66,12 @@ def cosine(a, b):
 
 @pytest.fixture(scope="session")
 def tiny_bank(tmp_path_factory, generator, extractor192):
-    """A baselines folder holding a latent bank of 4 unmixed generated pairs (a fresh clone has none)."""
-    from tf_reconstruct.baselines import training_pairs
+    """A baselines folder holding a latent bank of 4 unmixed generated pairs and a Mapping (w) trained on them
+    for one epoch (a fresh clone has neither)."""
+    from tf_reconstruct.baselines import template_to_latent, training_pairs
     folder = tmp_path_factory.mktemp("baselines")
     training_pairs.build_store(generator, extractor192, folder / "pairs", 4,
                                training_pairs.PairSettings(shard_size=4, mixing_fraction=0.0), batch_size=4)
+    pairs = training_pairs.load_store(folder / "pairs", ("template", "w", "w_mix", "crossover"), extractor192.name)
+    template_to_latent.train_mapping(pairs, "w", extractor192.name, generator.num_ws, folder, epochs=1, batch_size=4)
     return folder

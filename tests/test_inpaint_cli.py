@@ -59,6 +59,13 @@ def test_inversion_fills_a_real_face_and_refuses_a_wall(tmp_path, tiny_bank):
     filled = cv2.imread(str(tmp_path / "filled.png"))
     np.testing.assert_array_equal(filled[hole == 0], cv2.imread(str(image))[hole == 0])   # known pixels kept
     assert not np.array_equal(filled[hole > 0], cv2.imread(str(image))[hole > 0])
+    # Started from the Mapping of the holed face's template instead of the latent bank: another fill.
+    mapped = _run(f"--image={image}", f"--mask={mask}", "--method=inversion", "--invert_steps=3",
+                  "--invert_start=mapping", f"--baselines_dir={tiny_bank}", f"--out={tmp_path / 'mapped'}")
+    assert mapped.returncode == 0, mapped.stderr[-3000:]
+    from_mapping = cv2.imread(str(tmp_path / "mapped.png"))
+    np.testing.assert_array_equal(from_mapping[hole == 0], cv2.imread(str(image))[hole == 0])
+    assert not np.array_equal(from_mapping[hole > 0], filled[hole > 0])
     wall = _write(tmp_path / "wall.png", np.full((200, 200, 3), 128, np.uint8))
     small = np.zeros((200, 200), np.uint8)
     small[90:110, 90:110] = 255
@@ -121,3 +128,12 @@ def test_inpainting_study_on_a_tiny_test_set(tmp_path, tiny_bank):
                            timeout=1200)
     assert again.returncode == 0, again.stderr[-3000:]
     assert cached.stat().st_mtime_ns == written
+    # The inversion started from the Mapping: its own cache, its own rows beside the others'.
+    mapped = subprocess.run([*args[:-3], "--inpaint_methods=inversion,inversion_mapping", *args[-2:]],
+                            capture_output=True, text=True, timeout=1200)
+    assert mapped.returncode == 0, mapped.stderr[-3000:]
+    rows = [line.split(",")[0] for line in (out / "results.csv").read_text().splitlines()[1:]]
+    assert rows == ["inversion"] * 3 + ["inversion_mapping"] * 3
+    assert cached.stat().st_mtime_ns == written
+    with np.load(out / "cache" / "filled_inversion_mapping.npz") as saved:
+        assert "mapping start" in str(saved["made_by"]) and len(saved["names"]) == 4

@@ -1,6 +1,7 @@
 """The inpainting study's tables (the ablation's paired differences) and its cache of filled faces."""
 
 import numpy as np
+import pytest
 
 from tf_reconstruct.studies import inpainting_eval
 
@@ -36,3 +37,17 @@ def test_fills_are_reused_only_by_what_made_them(tmp_path):
     np.savez_compressed(tmp_path / "old.npz", names=np.array(["a"]), filled=done["a"][None])
     assert inpainting_eval.cached_fills(tmp_path / "old.npz", "telea") == {}   # no record of its maker
     assert inpainting_eval.cached_fills(tmp_path / "none.npz", "telea") == {}
+
+
+def test_the_study_runs_what_can_run_and_names_what_it_does_not_offer(tmp_path):
+    trained, untrained = tmp_path / "full_128", tmp_path / "global_style_128"
+    trained.mkdir()
+    (trained / "generator.weights.h5").write_bytes(b"")
+    networks = {"patent_full": trained, "patent_global_style": untrained}
+    assert inpainting_eval.chosen_methods([], networks, False) == ["telea", "ns", "inversion", "patent_full"]
+    every = ["telea", "ns", "inversion", "inversion_mapping", "patent_full"]
+    assert inpainting_eval.chosen_methods([], networks, True) == every
+    assert inpainting_eval.chosen_methods(["patent_global_style", "telea"], networks, False) == [
+        "telea", "patent_global_style"]   # table order; a named network without weights fails later, naming the fix
+    with pytest.raises(ValueError, match="unknown patent; choose from telea, ns, inversion, inversion_mapping"):
+        inpainting_eval.chosen_methods(["inversion", "patent"], networks, True)

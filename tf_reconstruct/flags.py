@@ -323,8 +323,12 @@ def define_inpaint_flags():
     flags.DEFINE_string("out", None, "Output stem (default: next to --image, <name>_<method>): writes <stem>.png and "
                         "<stem>_side_by_side.png.")
     flags.DEFINE_integer("invert_steps", 300, "Adam steps of the inversion.", lower_bound=1)
-    flags.DEFINE_string("extractor", "mobilefacenet192", "The inversion's identity term and latent-bank start.")
-    flags.DEFINE_string("baselines_dir", None, "Where the latent bank is (default: checkpoints/baselines/<extractor>).")
+    flags.DEFINE_string("extractor", "mobilefacenet192", "The inversion's identity term and the template its start "
+                        "is drawn from.")
+    flags.DEFINE_enum("invert_start", "bank", ["bank", "mapping"], "The inversion's start from the holed face's "
+                      "template: the latent bank's w, or the trained Mapping's (train_baselines makes both).")
+    flags.DEFINE_string("baselines_dir", None, "Where the latent bank and the Mapping are (default: "
+                        "checkpoints/baselines/<extractor>).")
     flags.mark_flags_as_required(["image", "mask"])
 
 
@@ -351,8 +355,8 @@ def define_inpainting_eval_flags():
     flags.DEFINE_integer("inpaint_ffhq_faces", 10, "FFHQ test faces (the samples, in name order).", lower_bound=0)
     flags.DEFINE_integer("seed", 0, "Seed of the test identities and their masks.")
     flags.DEFINE_integer("inpaint_invert_steps", 200, "Adam steps of the masked inversion.", lower_bound=1)
-    flags.DEFINE_string("baselines_dir", None, "Where the latent bank (the inversion's start) is (default: "
-                        "checkpoints/baselines/mobilefacenet192, made by train_baselines).")
-    flags.DEFINE_list("inpaint_methods", [], "Methods to run (default: telea, ns, inversion and every trained "
-                      "patent network).")
+    flags.DEFINE_string("baselines_dir", None, "Where the latent bank and the Mapping (the inversion's starts) are "
+                        "(default: checkpoints/baselines/mobilefacenet192, made by train_baselines).")
+    flags.DEFINE_list("inpaint_methods", [], "Methods to run (default: telea, ns, inversion, inversion_mapping when "
+                      "a Mapping is trained, and every trained patent network).")
     flags.DEFINE_string("inpaint_out", "experiments/inpainting", "Output folder (its cache/ resumes the study).")

@@ -37,7 +37,8 @@ def main(argv):
         generator = registry.get_generator("mobilestylegan", FLAGS.checkpoint_dir)
         extractor = registry.get_attack_extractor(FLAGS.extractor, None, FLAGS.checkpoint_dir)
         bank = baselines_dir(FLAGS.baselines_dir, extractor.name, FLAGS.checkpoint_dir)
-        filled = inversion_fill.fill(image, hole, generator, extractor, bank, FLAGS.invert_steps, FLAGS.image)
+        filled = inversion_fill.fill(image, hole, generator, extractor, bank, FLAGS.invert_steps, FLAGS.image,
+                                     FLAGS.invert_start)
     stem = pathlib.Path(FLAGS.out or pathlib.Path(FLAGS.image).with_name(
         f"{pathlib.Path(FLAGS.image).stem}_{FLAGS.method}"))
     holed = image.copy()

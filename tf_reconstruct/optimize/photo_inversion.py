@@ -5,7 +5,7 @@ masked inversion, issue 21).
     align_to_generator_frame(photo, name, generator, size) -> (the photo in the generator's own frame, matrix)
     invert_framed(generator, extractor, framed, start_w_plus, ..., known) -> Inversion(w_plus, psnr, cosine,
                                                                                       losses, face)
-    bank_starts(generator, extractor, framed [B, R, R, 3], bank_dir) -> latent-bank starts [B, num_ws, 512]
+    template_starts(generator, extractor, framed [B, R, R, 3], baselines_dir, start) -> starts [B, num_ws, 512]
     invert_photo(generator, extractor, photo, name, bank_dir) -> (Inversion, PSNR on the face region)
 
 The photo is warped into the generator's own frame (its five MTCNN landmarks onto the generator's mean
@@ -131,13 +131,16 @@ def face_region_psnr(generator, fitted, framed, margin=MARGIN):
     return psnr(crops[0], crops[1])
 
 
-def bank_starts(generator, extractor, framed, bank_dir):
-    """Latent-bank starts [B, num_ws, 512] for faces in the generator frame [B, R, R, 3] uint8 (holes and all):
-    the bank's w for each face's attacker template, cut by the fixed warp."""
+def template_starts(generator, extractor, framed, baselines_dir, start="bank"):
+    """Starts [B, num_ws, 512] for faces in the generator frame [B, R, R, 3] uint8 (holes and all), from each
+    face's attacker template (cut by the fixed warp): the latent bank's w ('bank') or the trained Mapping's
+    ('mapping'), both in `baselines_dir` (train_baselines' output)."""
     from tf_reconstruct.optimize import recipes
+    if start not in ("bank", "mapping"):
+        raise ValueError(f"unknown inversion start {start!r}; choose bank or mapping")
     crops = warp_to_arcface(tf.constant(np.asarray(framed), tf.float32) / 127.5 - 1.0, generator.landmarks)
     templates = extractor(crops, value_range="signed").numpy()
-    starts = recipes.warm_start_latents("bank", generator, extractor.name, bank_dir,
+    starts = recipes.warm_start_latents(start, generator, extractor.name, baselines_dir,
                                         {str(index): template for index, template in enumerate(templates)})
     return np.stack([starts[str(index)] for index in range(len(templates))])
 
@@ -146,6 +149,6 @@ def invert_photo(generator, extractor, photo, name, bank_dir, steps=300, resolut
     """A real photo into W+: aligned into the generator frame, started from the latent bank's w for its
     attacker template, fitted by invert_framed. Returns (Inversion, PSNR on the face region)."""
     framed, _ = align_to_generator_frame(photo, name, generator, resolution)
-    start = bank_starts(generator, extractor, framed[None], bank_dir)[0]
+    start = template_starts(generator, extractor, framed[None], bank_dir)[0]
     result = invert_framed(generator, extractor, framed, start, steps=steps)
     return result, face_region_psnr(generator, result.face, framed)

@@ -4,7 +4,8 @@ Test set: --inpaint_test_faces LFW photos (one per identity, drawn with --seed) 
 warped into the generator's frame at 256 px (the frame every method works in), with one hole mask per
 face drawn from (seed, face) in the bin face index mod 3 (0-20, 20-40, 40-60%). test_set/masks.json
 records the masks' seeds and a sha256 of them (fixed_masks), so every method and every later run, on any
-machine, sees the same holes. Methods: telea, ns, inversion (masked W+ inversion, batches of 8) and each trained patent
+machine, sees the same holes. Methods: telea, ns, inversion (masked W+ inversion from the latent bank, batches of
+8), inversion_mapping (the same from the trained Mapping, when train_baselines has made one) and each trained patent
 network found (full, no_region_norm, global_style; trained at 256 px, or else 128 px and then given the faces
 resized to 128, its output resized back into the hole). The test faces' parsing maps are cached and 8 drawn in
 parsing.png. Per method and bin: PSNR, SSIM and L1 over the image
@@ -24,6 +25,7 @@ from tqdm import tqdm
 
 from tf_reconstruct import atomic_files, cli, flags as project_flags, interrupts
 from tf_reconstruct.align import photo_align
+from tf_reconstruct.baselines import template_to_latent
 from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.datasets import ffhq, lfw, selection
 from tf_reconstruct.editing import render
@@ -41,6 +43,8 @@ FLAGS = flags.FLAGS
 SIZE = 256
 JUDGES = ("mobilefacenet512", "dlib_resnet128")
 BIN_NAMES = ("0-20%", "20-40%", "40-60%")
+INVERSIONS = {"inversion": "bank", "inversion_mapping": "mapping"}   # method: where its w+ starts
+ATTACKER = "mobilefacenet192"   # the inversion's identity term and the templates its starts come from
 
 
 def test_set(generator, out):
@@ -182,13 +186,13 @@ def _method_fills(method, names, faces, holes, models, out):
     if method in classical.METHODS:
         for index in todo:
             done[names[index]] = classical.fill(faces[index] * (1 - holes[index][..., None]), holes[index], method)
-    elif method == "inversion":
+    elif method in INVERSIONS:
         generator, extractor = models["generator"], models["attacker"]
-        bank = baselines_dir(FLAGS.baselines_dir, extractor.name, FLAGS.checkpoint_dir)
-        for start in tqdm(range(0, len(todo), 8), desc="masked inversion", unit="batch"):
+        priors = baselines_dir(FLAGS.baselines_dir, extractor.name, FLAGS.checkpoint_dir)
+        for start in tqdm(range(0, len(todo), 8), desc=method, unit="batch"):
             batch = todo[start:start + 8]
             holed = np.stack([faces[i] * (1 - holes[i][..., None]) for i in batch]).astype(np.uint8)
-            starts = photo_inversion.bank_starts(generator, extractor, holed, bank)
+            starts = photo_inversion.template_starts(generator, extractor, holed, priors, INVERSIONS[method])
             fits = photo_inversion.invert_framed(generator, extractor, holed, starts,
                                                  steps=FLAGS.inpaint_invert_steps,
                                                  known=np.stack([1 - holes[i] for i in batch]).astype(np.float32))
@@ -208,22 +212,36 @@ def _method_fills(method, names, faces, holes, models, out):
     return np.stack([done[name] for name in names])
 
 
+def chosen_methods(requested, networks, mapping_trained):
+    """The methods to run, in table order: those `requested` (checked against what the study offers), or by
+    default every method that can run: the classical fills, the inversion from the latent bank, from the
+    Mapping when one is trained, and each patent network ({method: folder}) whose weights are there."""
+    offered = [*classical.METHODS, *INVERSIONS, *networks]
+    if requested:
+        unknown = [method for method in requested if method not in offered]
+        if unknown:
+            raise ValueError(f"--inpaint_methods: unknown {', '.join(unknown)}; choose from {', '.join(offered)}")
+        return [method for method in offered if method in requested]
+    return [*classical.METHODS, "inversion", *(["inversion_mapping"] if mapping_trained else []),
+            *[method for method, folder in networks.items() if (folder / "generator.weights.h5").is_file()]]
+
+
 def main(argv):
     del argv
     interrupts.stop_on_sigterm()
     out = pathlib.Path(FLAGS.inpaint_out)
+    networks = {f"patent_{variant}": trained_network_dir(None, variant, FLAGS.checkpoint_dir)
+                for variant in trainer.VARIANTS}
+    priors = baselines_dir(FLAGS.baselines_dir, ATTACKER, FLAGS.checkpoint_dir)
+    methods = chosen_methods(FLAGS.inpaint_methods, networks, template_to_latent.mapping_files(priors, "w")[1].is_file())
     generator = registry.get_generator("mobilestylegan", FLAGS.checkpoint_dir)
     names, faces, holes, bins = test_set(generator, out)
     models = {"generator": generator,
-              "attacker": registry.get_attack_extractor("mobilefacenet192", None, FLAGS.checkpoint_dir)}
-    methods = ["telea", "ns", "inversion"]
-    networks = {f"patent_{variant}": trained_network_dir(None, variant, FLAGS.checkpoint_dir)
-                for variant in trainer.VARIANTS}
-    methods += [method for method, folder in networks.items() if (folder / "generator.weights.h5").is_file()]
-    methods = [method for method in methods if not FLAGS.inpaint_methods or method in FLAGS.inpaint_methods]
+              "attacker": registry.get_attack_extractor(ATTACKER, None, FLAGS.checkpoint_dir)}
     models["made_by"] = {method: method for method in classical.METHODS}
-    models["made_by"]["inversion"] = (f"masked inversion, {FLAGS.inpaint_invert_steps} steps from the "
-                                      f"{models['attacker'].name} latent bank")
+    for method, start in INVERSIONS.items():
+        models["made_by"][method] = (f"masked inversion, {FLAGS.inpaint_invert_steps} steps, {start} start "
+                                     f"from {models['attacker'].name} templates")
     for method in methods:
         if method in networks:
             network, settings = trainer.load_generator(networks[method])

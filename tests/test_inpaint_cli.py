@@ -133,7 +133,7 @@ def test_inpainting_study_on_a_tiny_test_set(tmp_path, tiny_bank):
                             capture_output=True, text=True, timeout=1200)
     assert mapped.returncode == 0, mapped.stderr[-3000:]
     rows = [line.split(",")[0] for line in (out / "results.csv").read_text().splitlines()[1:]]
-    assert rows == ["inversion"] * 3 + ["inversion_mapping"] * 3
+    assert rows == ["telea"] * 3 + ["ns"] * 3 + ["inversion"] * 3 + ["inversion_mapping"] * 3   # earlier rows kept
     assert cached.stat().st_mtime_ns == written
     with np.load(out / "cache" / "filled_inversion_mapping.npz") as saved:
         assert "mapping start" in str(saved["made_by"]) and len(saved["names"]) == 4

@@ -33,7 +33,8 @@ def test_fills_are_reused_only_by_what_made_them(tmp_path):
     again = inpainting_eval.cached_fills(cache, "full_128 at step 700")
     assert list(again) == ["a", "b"] and np.array_equal(again["b"], done["b"])
     assert inpainting_eval.cached_fills(cache, "full_128 at step 1700") == {}   # retrained: fill again
-    assert cache.is_file()   # ...but the old fills stay until new ones replace them
+    aside = tmp_path / "filled_patent_full.replaced.npz"   # ...and the old fills are set aside, not lost
+    assert not cache.exists() and inpainting_eval.cached_fills(aside, "full_128 at step 700").keys() == {"a", "b"}
     np.savez_compressed(tmp_path / "old.npz", names=np.array(["a"]), filled=done["a"][None])
     assert inpainting_eval.cached_fills(tmp_path / "old.npz", "telea") == {}   # no record of its maker
     assert inpainting_eval.cached_fills(tmp_path / "none.npz", "telea") == {}
@@ -51,3 +52,14 @@ def test_the_study_runs_what_can_run_and_names_what_it_does_not_offer(tmp_path):
         "telea", "patent_global_style"]   # table order; a named network without weights fails later, naming the fix
     with pytest.raises(ValueError, match="unknown patent; choose from telea, ns, inversion, inversion_mapping"):
         inpainting_eval.chosen_methods(["inversion", "patent"], networks, True)
+
+
+def test_a_run_replaces_the_rows_of_the_methods_it_measured_and_keeps_the_others():
+    previous = [{"method": m, "hole ratio": b, "PSNR dB": 1.0} for m in ("telea", "inversion", "patent_full")
+                for b in ("0-20%", "20-40%")]
+    rows = [{"method": m, "hole ratio": b, "PSNR dB": 2.0} for m in ("patent_full", "telea") for b in ("0-20%", "20-40%")]
+    merged = inpainting_eval.merged_rows(previous, rows, ["telea", "ns", "inversion", "patent_full"])
+    assert [(r["method"], r["hole ratio"], r["PSNR dB"]) for r in merged] == [
+        ("telea", "0-20%", 2.0), ("telea", "20-40%", 2.0), ("inversion", "0-20%", 1.0), ("inversion", "20-40%", 1.0),
+        ("patent_full", "0-20%", 2.0), ("patent_full", "20-40%", 2.0)]
+    assert inpainting_eval.merged_rows([], rows, []) == rows

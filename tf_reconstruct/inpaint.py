@@ -2,8 +2,8 @@
 
 Fills the hole of one face photo and writes <stem>.png (the filled photo) and <stem>_side_by_side.png
 (holed input, filled). The inversion starts from the latent bank's w for the holed face's template, or
-with --invert_start=mapping from the trained Mapping's (both made by train_baselines). The inputs are checked before any model loads: the mask must be the image's size
-and hold some hole but not only hole.
+with --invert_start=mapping from the trained Mapping's (both made by train_baselines). The inputs are
+checked before any model loads: the mask must be the image's size and hold some hole but not only hole.
 """
 
 import pathlib

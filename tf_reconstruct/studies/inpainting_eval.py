@@ -153,18 +153,24 @@ def _parsings(names, faces, out):
     return labels
 
 
-def cached_fills(cache, made_by):
+def cached_fills(cache, made_by, set_aside=True):
     """{face name: filled face} saved in `cache` by the same `made_by` (method, its settings and, for a trained
-    network, its step); a cache that something else made is ignored, so a retrained network is never scored
-    on its predecessor's fills. It is replaced only once new fills are written."""
+    network, its step); a cache that something else made is set aside as <name>.replaced.npz (finished work is
+    never overwritten; with set_aside=False it is only ignored), so a retrained network is never scored on its
+    predecessor's fills."""
     if not cache.is_file():
         return {}
     with np.load(cache) as saved:
         found = str(saved["made_by"]) if "made_by" in saved else "unrecorded settings"
-        if found != made_by:
-            logging.info("%s was made by %s, not %s: filling again", cache, found, made_by)
-            return {}
-        return dict(zip(saved["names"].tolist(), saved["filled"]))
+        if found == made_by:
+            return dict(zip(saved["names"].tolist(), saved["filled"]))
+    if not set_aside:
+        return {}
+    aside = cache.with_name(cache.stem + ".replaced.npz")
+    logging.warning("%s was made by %s, not %s: filling again (the old fills are kept as %s)", cache, found,
+                    made_by, aside)
+    cache.replace(aside)
+    return {}
 
 
 def save_fills(cache, done, made_by):
@@ -283,12 +289,19 @@ def main(argv):
             row["Frechet distance, MobileFaceNet-512 features"] = measures.frechet_distance(
                 embedded["mobilefacenet512"][both], originals["mobilefacenet512"][both]) if len(both) > 2 else np.nan
             rows.append(row)
+    order = [*classical.METHODS, *INVERSIONS, *(f"patent_{variant}" for variant in trainer.VARIANTS)]
+    rows = merged_rows(report_files.read_csv(out / "results.csv"), rows, order)
     report_files.write_table(out / "results", rows, (
         f"Inpainting on {len(names)} real faces no method trained on ({sum(n.startswith('lfw/') for n in names)} LFW, "
         f"{sum(n.startswith('ffhq/') for n in names)} FFHQ), warped into the generator's frame at 256 px, one fixed "
         f"hole each (test_set/masks.json). Identity: the judges' similarity of the MTCNN-aligned filled face to the "
         f"unmasked one. The Frechet distance uses MobileFaceNet-512 embeddings, not InceptionV3: it is not FID. "
-        f"`python -m tf_reconstruct.studies.inpainting_eval`."))
+        f"`python -m tf_reconstruct.studies.inpainting_eval`; a method's rows stay until a run measures it again."))
+    for method in ("telea", "patent_full", "inversion"):   # a method not run this time: its cached fills, if any
+        kept = {} if method in filled_by_method or method not in models["made_by"] else cached_fills(
+            out / "cache" / f"filled_{method}.npz", models["made_by"][method], set_aside=False)
+        if all(name in kept for name in names[:8]):
+            filled_by_method[method] = np.stack([kept[name] for name in names[:8]])
     _figure(names, faces, holes, filled_by_method, out)
     ablation_table(per_face, bins, out)
     training_table({method: networks[method] for method in methods if method in networks}, out)
@@ -338,6 +351,15 @@ def training_table(folders, out, last=100):
             "the same seeded batches and holes for every variant; seconds per step over the steps whose run left a "
             "summary (2 CPU cores). `python -m tf_reconstruct.train_inpainting`."))
         save_training_curves(out / "training.png", curves, "hole-weighted L1", "the patent's network and its ablations")
+
+
+def merged_rows(previous, rows, order):
+    """The results table: this run's `rows`, and the `previous` rows of every method it did not measure (the
+    test set is fixed, so they still hold), sorted by the methods' `order` (others last), bins kept in order."""
+    ran = {row["method"] for row in rows}
+    kept = [row for row in previous if row["method"] not in ran] + rows
+    rank = {method: index for index, method in enumerate(order)}
+    return sorted(kept, key=lambda row: rank.get(row["method"], len(order)))
 
 
 def _figure(names, faces, holes, filled_by_method, out):

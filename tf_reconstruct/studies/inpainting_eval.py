@@ -12,7 +12,8 @@ parsing.png. Per method and bin: PSNR, SSIM and L1 over the image
 and the hole, the judges' identity similarity to the unmasked face (MobileFaceNet-512 cosine, dlib
 distance), and a Frechet distance between the filled and the original faces' MobileFaceNet-512 embeddings
 (FID's formula on face-network features, not FID). Each filled face is cached with what made it, so the
-study resumes, and a retrained network or a changed --inpaint_invert_steps is filled again, not reused.
+study resumes, and a retrained network or a changed --inpaint_invert_steps is filled again, not reused; a
+run of some methods (--inpaint_methods) keeps the other methods' rows in results.csv.
 """
 
 import hashlib

@@ -46,6 +46,9 @@ JUDGES = ("mobilefacenet512", "dlib_resnet128")
 BIN_NAMES = ("0-20%", "20-40%", "40-60%")
 INVERSIONS = {"inversion": "bank", "inversion_mapping": "mapping"}   # method: where its w+ starts
 ATTACKER = "mobilefacenet192"   # the inversion's identity term and the templates its starts come from
+NETWORKS = {f"patent_{variant}": variant for variant in trainer.VARIANTS}   # method: the patent variant
+METHODS = (*classical.METHODS, *INVERSIONS, *NETWORKS)   # every method the study offers, in table order
+FIGURE_METHODS = ("telea", "patent_full", "inversion")   # the figure's columns between masked and original
 
 
 def test_set(generator, out):
@@ -220,25 +223,25 @@ def _method_fills(method, names, faces, holes, models, out):
 
 
 def chosen_methods(requested, networks, mapping_trained):
-    """The methods to run, in table order: those `requested` (checked against what the study offers), or by
-    default every method that can run: the classical fills, the inversion from the latent bank, from the
-    Mapping when one is trained, and each patent network ({method: folder}) whose weights are there."""
-    offered = [*classical.METHODS, *INVERSIONS, *networks]
+    """The methods to run, in table order: those `requested` (checked against METHODS), or by default every
+    method that can run: the classical fills, the inversion from the latent bank, from the Mapping when one
+    is trained, and each patent network ({method: folder}) whose weights are there."""
     if requested:
-        unknown = [method for method in requested if method not in offered]
+        unknown = [method for method in requested if method not in METHODS]
         if unknown:
-            raise ValueError(f"--inpaint_methods: unknown {', '.join(unknown)}; choose from {', '.join(offered)}")
-        return [method for method in offered if method in requested]
-    return [*classical.METHODS, "inversion", *(["inversion_mapping"] if mapping_trained else []),
-            *[method for method, folder in networks.items() if (folder / "generator.weights.h5").is_file()]]
+            raise ValueError(f"--inpaint_methods: unknown {', '.join(unknown)}; choose from {', '.join(METHODS)}")
+        return [method for method in METHODS if method in requested]
+    runnable = {"inversion_mapping": mapping_trained}
+    runnable.update({method: method in networks and (networks[method] / "generator.weights.h5").is_file()
+                     for method in NETWORKS})
+    return [method for method in METHODS if runnable.get(method, True)]
 
 
 def main(argv):
     del argv
     interrupts.stop_on_sigterm()
     out = pathlib.Path(FLAGS.inpaint_out)
-    networks = {f"patent_{variant}": trained_network_dir(None, variant, FLAGS.checkpoint_dir)
-                for variant in trainer.VARIANTS}
+    networks = {method: trained_network_dir(None, variant, FLAGS.checkpoint_dir) for method, variant in NETWORKS.items()}
     priors = baselines_dir(FLAGS.baselines_dir, ATTACKER, FLAGS.checkpoint_dir)
     methods = chosen_methods(FLAGS.inpaint_methods, networks, template_to_latent.mapping_files(priors, "w")[1].is_file())
     generator = registry.get_generator("mobilestylegan", FLAGS.checkpoint_dir)
@@ -290,17 +293,17 @@ def main(argv):
             row["Frechet distance, MobileFaceNet-512 features"] = measures.frechet_distance(
                 embedded["mobilefacenet512"][both], originals["mobilefacenet512"][both]) if len(both) > 2 else np.nan
             rows.append(row)
-    order = [*classical.METHODS, *INVERSIONS, *(f"patent_{variant}" for variant in trainer.VARIANTS)]
-    rows = merged_rows(report_files.read_csv(out / "results.csv"), rows, order)
+    rows = merged_rows(report_files.read_csv(out / "results.csv"), rows, METHODS)
     report_files.write_table(out / "results", rows, (
         f"Inpainting on {len(names)} real faces no method trained on ({sum(n.startswith('lfw/') for n in names)} LFW, "
         f"{sum(n.startswith('ffhq/') for n in names)} FFHQ), warped into the generator's frame at 256 px, one fixed "
         f"hole each (test_set/masks.json). Identity: the judges' similarity of the MTCNN-aligned filled face to the "
         f"unmasked one. The Frechet distance uses MobileFaceNet-512 embeddings, not InceptionV3: it is not FID. "
         f"`python -m tf_reconstruct.studies.inpainting_eval`; a method's rows stay until a run measures it again."))
-    for method in ("telea", "patent_full", "inversion"):   # a method not run this time: its cached fills, if any
-        kept = {} if method in filled_by_method or method not in models["made_by"] else cached_fills(
-            out / "cache" / f"filled_{method}.npz", models["made_by"][method], set_aside=False)
+    for method in FIGURE_METHODS:   # a method not run this time: its cached fills of the figure's faces, if any
+        if method in filled_by_method or method not in models["made_by"]:
+            continue
+        kept = cached_fills(out / "cache" / f"filled_{method}.npz", models["made_by"][method], set_aside=False)
         if all(name in kept for name in names[:8]):
             filled_by_method[method] = np.stack([kept[name] for name in names[:8]])
     _figure(names, faces, holes, filled_by_method, out)
@@ -365,7 +368,7 @@ def merged_rows(previous, rows, order):
 
 def _figure(names, faces, holes, filled_by_method, out):
     """8 faces: masked, each method, original."""
-    order = [m for m in ("telea", "patent_full", "inversion") if m in filled_by_method]
+    order = [m for m in FIGURE_METHODS if m in filled_by_method]
     tiles = []
     for index in range(min(8, len(names))):
         masked = faces[index].copy()

@@ -18,10 +18,10 @@ from tf_reconstruct import atomic_files
 from tf_reconstruct.checkpoints import fetch
 from tf_reconstruct.converters import mobilefacenet_onnx, mobilefacenet_tflite, mobilestylegan_ir, weight_table
 from tf_reconstruct.models import mapping_network, mobile_stylegan, mobilefacenet
+from tf_reconstruct.models.mean_latent import W_AVG_SAMPLES, compute_w_avg
 from tf_reconstruct.models.registry import converted_path
 from tf_reconstruct.models.wavelets import haar_forward, haar_inverse
 
-W_AVG_SAMPLES = 100_000
 FIT_SAMPLES = 48
 FIT_SEED = 2023
 
@@ -78,17 +78,6 @@ def convert_mobilefacenet(variant, output, root=None):
         table = mobilefacenet_onnx.mobilefacenet512_table(fetch.require_raw("mobilefacenet512_onnx", root), model)
     weight_table.assign(model, table, source=variant)
     weight_table.save_npz(model, output)
-
-
-def compute_w_avg(mapping, samples=W_AVG_SAMPLES, seed=0, batch=10_000):
-    """Mean of mapping(z) over `samples` z ~ N(0, I): [512] float64."""
-    rng = np.random.default_rng(seed)
-    total = np.zeros(512, dtype=np.float64)
-    for start in range(0, samples, batch):
-        count = min(batch, samples - start)
-        z = rng.standard_normal((count, 512)).astype(np.float32)
-        total += mapping(z, training=False).numpy().astype(np.float64).sum(0)
-    return total / samples
 
 
 def _sample_generator(mapping, synthesis_1024, samples, seed):

@@ -131,7 +131,7 @@ def _load_stylegan2(root=None, weights=None):
     MobileStyleGAN's: the student was distilled to reproduce the teacher's images, so both share the
     FFHQ alignment frame.
     """
-    from tf_reconstruct.checkpoints.convert import compute_w_avg
+    from tf_reconstruct.models.mean_latent import compute_w_avg
     from tf_reconstruct.converters import stylegan2_weights
     from tf_reconstruct.models import stylegan2
     mapping_table, synthesis_table = stylegan2_weights.stylegan2_tables(stylegan2_weights.read_weight_dict(weights))

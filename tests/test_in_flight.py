@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tf_reconstruct.optimize import in_flight, reconstruct as engine, runner
+from tf_reconstruct.optimize.settings import EngineSettings
 
 
 class Interrupted(Exception):
@@ -30,16 +31,17 @@ def _assert_same_path(resumed, uninterrupted):
 @pytest.mark.models
 def test_a_stream_resumed_from_a_checkpoint_follows_the_uninterrupted_path(generator, extractor192):
     targets = np.random.default_rng(11).standard_normal((3, 192)).astype(np.float32) * 3
-    settings = dict(steps=9, patience=3, learning_rate=0.01, resolution=32, render_final=False, log_every=0)
-    whole, _, _ = engine.reconstruct_stream(generator, extractor192, targets, batch_size=2, **settings)
+    settings = EngineSettings(truncation=1.0, steps=9, patience=3, learning_rate=0.01, resolution=32, batch_size=2)
+    quiet = dict(render_final=False, log_every=0)
+    whole, _, _ = engine.reconstruct_stream(generator, extractor192, targets, settings, **quiet)
     kept = {}
     with pytest.raises(Interrupted):
-        engine.reconstruct_stream(generator, extractor192, targets, batch_size=2, checkpoint_every=4,
-                                  on_checkpoint=_interrupt_at_first_checkpoint(kept), **settings)
+        engine.reconstruct_stream(generator, extractor192, targets, settings, **quiet, checkpoints=engine.Checkpoints(
+            4, _interrupt_at_first_checkpoint(kept)))
     assert sorted(kept) == [0, 1] and all(int(state["steps_taken"]) == 4 for state in kept.values())
     assert all(len(state["curve"]) == 4 for state in kept.values())
-    resumed, _, _ = engine.reconstruct_stream(generator, extractor192, targets, batch_size=2, resume=kept,
-                                              **settings)
+    resumed, _, _ = engine.reconstruct_stream(generator, extractor192, targets, settings, resume=engine.Resume(kept),
+                                              **quiet)
     for index in range(3):
         _assert_same_path(resumed[index], whole[index])
 
@@ -49,19 +51,19 @@ def test_a_sample_interrupted_after_a_restart_keeps_its_earlier_attempt(generato
     # A huge target overshoots at once (test_reconstruct), so the sample restarts; the checkpoint is taken
     # one step into its second attempt.
     target = np.random.default_rng(7).standard_normal((1, 192)).astype(np.float32) * 300
-    settings = dict(steps=7, patience=2, learning_rate=0.01, resolution=32, render_final=False, log_every=0,
-                    restarts=1)
-    (whole,), _, _ = engine.reconstruct_stream(generator, extractor192, target, batch_size=1, **settings)
+    settings = EngineSettings(truncation=1.0, steps=7, patience=2, learning_rate=0.01, resolution=32, restarts=1,
+                              batch_size=1)
+    quiet = dict(render_final=False, log_every=0)
+    (whole,), _, _ = engine.reconstruct_stream(generator, extractor192, target, settings, **quiet)
     assert whole.restarts == 1, "the fixture must restart"
-    first_attempt = engine.reconstruct(generator, extractor192, target, **{**settings, "restarts": 0}).steps[0]
+    first_attempt = engine.reconstruct(generator, extractor192, target, settings, restarts=0, **quiet).steps[0]
     kept = {}
     with pytest.raises(Interrupted):
-        engine.reconstruct_stream(generator, extractor192, target, batch_size=1,
-                                  checkpoint_every=int(first_attempt) + 1,
-                                  on_checkpoint=_interrupt_at_first_checkpoint(kept), **settings)
+        engine.reconstruct_stream(generator, extractor192, target, settings, **quiet, checkpoints=engine.Checkpoints(
+            int(first_attempt) + 1, _interrupt_at_first_checkpoint(kept)))
     assert kept[0]["attempts"] == 1 and kept[0]["earlier"] is not None
-    (resumed,), _, _ = engine.reconstruct_stream(generator, extractor192, target, batch_size=1, resume=kept,
-                                                 **settings)
+    (resumed,), _, _ = engine.reconstruct_stream(generator, extractor192, target, settings, resume=engine.Resume(kept),
+                                                 **quiet)
     _assert_same_path(resumed, whole)
     assert resumed.loss == pytest.approx(whole.loss, rel=1e-4)
 
@@ -70,9 +72,10 @@ def test_a_sample_interrupted_after_a_restart_keeps_its_earlier_attempt(generato
 def test_resume_and_checkpoints_are_refused_with_adam(generator, extractor192):
     target = np.ones((1, 192), np.float32)
     with pytest.raises(ValueError, match="sgd"):
-        engine.reconstruct_stream(generator, extractor192, target, optimizer="adam", checkpoint_every=5)
+        engine.reconstruct_stream(generator, extractor192, target, EngineSettings(optimizer="adam"),
+                                  checkpoints=engine.Checkpoints(5, print))
     with pytest.raises(ValueError, match="outside"):
-        engine.reconstruct_stream(generator, extractor192, target, resume={3: {}})
+        engine.reconstruct_stream(generator, extractor192, target, resume=engine.Resume({3: {}}))
 
 
 def _state(seed, steps):
@@ -112,8 +115,9 @@ def test_the_file_keeps_only_faces_whose_run_template_and_start_still_match(tmp_
 def test_an_interrupted_run_goes_on_mid_face_and_cleans_up(tmp_path, generator, extractor192, monkeypatch):
     templates = [(name, np.random.default_rng(seed).standard_normal(192).astype(np.float32) * 3)
                  for seed, name in enumerate(["a", "b"])]
-    settings = dict(steps=6, patience=50, learning_rate=0.01, resolution=32, precision="float32")
-    assert runner.run(generator, extractor192, templates, tmp_path / "whole", 2, settings, checkpoint_every=3) == 2
+    settings = EngineSettings(truncation=1.0, steps=6, patience=50, learning_rate=0.01, resolution=32, batch_size=2)
+    every3 = runner.RunOptions(checkpoint_every=3)
+    assert runner.run(generator, extractor192, templates, tmp_path / "whole", settings, options=every3) == 2
     assert not (tmp_path / "whole" / in_flight.FILE_NAME).exists()
 
     real_save = in_flight.save
@@ -123,10 +127,10 @@ def test_an_interrupted_run_goes_on_mid_face_and_cleans_up(tmp_path, generator, 
         raise Interrupted
     monkeypatch.setattr(in_flight, "save", save_then_stop)
     with pytest.raises(Interrupted):
-        runner.run(generator, extractor192, templates, tmp_path / "cut", 2, settings, checkpoint_every=3)
+        runner.run(generator, extractor192, templates, tmp_path / "cut", settings, options=every3)
     monkeypatch.setattr(in_flight, "save", real_save)
     assert (tmp_path / "cut" / in_flight.FILE_NAME).is_file() and not runner.is_done(tmp_path / "cut", "a")
-    assert runner.run(generator, extractor192, templates, tmp_path / "cut", 2, settings, checkpoint_every=3) == 2
+    assert runner.run(generator, extractor192, templates, tmp_path / "cut", settings, options=every3) == 2
     assert not (tmp_path / "cut" / in_flight.FILE_NAME).exists()
     for name, _ in templates:
         record = json.loads((tmp_path / "cut" / f"{name}.json").read_text())

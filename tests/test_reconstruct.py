@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tf_reconstruct.optimize import reconstruct as engine
+from tf_reconstruct.optimize.settings import EngineSettings
 
 
 def test_template_errors_name_the_problem():
@@ -63,13 +64,14 @@ def test_refilled_and_compacted_slots_match_solo_runs(generator, extractor192):
     # A huge first target makes SGD overshoot at once, so the first two stop at different steps and the
     # third template takes a slot while the other is still running.
     targets[0] *= 100
-    settings = dict(steps=7, patience=2, learning_rate=0.01, resolution=32, render_final=False, log_every=0)
+    settings = EngineSettings(truncation=1.0, steps=7, patience=2, learning_rate=0.01, resolution=32, batch_size=2)
+    quiet = dict(render_final=False, log_every=0)
     finished = []
-    shared, _, _ = engine.reconstruct_stream(generator, extractor192, targets, batch_size=2,
-                                             on_done=lambda sample: finished.append(sample.index), **settings)
+    shared, _, _ = engine.reconstruct_stream(generator, extractor192, targets, settings,
+                                             on_done=lambda sample: finished.append(sample.index), **quiet)
     assert sorted(finished) == [0, 1, 2] and shared[0].steps != shared[1].steps
     for index in range(3):
-        alone = engine.reconstruct(generator, extractor192, targets[index], **settings)
+        alone = engine.reconstruct(generator, extractor192, targets[index], settings, batch_size=1, **quiet)
         assert shared[index].steps == alone.steps[0]
         # Round-off differs with the batch size (oneDNN picks other kernels) and the overshooting first
         # sample amplifies it; a slot mix-up or stale state would differ by orders of magnitude.
@@ -89,57 +91,58 @@ def test_an_overshooting_sample_restarts_from_its_start_with_half_the_step(gener
     # A huge target makes SGD overshoot at once: the first attempt stops on patience with its best at the
     # start, and the restart must be exactly a fresh run at half the rate, appended to the first.
     target = np.random.default_rng(7).standard_normal((1, 192)).astype(np.float32) * 300
-    settings = dict(steps=7, patience=2, resolution=32, render_final=False, log_every=0)
-    first = engine.reconstruct(generator, extractor192, target, learning_rate=0.01, **settings)
-    second = engine.reconstruct(generator, extractor192, target, learning_rate=0.005, **settings)
+    settings = EngineSettings(truncation=1.0, steps=7, patience=2, resolution=32, batch_size=1, learning_rate=0.01)
+    quiet = dict(render_final=False, log_every=0)
+    first = engine.reconstruct(generator, extractor192, target, settings, **quiet)
+    second = engine.reconstruct(generator, extractor192, target, settings, learning_rate=0.005, **quiet)
     assert engine.overshot(int(first.steps[0]), 2, 2), "the fixture must overshoot"
-    (sample,), _, _ = engine.reconstruct_stream(generator, extractor192, target, batch_size=1, learning_rate=0.01,
-                                                restarts=1, **settings)
+    (sample,), _, _ = engine.reconstruct_stream(generator, extractor192, target, settings.replace(restarts=1),
+                                                **quiet)
     assert sample.restarts == 1 and sample.steps == first.steps[0] + second.steps[0]
     np.testing.assert_allclose(sample.loss_curve, first.loss_curves[0] + second.loss_curves[0], rtol=1e-4)
     better = first if first.loss[0] <= second.loss[0] else second
     assert sample.loss == pytest.approx(float(better.loss[0]), rel=1e-5)
     np.testing.assert_allclose(sample.w_plus, better.w_plus[0], atol=1e-5)
     # The paper's engine (no restarts) is unchanged; Adam refuses restarts.
-    (plain,), _, _ = engine.reconstruct_stream(generator, extractor192, target, batch_size=1, learning_rate=0.01,
-                                               **settings)
+    (plain,), _, _ = engine.reconstruct_stream(generator, extractor192, target, settings, **quiet)
     assert plain.restarts == 0 and plain.steps == first.steps[0]
     with pytest.raises(ValueError, match="sgd"):
-        engine.reconstruct_stream(generator, extractor192, target, optimizer="adam", restarts=1, **settings)
+        engine.reconstruct_stream(generator, extractor192, target, settings.replace(optimizer="adam", restarts=1))
 
 
 @pytest.mark.models
 def test_a_sample_whose_render_fails_the_face_check_restarts_and_its_non_face_ranks_last(generator, extractor192):
     target = extractor192(np.random.default_rng(3).integers(0, 256, (1, 112, 112, 3)).astype(np.uint8)).numpy()
-    settings = dict(steps=3, patience=50, resolution=32, render_final=False, log_every=0)
-    first = engine.reconstruct(generator, extractor192, target, learning_rate=0.1, **settings)
-    second = engine.reconstruct(generator, extractor192, target, learning_rate=0.05, **settings)
+    settings = EngineSettings(truncation=1.0, steps=3, patience=50, resolution=32, batch_size=1)
+    quiet = dict(render_final=False, log_every=0)
+    first = engine.reconstruct(generator, extractor192, target, settings, learning_rate=0.1, **quiet)
+    second = engine.reconstruct(generator, extractor192, target, settings, learning_rate=0.05, **quiet)
     seen = []
 
     def first_render_has_no_face(image):
         seen.append(image.shape)
         return len(seen) > 1
 
-    (sample,), _, _ = engine.reconstruct_stream(generator, extractor192, target, batch_size=1, restarts=2,
-                                                face_check=first_render_has_no_face, **settings)
+    checked = settings.replace(restarts=2, face_check=True)
+    (sample,), _, _ = engine.reconstruct_stream(generator, extractor192, target, checked,
+                                                face_checker=first_render_has_no_face, **quiet)
     assert seen == [(generator.resolution, generator.resolution, 3)] * 2   # checked at full resolution
     assert sample.restarts == 1 and sample.steps == first.steps[0] + second.steps[0]
     # The second attempt is kept even where the first, a known non-face, reached a lower loss.
     np.testing.assert_allclose(sample.w_plus, second.w_plus[0], atol=1e-5)
     assert sample.loss == pytest.approx(float(second.loss[0]), rel=1e-5)
     # Without restarts the check is never asked: the paper's engine.
-    engine.reconstruct_stream(generator, extractor192, target, batch_size=1, face_check=first_render_has_no_face,
-                              **settings)
+    engine.reconstruct_stream(generator, extractor192, target, settings, face_checker=first_render_has_no_face,
+                              **quiet)
     assert len(seen) == 2
     # Given the first attempt (ours' own run), the engine begins at the restart and ends where it did.
     known = {0: (float("inf"), first.w_plus[0], int(first.steps[0]))}
-    (skipped,), _, _ = engine.reconstruct_stream(generator, extractor192, target, batch_size=1, restarts=2,
-                                                 face_check=first_render_has_no_face, known_attempts=known,
-                                                 **settings)
+    (skipped,), _, _ = engine.reconstruct_stream(generator, extractor192, target, checked,
+                                                 face_checker=first_render_has_no_face, known_attempts=known, **quiet)
     assert skipped.restarts == 1 and skipped.steps == sample.steps and len(seen) == 3
     np.testing.assert_allclose(skipped.w_plus, sample.w_plus, atol=1e-5)
     with pytest.raises(ValueError, match="restarts"):
-        engine.reconstruct_stream(generator, extractor192, target, known_attempts=known, **settings)
+        engine.reconstruct_stream(generator, extractor192, target, settings, known_attempts=known, **quiet)
 
 
 @pytest.mark.models
@@ -165,15 +168,19 @@ def test_a_finished_face_is_rendered_again_from_its_kept_w_plus(tmp_path, genera
     # Runs keep only the record and w+ in git; a fresh clone renders the face from them instead of optimising.
     from tf_reconstruct.optimize import runner
     template = np.random.default_rng(3).standard_normal(192).astype(np.float32)
-    settings = dict(steps=2, patience=50, resolution=32, precision="auto")
-    assert runner.run(generator, extractor192, [("a", template)], tmp_path, 1, settings) == 1
+    settings = EngineSettings(steps=2, patience=50, resolution=32, precision="auto", batch_size=1)
+    assert runner.run(generator, extractor192, [("a", template)], tmp_path, settings) == 1
     first = (tmp_path / "a.png").read_bytes()
-    assert json.loads((tmp_path / "a.json").read_text())["computed_in"] in ("float32", "bfloat16")
+    record = json.loads((tmp_path / "a.json").read_text())
+    assert record["computed_in"] in ("float32", "bfloat16")
+    # The record says how the face was made: the method, the whole settings, the start, the threads.
+    assert record["method"] == "ours" and record["start"] == {"kind": "mean"} and record["threads"] >= 1
+    assert EngineSettings.from_record(record["settings"]) == settings
     (tmp_path / "a.png").unlink()
-    assert runner.run(generator, extractor192, [("a", template)], tmp_path, 1, settings) == 0
+    assert runner.run(generator, extractor192, [("a", template)], tmp_path, settings) == 0
     assert (tmp_path / "a.png").read_bytes() == first
     # A record with neither face nor w+ (older runs kept only records in git) is reconstructed again.
     (tmp_path / "a.png").unlink()
     (tmp_path / "a_wplus.npy").unlink()
     assert not runner.is_done(tmp_path, "a")
-    assert runner.run(generator, extractor192, [("a", template)], tmp_path, 1, settings) == 1
+    assert runner.run(generator, extractor192, [("a", template)], tmp_path, settings) == 1

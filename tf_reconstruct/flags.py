@@ -5,6 +5,9 @@ import importlib.util
 
 from absl import flags
 
+from tf_reconstruct.optimize import settings
+from tf_reconstruct.optimize.settings import EngineSettings
+
 
 def default_eval_models():
     """The two MobileFaceNets, and dlib's ResNet as an independent third evaluator where dlib is installed."""
@@ -35,41 +38,44 @@ def define_engine_flags(extractor_flag="extractor"):
                         "Attacking feature extractor (the one that made the templates): mobilefacenet192, "
                         "mobilefacenet512, arcface_inception_v3, arcface_inception_resnet_v2 or arcface_xception.")
     flags.DEFINE_string("extractor_weights", None, "Path of user weights (required for the arcface_* extractors).")
-    flags.DEFINE_integer("steps", 2000, "Step cap (the paper's 2000).", lower_bound=2)
-    flags.DEFINE_integer("patience", 50, "Stop a sample after this many steps without a new best (the paper's 50).",
-                         lower_bound=1)
-    flags.DEFINE_float("learning_rate", 0.1, "Learning rate (the paper's SGD 0.1).")
-    flags.DEFINE_enum("optimizer", "sgd", ["sgd", "adam"], "sgd is the paper's.")
-    flags.DEFINE_enum("schedule", "constant", ["constant", "projector"], "Learning-rate schedule.")
-    flags.DEFINE_enum("space", "wplus", ["wplus", "w", "z"], "Latent space optimised (the paper's Fig. 2).")
-    flags.DEFINE_enum("init", "mean", ["mean", "uniform"], "Initialisation (the paper's Fig. 3).")
-    flags.DEFINE_enum("loss", "mse", ["mse", "mse_normalized", "cosine"], "Feature loss (mse: the paper's eq. 3).")
-    flags.DEFINE_float("truncation", 0.7, "The paper's restraint lerp(w_avg, w+, weight) (the paper gives no value; "
-                       "0.7 keeps faces natural, see experiments/engine): 1 = none.", lower_bound=0.0, upper_bound=1.0)
-    flags.DEFINE_integer("resolution", 512, "Side at which the loss image is rendered (16..1024; below 1024 the "
-                         "generator stops early; the final face is always rendered at 1024). 256 is twice as fast but "
-                         "loses quality (experiments/engine/modes.md).")
-    flags.DEFINE_integer("restarts", 0, "Beyond the paper (0: its engine): restart a template whose first SGD steps "
-                         "overshot (it stopped on patience with its best loss in its first 5 steps) from its start "
-                         "with half the step, at most this many times.", lower_bound=0)
-    flags.DEFINE_bool("face_check", False, "Beyond the paper, with --restarts: also restart a template whose best "
-                      "latent renders to an image where MTCNN (the simulated system's detector, confidence 0.9) "
+    d = EngineSettings()   # the flags' defaults are the engine's: defined once, in optimize/settings.py
+    flags.DEFINE_integer("steps", d.steps, "Step cap (the paper's 2000).", lower_bound=2)
+    flags.DEFINE_integer("patience", d.patience, "Stop a sample after this many steps without a new best (the "
+                         "paper's 50).", lower_bound=1)
+    flags.DEFINE_float("learning_rate", d.learning_rate, "Learning rate (the paper's SGD 0.1).", lower_bound=0.0)
+    flags.DEFINE_enum("optimizer", d.optimizer, settings.OPTIMIZERS, "sgd is the paper's.")
+    flags.DEFINE_enum("schedule", d.schedule, settings.SCHEDULES, "Learning-rate schedule.")
+    flags.DEFINE_enum("space", d.space, settings.SPACES, "Latent space optimised (the paper's Fig. 2).")
+    flags.DEFINE_enum("init", d.init, settings.INITIALISATIONS, "Initialisation (the paper's Fig. 3).")
+    flags.DEFINE_enum("loss", d.loss, settings.LOSSES, "Feature loss (mse: the paper's eq. 3).")
+    flags.DEFINE_float("truncation", d.truncation, "The paper's restraint lerp(w_avg, w+, weight) (the paper gives no "
+                       "value; 0.7 keeps faces natural, see experiments/engine): 1 = none.", lower_bound=0.0,
+                       upper_bound=1.0)
+    flags.DEFINE_integer("resolution", d.resolution, "Side at which the loss image is rendered (16..1024; below 1024 "
+                         "the generator stops early; the final face is always rendered at 1024). 256 is twice as fast "
+                         "but loses quality (experiments/engine/modes.md).", lower_bound=16, upper_bound=1024)
+    flags.DEFINE_integer("restarts", d.restarts, "Beyond the paper (0: its engine): restart a template whose first SGD "
+                         "steps overshot (it stopped on patience with its best loss in its first 5 steps) from its "
+                         "start with half the step, at most this many times.", lower_bound=0)
+    flags.DEFINE_bool("face_check", d.face_check, "Beyond the paper, with --restarts: also restart a template whose "
+                      "best latent renders to an image where MTCNN (the simulated system's detector, confidence 0.9) "
                       "finds no face, e.g. a texture that matches the template through the fixed warp.")
-    flags.DEFINE_float("augment", 0.0, "Beyond the paper (0: its engine), with --augment_views > 1: strength of the "
-                       "random views of expectation over transformations (1: rotations up to 5 degrees, scale within "
-                       "5%, shifts up to 4 px, mirrored half the time; align/augment.py).", lower_bound=0.0)
-    flags.DEFINE_integer("augment_views", 1, "Beyond the paper (1: its engine): views of the generated face whose mean "
-                         "loss is followed (view 0 is the fixed warp, whose loss still decides stopping).",
+    flags.DEFINE_float("augment", d.augment, "Beyond the paper (0: its engine), with --augment_views > 1: strength of "
+                       "the random views of expectation over transformations (1: rotations up to 5 degrees, scale "
+                       "within 5%, shifts up to 4 px, mirrored half the time; align/augment.py).", lower_bound=0.0)
+    flags.DEFINE_integer("augment_views", d.augment_views, "Beyond the paper (1: its engine): views of the generated "
+                         "face whose mean loss is followed (view 0 is the fixed warp, whose loss still decides "
+                         "stopping).", lower_bound=1)
+    flags.DEFINE_float("spread_penalty", d.spread_penalty, "Beyond the paper (0: its engine): weight of the penalty on "
+                       "the spread of the w+ rows about their mean (towards W; optimize/regularizers.py).",
+                       lower_bound=0.0)
+    flags.DEFINE_float("anchor_penalty", d.anchor_penalty, "Beyond the paper (0: its engine): weight of the penalty "
+                       "on the w+ distance from the sample's start (after a warm start).", lower_bound=0.0)
+    flags.DEFINE_integer("batch_size", d.batch_size, "Templates optimised together (slots refilled as samples stop).",
                          lower_bound=1)
-    flags.DEFINE_float("spread_penalty", 0.0, "Beyond the paper (0: its engine): weight of the penalty on the spread "
-                       "of the w+ rows about their mean (towards W; optimize/regularizers.py).", lower_bound=0.0)
-    flags.DEFINE_float("anchor_penalty", 0.0, "Beyond the paper (0: its engine): weight of the penalty on the w+ "
-                       "distance from the sample's start (after a warm start).", lower_bound=0.0)
-    flags.DEFINE_integer("batch_size", 8, "Templates optimised together (slots refilled as samples stop).",
-                         lower_bound=1)
-    flags.DEFINE_integer("seed", 0, "Seed of initialisation and selection.")
+    flags.DEFINE_integer("seed", d.seed, "Seed of initialisation and selection.")
     flags.DEFINE_integer("threads", 0, "TensorFlow intra-op threads (0: one per core).", lower_bound=0)
-    flags.DEFINE_enum("precision", "float32", ["float32", "bfloat16", "auto"],
+    flags.DEFINE_enum("precision", d.precision, settings.PRECISIONS,
                       "What the generator and extractor compute in while optimising (w+, loss and optimizer "
                       "stay float32; the final render and score are float32). bfloat16 is 10-30% faster on a CPU "
                       "with AVX-512-bf16/AMX, but its loss floors near 0.01 and 6 of 52 LFW faces failed in it, 3 of "
@@ -78,14 +84,9 @@ def define_engine_flags(extractor_flag="extractor"):
 
 
 def engine_settings():
-    """The parsed engine flags as keyword arguments of optimize.reconstruct.reconstruct_stream."""
+    """The parsed engine flags as one EngineSettings (validated: a SettingsError names the bad flag)."""
     values = flags.FLAGS
-    return {"steps": values.steps, "patience": values.patience, "learning_rate": values.learning_rate,
-            "optimizer": values.optimizer, "schedule": values.schedule, "space": values.space, "init": values.init,
-            "loss": values.loss, "resolution": values.resolution, "seed": values.seed,
-            "truncation": values.truncation, "precision": values.precision, "restarts": values.restarts,
-            "face_check": values.face_check, "augment": values.augment, "augment_views": values.augment_views,
-            "spread_penalty": values.spread_penalty, "anchor_penalty": values.anchor_penalty}
+    return EngineSettings(**{name: values[name].value for name in settings.field_names() if name in values})
 
 
 def apply_threads():

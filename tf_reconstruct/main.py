@@ -66,7 +66,7 @@ def main(argv):
                                                   FLAGS.truncation, FLAGS.resolution)
     config = ExperimentConfig(run_dir=pathlib.Path(FLAGS.out_root) / FLAGS.dataset / run_name, num_identities=count,
                               seed=FLAGS.seed, eval_type=eval_type, impostor_modes=tuple(FLAGS.impostors),
-                              batch_size=FLAGS.batch_size, engine_settings=project_flags.engine_settings(),
+                              engine_settings=project_flags.engine_settings(),
                               flags_text=FLAGS.flags_into_string(), max_reconstructions=FLAGS.max_reconstructions,
                               methods=tuple(FLAGS.methods), liveness=tuple(FLAGS.liveness),
                               resemblance=FLAGS.resemblance, grid_rows=FLAGS.grid_rows,

@@ -29,7 +29,7 @@ RAY_SHARD_SIZE = 64
 
 def job_config():
     return JobConfig(out_dir=FLAGS.out_dir, method=FLAGS.method, settings=project_flags.engine_settings(),
-                     batch_size=FLAGS.batch_size, generator=FLAGS.generator, generator_weights=FLAGS.generator_weights,
+                     generator=FLAGS.generator, generator_weights=FLAGS.generator_weights,
                      extractor=FLAGS.extractor, extractor_weights=FLAGS.extractor_weights,
                      checkpoint_dir=FLAGS.checkpoint_dir, baselines_dir=FLAGS.baselines_dir, threads=FLAGS.threads)
 
@@ -40,14 +40,13 @@ def run_one_stream(extractor, templates):
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
     starts = recipes.starts_of(FLAGS.method, generator, extractor.name,
                                baselines_dir(FLAGS.baselines_dir, extractor.name, FLAGS.checkpoint_dir), dict(templates))
-    return recipes.run(FLAGS.method, generator, extractor, templates, FLAGS.out_dir, FLAGS.batch_size, settings,
-                       starts)
+    return recipes.run(FLAGS.method, generator, extractor, templates, FLAGS.out_dir, settings, starts)
 
 
 def main(argv):
     del argv
     interrupts.stop_on_sigterm()
-    recipes.settings_of(FLAGS.method, {})   # an unknown --method fails before anything loads
+    recipes.settings_of(FLAGS.method, project_flags.engine_settings())   # bad settings fail before anything loads
     if FLAGS.backend == "ray":
         ray_backend.require_ray()
     else:

@@ -12,6 +12,7 @@ template is exactly what a system would compute from the stored crop.
 Shard k holds `shard_size` pairs drawn from the seed (seed, k), so shards are independent, a store grows
 shard by shard, and the same settings give the same pairs. Files in `store_dir`:
   settings.json         the settings; a store refuses to grow or load under others
+  target.json           the pairs the last build was asked for: a store with fewer shards is incomplete
   pairs-00000.npz ...   z [n, 512], w [n, 512], w_mix [n, 512], crossover [n] int32 (w+ rows >= crossover
                         take w_mix; num_ws means unmixed), template [n, D] float32, face [n, S, S, 3] uint8
 """
@@ -83,8 +84,8 @@ def _draw_latents(generator, settings, index):
     return z, truncated(z), truncated(z_mix), crossover
 
 
-def make_shard(generator, extractor, settings, index, batch_size=16):
-    """The arrays of shard `index` (see the module docstring)."""
+def make_shard(generator, extractor, settings, index, batch_size=16, on_faces=None):
+    """The arrays of shard `index` (see the module docstring); on_faces(n) after each batch of n faces."""
     z, w, w_mix, crossover = _draw_latents(generator, settings, index)
     synthesis = generator.synthesis(settings.resolution, settings.precision)
 
@@ -100,6 +101,8 @@ def make_shard(generator, extractor, settings, index, batch_size=16):
         crops = signed_to_uint8(faces_of(tf.constant(w_plus)).numpy())
         faces.append(crops)
         templates.append(extractor(centre_crop(crops, settings.margin)).numpy())
+        if on_faces:
+            on_faces(len(crops))
     return {"z": z, "w": w, "w_mix": w_mix, "crossover": crossover, "template": np.concatenate(templates),
             "face": np.concatenate(faces)}
 
@@ -123,25 +126,54 @@ def shard_paths(store_dir):
     return sorted(pathlib.Path(store_dir).glob("pairs-[0-9]*.npz"))
 
 
-def build_store(generator, extractor, store_dir, count, settings=PairSettings(), batch_size=16):
-    """Grows the store to at least `count` pairs, shard by shard; returns the number of pairs it holds."""
+TARGET_FILE = "target.json"
+
+
+def build_store(generator, extractor, store_dir, count, settings=PairSettings(), batch_size=16, progress=True):
+    """Grows the store to at least `count` pairs, shard by shard (a bar counts faces); returns the number of
+    pairs it holds. The target is written first, so an interrupted build is known to be incomplete."""
     store_dir = pathlib.Path(store_dir)
     if extractor.name != settings.extractor or generator.name != settings.generator:
         raise PairStoreError(f"settings name {settings.generator}/{settings.extractor} but the models are "
                              f"{generator.name}/{extractor.name}")
     _check_settings(store_dir, settings)
     shards = -(-count // settings.shard_size)
+    atomic_files.write_text(store_dir / TARGET_FILE, json.dumps({"pairs": count, "shards": shards}))
     missing = [index for index in range(shards) if not (store_dir / SHARD_PATTERN.format(index)).is_file()]
     logging.info("pair store %s: %d of %d shards there, %d to make", store_dir, shards - len(missing), shards,
                  len(missing))
-    for index in tqdm(missing, desc="generating pairs", unit="shard"):
-        started = time.time()
-        arrays = make_shard(generator, extractor, settings, index, batch_size)
-        path = store_dir / SHARD_PATTERN.format(index)
-        with atomic_files.replacing(path) as temporary:
-            np.savez(temporary, **arrays)
-        logging.info("shard %d: %d pairs in %.0f s", index, settings.shard_size, time.time() - started)
+    with tqdm(total=len(missing) * settings.shard_size, desc="generating pairs", unit="face",
+              disable=not progress or not missing) as bar:
+        for index in missing:
+            started = time.time()
+            arrays = make_shard(generator, extractor, settings, index, batch_size, on_faces=bar.update)
+            path = store_dir / SHARD_PATTERN.format(index)
+            with atomic_files.replacing(path) as temporary:
+                np.savez(temporary, **arrays)
+            logging.info("shard %d: %d pairs in %.0f s", index, settings.shard_size, time.time() - started)
     return shards * settings.shard_size
+
+
+def _target(store_dir):
+    path = pathlib.Path(store_dir) / TARGET_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def require_complete(store_dir):
+    """Raises PairStoreError when the store holds fewer shards than its last build was asked for, or has a gap
+    (a store made before target.json was kept is complete if its shards are numbered without gaps)."""
+    store_dir = pathlib.Path(store_dir)
+    present = {int(path.stem.split("-")[1]) for path in shard_paths(store_dir)}
+    wanted = _target(store_dir).get("shards", max(present, default=-1) + 1)
+    missing = sorted(set(range(wanted)) - present)
+    if missing:
+        settings = json.loads((store_dir / "settings.json").read_text()) if (store_dir / "settings.json").is_file() \
+            else {}
+        pairs = wanted * settings.get("shard_size", 1000)
+        raise PairStoreError(
+            f"the latent bank in {store_dir} is incomplete: {wanted - len(missing)} of {wanted} shards (its build "
+            f"was interrupted); finish it with `python -m tf_reconstruct.train_baselines --pairs={pairs} --train= "
+            f"--baselines_dir={store_dir.parent}` (resumable)")
 
 
 def load_store(store_dir, fields, extractor_name=None, limit=None):

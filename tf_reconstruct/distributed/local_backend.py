@@ -18,11 +18,14 @@ from tf_reconstruct.optimize import runner
 
 
 def run(config, templates, shard_size):
+    """Runs the shards of `templates` [(name, [d])] not yet done in config.out_dir, in this process, with the
+    threads config.threads names (0: this process's own; a Ray worker's are its CPUs, so give the same
+    number to compare the two)."""
     out_dir = pathlib.Path(config.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     by_name = dict(templates)
     done_before = {name for name in by_name if runner.is_done(out_dir, name)}
-    summary = RunSummary("local", 1, len(by_name), len(done_before), batch_size=config.batch_size)
+    summary = RunSummary("local", 1, len(by_name), len(done_before), batch_size=config.settings.batch_size)
     started = time.time()
     job = ShardJob(config)
     with tqdm(total=len(by_name), initial=len(done_before), desc="reconstructing", unit="face") as bar:

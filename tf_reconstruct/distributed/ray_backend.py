@@ -145,7 +145,7 @@ def run(config, templates, shard_size, workers, cpus_per_worker=0, gpus_per_work
     done = len(done_before)
     todo = [(index, names) for index, names in enumerate(shards.make_shards(list(by_name), shard_size))
             if not done_before.issuperset(names)]
-    summary = RunSummary("ray", workers, len(by_name), done, batch_size=config.batch_size)
+    summary = RunSummary("ray", workers, len(by_name), done, batch_size=config.settings.batch_size)
     if not todo:
         summary.write(out_dir)
         return summary

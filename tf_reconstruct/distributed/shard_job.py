@@ -16,8 +16,10 @@ import time
 from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.distributed import shards
 from tf_reconstruct.distributed.summary import steps_computed
+from tf_reconstruct.errors import TfReconstructError
 from tf_reconstruct.models import registry
 from tf_reconstruct.optimize import recipes, runner
+from tf_reconstruct.optimize.settings import EngineSettings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,15 +27,14 @@ class JobConfig:
     """Everything a worker needs to rebuild the models and run the engine; plain values, so Ray can ship it."""
     out_dir: str
     method: str
-    settings: dict                # engine settings (optimize.reconstruct.reconstruct_stream keywords)
-    batch_size: int
+    settings: EngineSettings      # the base settings; the method's recipe changes them (recipes.settings_of)
     generator: str = "mobilestylegan"
     generator_weights: str = None
     extractor: str = "mobilefacenet192"
     extractor_weights: str = None
     checkpoint_dir: str = None
     baselines_dir: str = None
-    threads: int = 0              # TensorFlow intra-op threads in the worker (0: TensorFlow's default)
+    threads: int = 0              # TensorFlow intra-op threads in the worker (0: as this process has them)
 
 
 @dataclasses.dataclass
@@ -44,14 +45,26 @@ class ShardResult:
     seconds: float
 
 
+class ThreadsError(TfReconstructError, RuntimeError):
+    """A worker cannot compute with the threads asked for (its TensorFlow already runs with others)."""
+
+
+def use_threads(threads):
+    """Makes TensorFlow compute with `threads` intra-op threads (0: leave them), or raises ThreadsError: a
+    face's last float bits depend on the thread count, so a worker never runs silently with another one."""
+    if not threads or runner.intra_op_threads() == threads:
+        return
+    import tensorflow as tf
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+    except RuntimeError as error:   # TensorFlow already ran an op in this process: its threads are fixed
+        raise ThreadsError(f"this process already computes with {runner.intra_op_threads()} threads, not the "
+                           f"{threads} asked for; start a new process with --threads={threads}") from error
+
+
 class ShardJob:
     def __init__(self, config):
-        if config.threads:
-            import tensorflow as tf
-            try:
-                tf.config.threading.set_intra_op_parallelism_threads(config.threads)
-            except RuntimeError:   # TensorFlow already ran an op in this process: its threads are fixed
-                pass
+        use_threads(config.threads)
         self.config = config
         self.extractor = registry.get_attack_extractor(config.extractor, config.extractor_weights,
                                                        config.checkpoint_dir)
@@ -76,8 +89,8 @@ class ShardJob:
             # Starts for the whole shard: an exact resume may replay faces already written.
             starts = recipes.starts_of(config.method, self.generator, self.extractor.name, self.baselines,
                                        dict(templates), self.banks)
-            options = dict(in_flight_name=shards.in_flight_name(index), timing=False, progress=False,
-                           on_written=note, exact_resume=True)
-            recipes.run(config.method, self.generator, self.extractor, templates, out_dir, config.batch_size,
-                        self.settings, starts, **options)
+            options = runner.RunOptions(in_flight_name=shards.in_flight_name(index), timing=False, progress=False,
+                                        on_written=note, exact_resume=True)
+            recipes.run(config.method, self.generator, self.extractor, templates, out_dir, self.settings, starts,
+                        options=options)
         return ShardResult(index, written, steps_computed(out_dir, written), round(time.time() - started, 2))

@@ -103,7 +103,7 @@ def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_
     selected = selected or usable
     identities = list(usable)
     made = methods_module.make_outputs(methods, run_dir, generator, attacker, {i: templates[i] for i in selected},
-                                       config.baselines_dir, config.batch_size, config.engine_settings,
+                                       config.baselines_dir, config.engine_settings,
                                        config.max_reconstructions if config.max_warm_starts is None
                                        else config.max_warm_starts, optimisable=identities)
     done = {method: methods_module.finished(run_dir, method, list(selected)) for method in methods}

@@ -27,6 +27,7 @@ from tf_reconstruct.evaluation import aligned_faces, borrowed_thresholds, compar
     paper_numbers, protocol, report_files, resemblance
 from tf_reconstruct.metrics import verification
 from tf_reconstruct.optimize import runner
+from tf_reconstruct.optimize.settings import COMPUTE_ONLY, EngineSettings, SettingsError
 from tf_reconstruct.plots.histograms import save_histograms
 from tf_reconstruct.plots.image_grid import make_grid, save_png
 
@@ -40,8 +41,7 @@ class ExperimentConfig:
     seed: int
     eval_type: str
     impostor_modes: tuple
-    batch_size: int
-    engine_settings: dict
+    engine_settings: EngineSettings
     flags_text: str = ""
     max_reconstructions: int = None   # new reconstructions this run (None: all); scoring uses every finished one
     methods: tuple = ("ours",)        # evaluation/methods.METHODS; more than ours writes table3 (comparison.py)
@@ -99,30 +99,19 @@ def excluded_identities(run_dirs):
     return excluded
 
 
-# Settings that change how fast a face is made, not which face: a run may go on under another value (each
-# record says what it was computed in).
-COMPUTE_ONLY_SETTINGS = ("precision",)
-# Settings added after runs had started, with the value that reproduces those runs' engine.
-SETTINGS_ADDED_LATER = {"restarts": 0, "face_check": False, "augment": 0.0, "augment_views": 1, "spread_penalty": 0.0,
-                        "anchor_penalty": 0.0}
-
-
 def _check_settings(run_dir, engine_settings):
-    """A run folder holds reconstructions of one engine setting: refuse to resume it with another."""
+    """A run folder holds reconstructions of one engine setting: refuse to resume it with another (but for
+    the settings that change only how fast a face is made, settings.COMPUTE_ONLY)."""
     path = run_dir / "engine_settings.json"
-    current = {**SETTINGS_ADDED_LATER, **json.loads(json.dumps(engine_settings))}
     if path.is_file():
-        saved = {**SETTINGS_ADDED_LATER, **json.loads(path.read_text())}
-        for key in COMPUTE_ONLY_SETTINGS:
-            saved.pop(key, None)
-            current.pop(key, None)
-        if saved != current:
-            changed = sorted(key for key in set(saved) | set(current) if saved.get(key) != current.get(key))
-            raise ValueError(f"{run_dir} holds reconstructions made with other engine settings ({', '.join(changed)}: "
-                             f"{[saved.get(k) for k in changed]} there, {[current.get(k) for k in changed]} now); "
-                             f"choose another --run_name to keep both")
+        saved = EngineSettings.from_record(json.loads(path.read_text()))
+        changed = saved.differences(engine_settings, ignore=COMPUTE_ONLY)
+        if changed:
+            raise SettingsError(f"{run_dir} holds reconstructions made with other engine settings ({', '.join(changed)}: "
+                                f"{[there for there, _ in changed.values()]} there, "
+                                f"{[now for _, now in changed.values()]} now); choose another --run_name to keep both")
     else:
-        report_files.write_text(path, json.dumps(current, indent=1))
+        report_files.write_text(path, json.dumps(engine_settings.to_record(), indent=1))
 
 
 def _drop_unusable(chosen, faces, failures, eval_type):
@@ -228,7 +217,7 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
         templates += pending[:config.max_reconstructions]
     attack_started = time.time()
     reconstructed = runner.run(generator, attack_extractor, templates, run_dir / "reconstructions",
-                               config.batch_size, config.engine_settings)
+                               config.engine_settings)
     attack_seconds = time.time() - attack_started
     # Score what is finished: a run in chunks reports its partial count honestly.
     selected_count, all_usable = len(usable), usable
@@ -303,7 +292,7 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
         "photos_without_face": len(failures), "reconstructions_without_face": sorted(recon_failures),
         "reconstructed_this_run": reconstructed, "attack_seconds_this_run": round(attack_seconds, 1),
         "mean_steps": float(np.mean([r["steps"] for r in records.values()])),
-        "engine_settings": config.engine_settings, "batch_size": config.batch_size,
+        "engine_settings": config.engine_settings.to_record(),
         "impostor_modes": modes, "thresholds_from": config.thresholds_from and str(config.thresholds_from),
         "methods": list(config.methods), "liveness": list(config.liveness),
         "comparison_outputs_made_this_run": compared and compared["made"],

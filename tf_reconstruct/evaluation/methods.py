@@ -31,7 +31,7 @@ from tf_reconstruct.align import photo_align
 from tf_reconstruct.baselines import nbnet, template_to_latent
 from tf_reconstruct.models import precision as precisions
 from tf_reconstruct.optimize import reconstruct as engine
-from tf_reconstruct.optimize import recipes, runner
+from tf_reconstruct.optimize import recipes, runner, warm_starts
 from tf_reconstruct.plots.image_grid import save_png
 
 # The ablations change only these engine settings; ours is W+ from the mean.
@@ -122,7 +122,7 @@ def _nbnet_outputs(run_dir, templates, baselines_dir, extractor_name):
     return len(pending)
 
 
-def make_outputs(methods, run_dir, generator, attacker, templates, baselines_dir, batch_size, engine_settings,
+def make_outputs(methods, run_dir, generator, attacker, templates, baselines_dir, engine_settings,
                  max_optimisations=None, optimisable=None):
     """Makes every method's missing reconstructions; returns {method: number made this run}.
 
@@ -146,17 +146,18 @@ def make_outputs(methods, run_dir, generator, attacker, templates, baselines_dir
         made["nbnet"] = _nbnet_outputs(run_dir, templates, baselines_dir, attacker.name)
     if "mapping_opt" in methods:
         pending, work = _optimisation_work(run_dir, "mapping_opt", optimised, max_optimisations)
-        starts = {name: np.load(output_dir(run_dir, "mapping") / f"{name}_wplus.npy") for name in pending}
-        made["mapping_opt"] = runner.run(generator, attacker, work, output_dir(run_dir, "mapping_opt"), batch_size,
-                                         engine_settings, warm_starts=starts)
+        starts = warm_starts.Starts({name: np.load(output_dir(run_dir, "mapping") / f"{name}_wplus.npy")
+                                     for name in pending}, {"kind": "mapping", "from": str(output_dir(run_dir, "mapping"))})
+        made["mapping_opt"] = runner.run(generator, attacker, work, output_dir(run_dir, "mapping_opt"),
+                                         engine_settings, method="mapping_opt", starts=starts)
     if "ours_restarts" in methods:
-        made["ours_restarts"] = _restart_outputs(run_dir, generator, attacker, optimised, batch_size, engine_settings,
+        made["ours_restarts"] = _restart_outputs(run_dir, generator, attacker, optimised, engine_settings,
                                                  max_optimisations)
     for method, changed in ABLATIONS.items():
         if method in methods:
             _, work = _optimisation_work(run_dir, method, optimised, max_optimisations)
-            made[method] = runner.run(generator, attacker, work, output_dir(run_dir, method), batch_size,
-                                      {**engine_settings, **changed})
+            made[method] = runner.run(generator, attacker, work, output_dir(run_dir, method),
+                                      engine_settings.replace(**changed), method=method)
     for method in VARIANTS:
         if method in methods:
             _, work = _optimisation_work(run_dir, method, optimised, max_optimisations)
@@ -164,7 +165,7 @@ def make_outputs(methods, run_dir, generator, attacker, templates, baselines_dir
                                        {name: optimised[name] for name, _ in work})
             attempts = (recipes.shared_attempt_dirs(method, run_dir, lambda other: output_dir(run_dir, other))
                         if VARIANTS[method].multi else None)
-            made[method] = recipes.run(method, generator, attacker, work, output_dir(run_dir, method), batch_size,
+            made[method] = recipes.run(method, generator, attacker, work, output_dir(run_dir, method),
                                        recipes.settings_of(method, engine_settings), starts, attempt_dirs=attempts)
     return made
 
@@ -175,8 +176,7 @@ OURS_RESTARTS = 3
 
 def ours_overshot(record, settings):
     """Whether ours' finished run (its record) stopped on patience with its best loss in the first steps."""
-    return record["steps"] < settings["steps"] and engine.overshot(record["steps"], settings["patience"],
-                                                                   settings["patience"])
+    return record["steps"] < settings.steps and engine.overshot(record["steps"], settings.patience, settings.patience)
 
 
 def _discard_unchecked(run_dir, names):
@@ -198,7 +198,7 @@ def _discard_unchecked(run_dir, names):
             (folder / f"{name}{suffix}").unlink(missing_ok=True)
 
 
-def _restart_outputs(run_dir, generator, attacker, templates, batch_size, engine_settings, limit):
+def _restart_outputs(run_dir, generator, attacker, templates, engine_settings, limit):
     """Ours with up to OURS_RESTARTS restarts and the face check (engine `restarts`, `face_check`). A sample's
     first attempt is ours' own deterministic run, so only one that overshot or renders no face can differ
     from ours: those are run again, at most `limit` of them now; the others are ours' outputs, copied.
@@ -220,11 +220,11 @@ def _restart_outputs(run_dir, generator, attacker, templates, batch_size, engine
     _, work = _optimisation_work(run_dir, "ours_restarts", {name: templates[name] for name in rerun}, limit)
     # Ours' non-faces begin at their first restart: the first attempt would repeat ours' run, step for step
     # (only if ours computed in this run's precision: a bfloat16 path is not float32's).
-    precision = precisions.resolve(engine_settings.get("precision", "float32"))
+    precision = precisions.resolve(engine_settings.precision)
     known = {name: (float("inf"), np.load(ours / f"{name}_wplus.npy"), records[name]["steps"])
              for name, _ in work if name in no_face and records[name].get("computed_in", "float32") == precision}
-    return runner.run(generator, attacker, work, folder, batch_size,
-                      {**engine_settings, "restarts": OURS_RESTARTS, "face_check": True}, known_attempts=known)
+    settings = engine_settings.replace(restarts=OURS_RESTARTS, face_check=True)
+    return runner.run(generator, attacker, work, folder, settings, method="ours_restarts", known_attempts=known)
 
 
 def rerun_by_restarts(run_dir, identities):

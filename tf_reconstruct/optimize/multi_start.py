@@ -1,8 +1,8 @@
 """Multi-start (beyond the paper): several starts per template, combined into one face.
 
-    run(generator, extractor, templates, out_dir, batch_size, settings, starts_by_kind, combine) -> faces now
+    run(generator, extractor, templates, out_dir, settings, starts_by_kind, combine=...) -> faces made now
 
-Each start kind ('mean', or a warm start of recipes.py given as {name: w+}) is its own resumable run, in
+Each start kind ('mean', or a warm start of recipes.py given as a warm_starts.Starts) is its own resumable run, in
 <out_dir>/starts/<kind>/ unless `attempt_dirs` puts it elsewhere (a run folder shares one attempt among
 the recipes that combine it differently). A template is finished when every kind has finished it, and
 then one of COMBINES makes its face:
@@ -15,12 +15,13 @@ The record names the starts and the steps of all attempts, which is what the fac
 part in either.
 """
 
+import dataclasses
 import pathlib
 
 import numpy as np
 from absl import logging
 
-from tf_reconstruct.optimize import in_flight, reconstruct as engine, runner
+from tf_reconstruct.optimize import reconstruct as engine, runner
 
 COMBINES = ("best", "average")
 
@@ -35,14 +36,13 @@ def average(w_pluses):
     return np.mean(np.asarray(w_pluses, np.float32), axis=0)
 
 
-def run(generator, extractor, templates, out_dir, batch_size, settings, starts_by_kind, combine="best",
-        attempt_dirs=None, in_flight_name=in_flight.FILE_NAME, timing=True, progress=True, on_written=None,
-        exact_resume=False):
+def run(generator, extractor, templates, out_dir, settings, starts_by_kind, method="multi_start", combine="best",
+        attempt_dirs=None, options=runner.RunOptions()):
     """Runs every start kind over `templates` [(name, template)] and combines each template's attempts.
 
-    starts_by_kind: {kind: {name: w+ [num_ws, 512]} or None for the engine's own start}, in order.
-    combine: one of COMBINES. attempt_dirs: {kind: folder} of the attempts (default <out_dir>/starts/<kind>).
-    in_flight_name, timing, progress, on_written(name), exact_resume: as runner.run (on_written sees the face).
+    settings: EngineSettings; starts_by_kind: {kind: warm_starts.Starts or None for the engine's own start}, in
+    order; method: the name the records give; combine: one of COMBINES; attempt_dirs: {kind: folder} of the
+    attempts (default <out_dir>/starts/<kind>); options: runner.RunOptions (on_written sees the combined face).
     """
     if combine not in COMBINES:
         raise ValueError(f"combine={combine!r}; choose one of {', '.join(COMBINES)}")
@@ -53,29 +53,33 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, starts_b
         return 0
     folders = {kind: pathlib.Path((attempt_dirs or {}).get(kind, out_dir / "starts" / kind))
                for kind in starts_by_kind}
+    kinds = {kind: runner.start_record(settings, starts) for kind, starts in starts_by_kind.items()}
     made = []
-    with runner.timed(out_dir, made if timing else [], batch_size):
+    with runner.timed(out_dir, made if options.timing else [], settings.batch_size):
         for kind, starts in starts_by_kind.items():
             logging.info("multi-start: start %s", kind)
-            runner.run(generator, extractor, pending, folders[kind], batch_size, settings, warm_starts=starts,
-                       in_flight_name=in_flight_name, timing=timing, progress=progress, exact_resume=exact_resume)
+            runner.run(generator, extractor, pending, folders[kind], settings, method=f"{method}/{kind}",
+                       starts=starts, options=dataclasses.replace(options, on_written=None))
         for name, template in pending:
             records = {kind: runner.read_record(folder, name) for kind, folder in folders.items()}
             steps = sum(record["steps"] for record in records.values())
-            shared = {"steps": steps, "steps_by_start": {kind: record["steps"] for kind, record in records.items()},
+            shared = {"method": method, "steps": steps,
+                      "steps_by_start": {kind: record["steps"] for kind, record in records.items()},
                       "best_loss_by_start": {kind: record["best_loss"] for kind, record in records.items()}}
             if combine == "best":
                 kind = choose(records)
                 runner.copy_outputs(folders[kind], out_dir, name, {
-                    **shared, "chosen_start": kind, "steps_of_chosen": records[kind]["steps"]})
+                    **shared, "chosen_start": kind, "steps_of_chosen": records[kind]["steps"],
+                    "start": {"kind": "multi", "chosen": kind, "kinds": kinds}})
             else:
                 _write_average(generator, extractor, folders, out_dir, name, template, {
                     **shared, "template": name, "combined": "average", "starts": list(folders),
                     "cosine_by_start": {kind: record.get("final_cosine") for kind, record in records.items()},
-                    "generator": generator.name, "extractor": extractor.name, "settings": settings})
+                    "generator": generator.name, "extractor": extractor.name, "settings": settings.to_record(),
+                    "start": {"kind": "multi", "kinds": kinds}})
             made.append(steps)
-            if on_written:
-                on_written(name)
+            if options.on_written:
+                options.on_written(name)
     return len(made)
 
 

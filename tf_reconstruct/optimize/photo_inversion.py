@@ -142,7 +142,7 @@ def template_starts(generator, extractor, framed, baselines_dir, start="bank"):
     templates = extractor(crops, value_range="signed").numpy()
     starts = recipes.warm_start_latents(start, generator, extractor.name, baselines_dir,
                                         {str(index): template for index, template in enumerate(templates)})
-    return np.stack([starts[str(index)] for index in range(len(templates))])
+    return np.stack([starts.latents[str(index)] for index in range(len(templates))])
 
 
 def invert_photo(generator, extractor, photo, name, bank_dir, steps=300, resolution=256):

@@ -1,14 +1,16 @@
 """The named attacks beyond the paper: ours with engine options, as {name: Recipe}.
 
-    RECIPES[name] -> Recipe(start, settings, label)
-    settings_of(name, base settings) -> engine settings;  starts_of(name, ...) -> warm starts or None
+    RECIPES[name] -> Recipe(start, changes, label)
+    settings_of(name, base EngineSettings) -> EngineSettings
+    starts_of(name, ...) -> warm_starts.Starts or None
     run(name, ...) -> faces finished: the resumable runner, or multi_start for a multi-start recipe
     shared_attempt_dirs(name, run_dir, folder_of) -> where a multi-start recipe's attempts go in a run folder
 
 `ours` is the paper's engine (its section 1) with whatever engine flags are given; every recipe changes
-only the settings it names, on top of those. A recipe's start is 'mean' (the paper's mean w+), 'bank' (the
-latent bank of generated pairs, warm_starts.py) or 'mapping' (the trained Mapping baseline's w). Each is
-measured against ours on people the 150-identity run did not use (experiments/fidelity).
+only the settings it names (`changes`, EngineSettings fields), on top of those. A recipe's start is 'mean'
+(the paper's mean w+), 'bank' (the latent bank of generated pairs, warm_starts.py) or 'mapping' (the trained
+Mapping baseline's w). Each is measured against ours on people the 150-identity run did not use
+(experiments/fidelity).
 """
 
 import dataclasses
@@ -16,13 +18,14 @@ import pathlib
 
 import numpy as np
 
+from tf_reconstruct.errors import TfReconstructError
 from tf_reconstruct.optimize import multi_start, runner, warm_starts
 
 
 @dataclasses.dataclass(frozen=True)
 class Recipe:
     start: object     # a start of STARTS, or a tuple of them: a multi-start (multi_start.py) keeps the best
-    settings: dict    # engine settings changed (optimize.reconstruct.reconstruct_stream keyword arguments)
+    changes: dict     # EngineSettings fields this recipe sets on top of the base settings
     label: str
     combine: str = "best"   # a multi-start's combination of its attempts (multi_start.COMBINES)
 
@@ -56,23 +59,30 @@ RECIPES = {
 STARTS = ("mean", "bank", "bank_nearest", "mapping")
 
 
+class MethodError(TfReconstructError, ValueError):
+    """A method name that is not ours or a recipe."""
+
+
+def check_method(name):
+    if name != "ours" and name not in RECIPES:
+        raise MethodError(f"unknown method {name!r}; choose ours or one of {', '.join(RECIPES)}")
+
+
 def settings_of(name, base):
-    """The engine settings of recipe `name` ('ours' for the paper's) on top of `base`."""
-    if name == "ours":
-        return dict(base)
-    if name not in RECIPES:
-        raise ValueError(f"unknown method {name!r}; choose ours or one of {', '.join(RECIPES)}")
-    return {**base, **RECIPES[name].settings}
+    """The EngineSettings of recipe `name` ('ours' for the paper's) on top of `base` (an EngineSettings)."""
+    check_method(name)
+    return base if name == "ours" else base.replace(**RECIPES[name].changes)
 
 
-def run(name, generator, extractor, templates, out_dir, batch_size, settings, starts, attempt_dirs=None, **options):
+def run(name, generator, extractor, templates, out_dir, settings, starts, attempt_dirs=None,
+        options=runner.RunOptions()):
     """Reconstructs `templates` into `out_dir` with recipe `name` ('ours' included), given its settings and
     starts (settings_of, starts_of); a multi-start keeps its attempts in `attempt_dirs` (shared_attempt_dirs;
-    default <out_dir>/starts). `options` go to runner.run / multi_start.run. Returns the faces made."""
+    default <out_dir>/starts). `options`: runner.RunOptions. Returns the faces made."""
     if name != "ours" and RECIPES[name].multi:
-        return multi_start.run(generator, extractor, templates, out_dir, batch_size, settings, starts,
-                               combine=RECIPES[name].combine, attempt_dirs=attempt_dirs, **options)
-    return runner.run(generator, extractor, templates, out_dir, batch_size, settings, warm_starts=starts, **options)
+        return multi_start.run(generator, extractor, templates, out_dir, settings, starts, method=name,
+                               combine=RECIPES[name].combine, attempt_dirs=attempt_dirs, options=options)
+    return runner.run(generator, extractor, templates, out_dir, settings, method=name, starts=starts, options=options)
 
 
 def shared_attempt_dirs(name, run_dir, folder_of):
@@ -82,16 +92,17 @@ def shared_attempt_dirs(name, run_dir, folder_of):
     <kind>_<settings>, shared by every multi-start recipe with these settings. folder_of(method) -> its folder."""
     recipe = RECIPES[name]
     same = {other.start: method for method, other in RECIPES.items()
-            if not other.multi and other.settings == recipe.settings}
-    tag = "_".join(f"{key}{value}" for key, value in sorted(recipe.settings.items())) or "paper"
+            if not other.multi and other.changes == recipe.changes}
+    tag = "_".join(f"{key}{value}" for key, value in sorted(recipe.changes.items())) or "paper"
     return {kind: pathlib.Path(folder_of(same[kind])) if kind in same
             else pathlib.Path(run_dir) / "multi_start_attempts" / f"{kind}_{tag}" for kind in recipe.start}
 
 
 def starts_of(name, generator, attacker_name, baselines_dir, templates, banks=None):
-    """{name: w+ [num_ws, 512]} warm starts of recipe `name` for `templates` ({name: template}), or None when it
-    starts from the mean (ours); for a multi-start recipe, {kind: that} for each of its starts. `banks`, a dict,
+    """warm_starts.Starts of recipe `name` for `templates` ({name: template}), or None when it starts from the
+    engine's own init (ours); for a multi-start recipe, {kind: that} for each of its starts. `banks`, a dict,
     keeps the loaded latent bank for later calls (a worker's next shard)."""
+    check_method(name)
     start = "mean" if name == "ours" else RECIPES[name].start
     banks = {} if banks is None else banks   # a multi-start's bank starts share one load of the pair store
     if isinstance(start, tuple):
@@ -101,13 +112,16 @@ def starts_of(name, generator, attacker_name, baselines_dir, templates, banks=No
 
 
 def warm_start_latents(start, generator, attacker_name, baselines_dir, templates, banks=None):
-    """{name: w+} from the 'bank' or 'mapping' prior in `baselines_dir` (train_baselines' output), or None for
-    'mean'. `banks`, a dict, keeps a loaded bank for the next call."""
+    """warm_starts.Starts from the 'bank' or 'mapping' prior in `baselines_dir` (train_baselines' output), or
+    None for 'mean'. `banks`, a dict, keeps a loaded bank for the next call. A bank start refuses a bank
+    whose build was interrupted (warm_starts.load_bank)."""
     if start not in STARTS:
         raise ValueError(f"unknown warm start {start!r}; choose from {', '.join(STARTS)}")
-    if start == "mean" or not templates:
+    if start == "mean":
         return None
     names = list(templates)
+    if not names:
+        return warm_starts.Starts({}, {"kind": start})
     targets = np.stack([templates[name] for name in names])
     if start in ("bank", "bank_nearest"):
         banks = {} if banks is None else banks
@@ -116,8 +130,12 @@ def warm_start_latents(start, generator, attacker_name, baselines_dir, templates
                                                   generator.num_ws)
         bank = banks["bank"]
         neighbours = warm_starts.DEFAULT_NEIGHBOURS if start == "bank" else 1
+        how = {"kind": start, "neighbours": neighbours, "temperature": warm_starts.TEMPERATURE,
+               "bank_size": len(bank.latents), "bank": str(pathlib.Path(baselines_dir) / "pairs")}
         w_plus = warm_starts.as_w_plus(bank.start(targets, neighbours), generator.num_ws)
     else:
         from tf_reconstruct.baselines import template_to_latent
-        w_plus = warm_starts.mapping_starts(template_to_latent.load_mapping(baselines_dir, "w", attacker_name), targets)
-    return dict(zip(names, w_plus))
+        model = template_to_latent.load_mapping(baselines_dir, "w", attacker_name)
+        how = {"kind": "mapping", "mapping": str(baselines_dir)}
+        w_plus = warm_starts.mapping_starts(model, targets)
+    return warm_starts.Starts(dict(zip(names, w_plus)), how)

@@ -1,7 +1,9 @@
 """The paper's reconstruction (its section 1): w+* = argmin_w+ loss(f(align(g(w+))), V), by SGD at lr 0.1.
 
-    reconstruct(generator, extractor, targets [B, D]) -> ReconstructionResult
-    reconstruct_stream(generator, extractor, targets [N, D], batch_size, on_done=...) -> [SampleResult]
+    reconstruct(generator, extractor, targets [B, D], settings) -> ReconstructionResult
+    reconstruct_stream(generator, extractor, targets [N, D], settings, on_done=...) -> ([SampleResult], ...)
+
+`settings` is an EngineSettings (optimize/settings.py), the whole of what decides how a face is made.
 
 Every sample stops on its own (optimize/stopping.py): a stopped sample keeps its best latent and its
 latent is no longer changed, while the others go on in the same batch. The batch's bookkeeping (who runs
@@ -24,11 +26,8 @@ from tf_reconstruct.models import precision as precisions
 from tf_reconstruct.optimize import losses, schedules, slot_queue
 from tf_reconstruct.optimize import slots as slots_module
 from tf_reconstruct.optimize.objective import embed_generated, latent_to_w_plus, make_objective  # noqa: F401 (API)
+from tf_reconstruct.optimize.settings import INITIALISATIONS, EngineSettings, SettingsError
 from tf_reconstruct.optimize.slot_queue import RESTART_RATE_FACTOR, overshot  # noqa: F401 (API)
-
-SPACES = ("wplus", "w", "z")
-INITIALISATIONS = ("mean", "uniform")
-OPTIMIZERS = ("sgd", "adam")
 
 
 class TemplateError(TfReconstructError, ValueError):
@@ -130,174 +129,161 @@ def rendered_cosine(generator, extractor, float_images, target):
     return float(verification.cosine_rows(embedding, np.asarray(target, np.float32)[None])[0])
 
 
-def reconstruct_stream(generator, extractor, targets, *, batch_size=8, steps=2000, patience=50, learning_rate=0.1,
-                       optimizer="sgd", schedule="constant", space="wplus", init="mean", loss="mse",
-                       resolution=None, seed=0, truncation=1.0, precision="float32", render_final=True,
-                       compiled=True, jit_compile=False, on_done=None, log_every=50, start_w_plus=None,
-                       restarts=0, face_check=None, known_attempts=None, resume=None, on_checkpoint=None,
-                       checkpoint_every=0, augment=0.0, augment_views=1, spread_penalty=0.0, anchor_penalty=0.0,
-                       layout=None):
-    """Reconstructs faces from N templates, `batch_size` at a time; yields nothing, calls `on_done` per face.
+@dataclasses.dataclass(frozen=True)
+class Resume:
+    """Where an interrupted run goes on: {index: in-flight state} from an earlier checkpoint, and that
+    checkpoint's batch layout ({"size", "owner": template index per slot or -1, "pending": indices in order})
+    or None. With the layout, the batch is rebuilt as it was and the run goes on bit for bit as the
+    interrupted one would have (faces it finished after the checkpoint are finished again, for the caller
+    to skip); the layout's slotted templates need their state, and its templates must be exactly the run's."""
+    states: dict
+    layout: dict = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Checkpoints:
+    """Every `every` evaluations (SGD only), save(states {index: in-flight state}, layout) gets the state of
+    every sample still running and the batch's layout, so an interrupted run can go on mid-face."""
+    every: int
+    save: object
+
+
+def reconstruct_stream(generator, extractor, targets, settings=None, *, starts=None, known_attempts=None,
+                       resume=None, checkpoints=None, on_done=None, on_step=None, face_checker=None,
+                       render_final=True, log_every=50):
+    """Reconstructs faces from N templates, `settings.batch_size` at a time; calls `on_done` per face.
 
     With SGD a slot whose sample stops is refilled at once with the next template (the batch stays full of
     live work), and once no template is waiting the batch is compacted to the next power of two above
     the live count, so a slow straggler does not pay for a full batch. SGD has no state and each sample
     keeps its own schedule step, so a sample's path does not depend on its neighbours or its slot; in
     floating point it does depend on the batch's shape (measured: BUILD_NOTES.md). So a run is bit-exact
-    when it is repeated whole, or resumed with the `layout` of its last checkpoint, which rebuilds the batch
+    when it is repeated whole, or resumed with the layout of its last checkpoint, which rebuilds the batch
     as it was and replays it from there.
     Adam's moments and step count are per optimizer, so with Adam templates run in groups of
     `batch_size` that start together, and finished samples are masked until the group ends.
 
-    Args: as `reconstruct`, plus
-      batch_size: slots optimised together.
-      on_done: called as on_done(SampleResult) when a template finishes (after its final render).
-      start_w_plus: [N, num_ws, 512] w+ to start each template from (a warm start; space 'wplus' only)
-        instead of `init`.
-      restarts: beyond the paper (0 is its engine): how many times a sample whose first steps overshot
-        (`overshot`) starts again from its start with the step times RESTART_RATE_FACTOR; SGD only. Each
-        attempt has the full step cap; the sample keeps the best latent of all its attempts.
-      face_check: with `restarts`, also restart a sample whose best latent renders (at full resolution) to an
-        image where face_check(uint8 [R, R, 3]) is False, e.g. a texture that matches the template through
-        the fixed warp but holds no face a system's detector finds. True: MTCNN at confidence 0.9, the
-        detector of the simulated system (align.photo_align.has_face). An attempt that failed the check
-        ranks below any later one.
+    Args:
+      generator, extractor: from models.registry.
+      targets: [N, D] or [D] templates of `extractor` (raw, as a system stores them).
+      settings: EngineSettings (optimize/settings.py); None is the paper's engine.
+      starts: [N, num_ws, 512] w+ to start each template from (a warm start; space 'wplus' only) instead of
+        `settings.init`.
       known_attempts: {index: (loss to rank it by, w+ [num_ws, 512], evaluations)} of samples whose first
         attempt has already run (ours' own run of the same template: this engine is deterministic, so
         running it again would repeat it). They begin at their first restart with it as the earlier attempt.
-      on_checkpoint, checkpoint_every: SGD only; every `checkpoint_every` evaluations, on_checkpoint({index:
-        in-flight state}, layout) gets the state of every sample still running (`in_flight_state`) and the
-        batch's layout ({"size", "owner": template index per slot or -1, "pending": indices in order}), so
-        an interrupted run can go on mid-face instead of starting its running faces again.
-      resume: {index: in-flight state} from an earlier on_checkpoint; those samples go on from there, first.
-        Exact in value for SGD, which has no state beyond the latent and the stopping counters.
-      layout: that checkpoint's layout, with `resume` holding every sample it places in a slot and the
-        templates being exactly its slots' and pending ones: the batch is rebuilt as it was, so the run goes
-        on bit for bit as the interrupted one would have (faces it finished after the checkpoint are
-        finished again, for the caller to skip).
-      augment, augment_views: beyond the paper (0 and 1 are its engine): expectation over transformations.
-        The gradient is the mean loss over `augment_views` views of the generated face (view 0 the fixed
-        warp, the others shifted, scaled, rotated and mirrored with `augment` as their strength, see
-        align/augment.py); stopping and the best latent still follow the fixed warp's loss.
-      spread_penalty, anchor_penalty: beyond the paper (0 is its engine): weights of the penalties of
-        optimize/regularizers.py on the rendered w+, the spread of its rows (towards W) and its distance
-        from the sample's start (after a warm start), added to the loss that is minimised and tracked.
+      resume: a Resume (SGD only): those samples go on from their saved state, first; exact in value for
+        SGD, which has no state beyond the latent and the stopping counters.
+      checkpoints: a Checkpoints (SGD only).
+      on_done: called as on_done(SampleResult) when a template finishes (after its final render).
+      on_step: called as on_step(live) after every step with the number of samples it evaluated.
+      face_checker: with settings.face_check, what decides that a render holds a face (uint8 [R, R, 3] ->
+        bool); default MTCNN at confidence 0.9, the detector of the simulated system
+        (align.photo_align.has_face).
+      render_final: render the best latents at full resolution and score them.
+      log_every: evaluations between progress lines in the log (0: none).
 
     Returns:
       (list of SampleResult in template order, wall seconds, seconds of the first step including tracing).
     """
-    resolution = resolution or generator.resolution
-    precision = precisions.resolve(precision)
+    settings = EngineSettings() if settings is None else settings
+    resolution = settings.resolution or generator.resolution
+    precision = precisions.resolve(settings.precision)
     targets = check_templates(targets, extractor.embedding_dim)
     count = len(targets)
-    known_attempts, resume = dict(known_attempts or {}), dict(resume or {})
-    _check_options(space, optimizer, loss, truncation, restarts, known_attempts, resume, checkpoint_every, count,
-                   augment, augment_views, spread_penalty, anchor_penalty, layout)
-    starts = _starts(generator, count, space, init, seed, start_w_plus, truncation)
-    schedule_fn = {"constant": schedules.constant, "projector": schedules.projector_ramp}[schedule]
-    views = (tf.constant(augmentation.view_table(steps, augment_views, augment, seed))
-             if augment_views > 1 else None)
-    objective = make_objective(generator, extractor, losses.LOSSES[loss], resolution, precision, space, truncation,
-                               views, spread_penalty, anchor_penalty, steps)
-    step_body = slots_module.step_body(objective, lambda latent: latent_to_w_plus(generator, latent, space, truncation),
-                                       patience, steps)
+    known_attempts = dict(known_attempts or {})
+    resume = resume or Resume({})
+    _check_run(settings, count, known_attempts, resume, checkpoints)
+    initial = _starts(generator, count, settings, starts)
+    schedule_fn = {"constant": schedules.constant, "projector": schedules.projector_ramp}[settings.schedule]
+    views = (tf.constant(augmentation.view_table(settings.steps, settings.augment_views, settings.augment,
+                                                 settings.seed)) if settings.augment_views > 1 else None)
+    objective = make_objective(generator, extractor, losses.LOSSES[settings.loss], resolution, precision,
+                               settings.space, settings.truncation, views, settings.spread_penalty,
+                               settings.anchor_penalty, settings.steps)
+
+    def to_w_plus(latent):
+        return latent_to_w_plus(generator, latent, settings.space, settings.truncation)
+
+    step_body = slots_module.step_body(objective, to_w_plus, settings.patience, settings.steps)
 
     def new_slots(size):
-        return slots_module.Slots(size, starts.shape[1:], extractor.embedding_dim, optimizer, learning_rate, step_body,
-                                  compiled, jit_compile)
+        return slots_module.Slots(size, initial.shape[1:], extractor.embedding_dim, settings.optimizer,
+                                  settings.learning_rate, step_body, settings.compiled, settings.jit_compile)
 
     finisher = slot_queue.Finisher(
-        to_w_plus=lambda latent: latent_to_w_plus(generator, tf.constant(latent), space, truncation).numpy(),
+        to_w_plus=lambda latent: to_w_plus(tf.constant(latent)).numpy(),
         render=lambda w_plus: render(generator, w_plus),
         score=lambda float_images, index: rendered_cosine(generator, extractor, float_images, targets[index]),
-        face_check=photo_align.has_face if face_check is True else (face_check or None),
+        face_check=(face_checker or photo_align.has_face) if settings.face_check else None,
         render_final=render_final, on_done=on_done)
     queue = slot_queue.SlotQueue(
-        new_slots, starts, targets, batch_size=batch_size, refill=optimizer == "sgd",
-        rate_at=lambda taken, attempt: schedule_fn(taken, steps, learning_rate) * RESTART_RATE_FACTOR ** attempt,
-        learning_rate=learning_rate, restarts=restarts, patience=patience, finisher=finisher, resume=resume,
-        layout=layout, earlier={index: (float(loss), start_from_w_plus(generator, w_plus, truncation), int(spent))
-                                for index, (loss, w_plus, spent) in known_attempts.items()})
+        new_slots, initial, targets, batch_size=settings.batch_size, refill=settings.optimizer == "sgd",
+        rate_at=lambda taken, attempt: (schedule_fn(taken, settings.steps, settings.learning_rate)
+                                        * RESTART_RATE_FACTOR ** attempt),
+        learning_rate=settings.learning_rate, restarts=settings.restarts, patience=settings.patience,
+        finisher=finisher, resume=resume.states, layout=resume.layout,
+        earlier={index: (float(loss), start_from_w_plus(generator, w_plus, settings.truncation), int(spent))
+                 for index, (loss, w_plus, spent) in known_attempts.items()})
     started = time.time()
     first_step_seconds = None
     while queue.fill():
         queue.step()
+        if on_step:
+            on_step(queue.last_live)
         if first_step_seconds is None:
             first_step_seconds = time.time() - started
-        if on_checkpoint and checkpoint_every and queue.evaluations % checkpoint_every == 0:
-            on_checkpoint(*queue.checkpoint())
+        if checkpoints and checkpoints.every and queue.evaluations % checkpoints.every == 0:
+            checkpoints.save(*queue.checkpoint())
         if log_every and queue.evaluations % log_every == 0:
             logging.info(queue.progress())
     return queue.results, time.time() - started, first_step_seconds or 0.0
 
 
-def _check_options(space, optimizer, loss, truncation, restarts, known_attempts, resume, checkpoint_every, count,
-                   augment, augment_views, spread_penalty, anchor_penalty, layout=None):
-    """Raises ValueError naming the first engine option that cannot be honoured."""
-    if not 0.0 <= truncation <= 1.0:
-        raise ValueError(f"truncation (the lerp weight) must be in [0, 1], not {truncation}")
-    if space not in SPACES or optimizer not in OPTIMIZERS or loss not in losses.LOSSES:
-        raise ValueError(f"space in {SPACES}, optimizer in {OPTIMIZERS}, loss in {sorted(losses.LOSSES)}")
-    if restarts and optimizer != "sgd":
-        raise ValueError("restarts need optimizer 'sgd' (a restarted sample needs its own step size)")
-    if known_attempts and (not restarts or space != "wplus"):
-        raise ValueError("known_attempts need restarts and space 'wplus' (they begin at the first restart)")
-    if (resume or checkpoint_every) and optimizer != "sgd":
-        raise ValueError("checkpoints and resume need optimizer 'sgd' (Adam's moments are not kept)")
-    if any(not 0 <= index < count for index in resume):
-        raise ValueError(f"resume names template indices outside 0..{count - 1}: {sorted(resume)}")
+def _check_run(settings, count, known_attempts, resume, checkpoints):
+    """Raises SettingsError naming the first run option that these settings cannot honour."""
+    if known_attempts and (not settings.restarts or settings.space != "wplus"):
+        raise SettingsError("known_attempts need restarts and space 'wplus' (they begin at the first restart)")
+    if (resume.states or (checkpoints and checkpoints.every)) and settings.optimizer != "sgd":
+        raise SettingsError("checkpoints and resume need optimizer 'sgd' (Adam's moments are not kept)")
+    if any(not 0 <= index < count for index in resume.states):
+        raise SettingsError(f"resume names template indices outside 0..{count - 1}: {sorted(resume.states)}")
+    layout = resume.layout
     if layout is not None:
         placed = [index for index in layout["owner"] if index >= 0]
         if sorted(placed + list(layout["pending"])) != list(range(count)) or len(layout["owner"]) != layout["size"]:
-            raise ValueError("a layout must place every template once, in a slot or pending, in `size` slots")
-        if any(index not in resume for index in placed):
-            raise ValueError("a layout's slotted templates need their in-flight state in `resume`")
-    if augment < 0 or augment_views < 1 or spread_penalty < 0 or anchor_penalty < 0:
-        raise ValueError(f"augment, spread_penalty and anchor_penalty must be >= 0 and augment_views >= 1, got "
-                         f"{augment}, {spread_penalty}, {anchor_penalty} and {augment_views}")
+            raise SettingsError("a layout must place every template once, in a slot or pending, in `size` slots")
+        if any(index not in resume.states for index in placed):
+            raise SettingsError("a layout's slotted templates need their in-flight state in `resume`")
 
 
-def _starts(generator, count, space, init, seed, start_w_plus, truncation):
-    """Each template's starting latent: `init`'s, or the warm start `start_w_plus` with the restraint inverted."""
+def _starts(generator, count, settings, start_w_plus):
+    """Each template's starting latent: the init's, or the warm start `start_w_plus` with the restraint inverted."""
     if start_w_plus is None:
-        return initial_latent(generator, count, space, init, seed)
-    if space != "wplus" or np.shape(start_w_plus) != (count, generator.num_ws, 512):
-        raise ValueError(f"start_w_plus must be [{count}, {generator.num_ws}, 512] with space 'wplus', got "
-                         f"{np.shape(start_w_plus)} with space {space!r}")
-    return start_from_w_plus(generator, start_w_plus, truncation)
+        return initial_latent(generator, count, settings.space, settings.init, settings.seed)
+    if settings.space != "wplus" or np.shape(start_w_plus) != (count, generator.num_ws, 512):
+        raise SettingsError(f"warm starts must be [{count}, {generator.num_ws}, 512] with space 'wplus', got "
+                            f"{np.shape(start_w_plus)} with space {settings.space!r}")
+    return start_from_w_plus(generator, start_w_plus, settings.truncation)
 
 
-def reconstruct(generator, extractor, targets, *, batch_size=None, **settings):
-    """Reconstructs faces from templates [B, D] or [D], all in one batch by default.
+def reconstruct(generator, extractor, targets, settings=None, *, render_final=True, log_every=50, **changes):
+    """Reconstructs faces from templates [B, D] or [D], all in one batch unless the settings say otherwise.
 
     Args:
       generator, extractor: from models.registry.
       targets: [B, D] or [D] templates of `extractor` (raw, as a system stores them).
-      steps, patience, learning_rate: the paper's 2000, 50 and 0.1.
-      optimizer: 'sgd' (the paper's) or 'adam'.
-      schedule: 'constant' or 'projector' (StyleGAN2 projector warm-up and cosine ramp-down).
-      space: 'wplus' (the paper's), 'w' or 'z' (its Fig. 2).
-      init: 'mean' (mean w+ of 100,000 samples, the paper's) or 'uniform' (its Fig. 3).
-      loss: a key of optimize.losses.LOSSES.
-      truncation: the paper's lerp(w_avg, w+, weight) restraint weight in [0, 1]; 1 is none.
-      resolution: side at which the loss image is rendered; None is the generator's full size, smaller
-        sizes stop the generator early (faster, but see BUILD_NOTES on the early-exit fidelity).
-      precision: what the generator and extractor compute in during the optimisation, 'float32',
-        'bfloat16' or 'auto' (bfloat16 where the CPU has it natively); the latent, loss and optimizer are
-        float32, and the final render and score are float32.
-      render_final: render the best latents at full resolution and score them.
-      compiled: run the step as a tf.function (False: eagerly, the benchmark's naive baseline).
-      jit_compile: compile the step with XLA (it cannot compile here: the warp has no XLA kernel; see
-        experiments/bench).
-      batch_size: slots (see reconstruct_stream); default all templates at once.
-      restarts: beyond the paper, restarts after an early overshoot (see reconstruct_stream); 0 is the paper's.
+      settings: EngineSettings; None is the paper's engine with every template in one batch.
+      render_final, log_every: as reconstruct_stream.
+      changes: EngineSettings fields changed on top of `settings` (e.g. steps=6).
 
     Returns:
       ReconstructionResult.
     """
     count = len(check_templates(targets, extractor.embedding_dim))
-    samples, seconds, first = reconstruct_stream(generator, extractor, targets, batch_size=batch_size or count,
-                                                 **settings)
+    settings = (EngineSettings(batch_size=count) if settings is None else settings).replace(**changes)
+    samples, seconds, first = reconstruct_stream(generator, extractor, targets, settings, render_final=render_final,
+                                                 log_every=log_every)
     rendered = samples[0].image is not None
     return ReconstructionResult(
         w_plus=np.stack([sample.w_plus for sample in samples]), loss=np.array([sample.loss for sample in samples]),

@@ -11,6 +11,7 @@ machines.
 """
 
 import contextlib
+import dataclasses
 import json
 import pathlib
 import platform
@@ -24,6 +25,7 @@ from tqdm import tqdm
 from tf_reconstruct import atomic_files
 from tf_reconstruct.models import precision as precisions
 from tf_reconstruct.optimize import in_flight, reconstruct as engine
+from tf_reconstruct.optimize.progress import progress_bar
 from tf_reconstruct.plots.image_grid import save_png
 
 
@@ -106,22 +108,39 @@ def seconds_per_step(out_dir):
 CHECKPOINT_EVERY = 25
 
 
-def run(generator, extractor, templates, out_dir, batch_size, settings, warm_starts=None,
-        checkpoint_every=CHECKPOINT_EVERY, known_attempts=None, in_flight_name=in_flight.FILE_NAME, timing=True,
-        progress=True, on_written=None, exact_resume=False):
+@dataclasses.dataclass(frozen=True)
+class RunOptions:
+    """How a run shares its folder; the defaults are a run alone in it.
+
+    checkpoint_every: evaluations between saves of the running faces (SGD; 0: never), to <out_dir>/<in_flight_name>.
+    timing: append the run's wall time to timing.json; progress: show a bar; on_written(name) per face written.
+    Runs sharing a folder at once (distributed/) each keep their own `in_flight_name`, leave `timing` to their
+    driver (timing.json is rewritten whole) and turn the bar off.
+    exact_resume: a re-run writes the bits an uninterrupted run would have (a face's float path depends on the
+    shape of the batch it ran in): it rebuilds the batch of the last checkpoint and replays it, or, without
+    one, runs all the templates again; faces already done are recomputed where needed, not rewritten.
+    """
+    checkpoint_every: int = CHECKPOINT_EVERY
+    in_flight_name: str = in_flight.FILE_NAME
+    timing: bool = True
+    progress: bool = True
+    on_written: object = None
+    exact_resume: bool = False
+
+
+def start_record(settings, starts):
+    """How a face's optimisation started, for its record: the warm start's description, or the engine's init."""
+    return dict(starts.how) if starts is not None else {"kind": settings.init}
+
+
+def run(generator, extractor, templates, out_dir, settings, *, method="ours", starts=None, known_attempts=None,
+        options=RunOptions()):
     """Reconstructs every (name, template [d]) not yet done, writing each as soon as it finishes.
 
-    `settings` are keyword arguments of optimize.reconstruct.reconstruct_stream; `warm_starts` maps a name
-    to the w+ [num_ws, 512] its optimisation starts from (the Mapping + optimisation method);
-    `known_attempts` maps a name to its already-run first attempt (engine `known_attempts`). With SGD, the
-    running faces are saved every `checkpoint_every` evaluations (0: never) to <out_dir>/<in_flight_name> and
-    a re-run goes on from there. Runs sharing a folder at once (distributed/) each keep their own
-    `in_flight_name`, leave `timing` to their driver (timing.json is rewritten whole), turn the bar off
-    (`progress`) and report each written face to `on_written(name)`.
-
-    exact_resume: a re-run writes the bits an uninterrupted run would have (a face's float path depends on
-    the shape of the batch it ran in): it rebuilds the batch of the last checkpoint and replays it, or,
-    without one, runs all `templates` again; faces already done are recomputed where needed, not rewritten.
+    settings: EngineSettings; method: the name the records give (ours or a recipe); starts: a
+    warm_starts.Starts holding the w+ [num_ws, 512] each name's optimisation starts from, or None for the
+    engine's init; known_attempts: {name: already-run first attempt} (engine `known_attempts`);
+    options: RunOptions. Each record names the method, the whole settings and the start actually used.
     Returns the number reconstructed in this run.
     """
     out_dir = pathlib.Path(out_dir)
@@ -130,16 +149,17 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
     by_name = dict(templates)
     pending = [name for name in by_name if not is_done(out_dir, name)]
     logging.info("%d templates, %d already done, %d to go", len(by_name), len(by_name) - len(pending), len(pending))
-    in_flight_path = out_dir / in_flight_name
+    in_flight_path = out_dir / options.in_flight_name
     if not pending:
         in_flight_path.unlink(missing_ok=True)
         return 0
-    checkpointed = settings.get("optimizer", "sgd") == "sgd" and checkpoint_every > 0
-    context = {"run": {"generator": generator.name, "extractor": extractor.name, "settings": settings},
-               "templates": by_name, "starts": warm_starts}
+    checkpointed = settings.optimizer == "sgd" and options.checkpoint_every > 0
+    warm = None if starts is None else starts.latents
+    context = {"run": {"generator": generator.name, "extractor": extractor.name, "settings": _in_flight_settings(
+        settings)}, "templates": by_name, "starts": warm}
     resumed = in_flight.load(in_flight_path, context) if checkpointed else {}
     names, layout = pending, None
-    if exact_resume:
+    if options.exact_resume:
         names, layout = _exact_plan(by_name, pending, resumed, in_flight.layout_of(in_flight_path) if resumed else None)
         if layout is None:
             resumed = {}        # a face restored into another batch would not come out the same bits
@@ -148,20 +168,21 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
         logging.info("going on mid-face with %d faces: %s", len(resumed), ", ".join(
             f"{name} at step {int(state['steps_taken'])}" for name, state in sorted(resumed.items())))
     known = {name: attempt for name, attempt in (known_attempts or {}).items() if name in names}
-    started = time.time()
+    shared = {"method": method, "generator": generator.name, "extractor": extractor.name,
+              "batch_size": settings.batch_size, "computed_in": precisions.resolve(settings.precision),
+              "threads": intra_op_threads(), "settings": settings.to_record(), "start": start_record(settings, starts)}
     made = []
-    with (tqdm(total=len(pending), desc="reconstructing", unit="face", disable=not progress) as bar,
-          timed(out_dir, made if timing else [], batch_size)):
+    with (progress_bar(len(pending), settings, disable=not options.progress) as bar,
+          timed(out_dir, made if options.timing else [], settings.batch_size)):
+        started = time.time()
+
         def write(sample):
             name = names[sample.index]
             if is_done(out_dir, name):
                 return          # replayed for an exact resume: written before the interruption
             record = {"template": name, "best_loss": sample.loss, "steps": sample.steps, "restarts": sample.restarts,
                       "final_cosine": sample.final_cosine, "seconds_since_start": round(time.time() - started, 2),
-                      "batch_size": batch_size, "generator": generator.name, "extractor": extractor.name,
-                      "computed_in": precisions.resolve(settings.get("precision", "float32")),
-                      # Nested: the settings' own "steps" (the cap) must not overwrite the steps used.
-                      "settings": settings}
+                      **shared}
             if name in resumed:
                 record["resumed_from_evaluation"] = len(resumed[name]["curve"])
             if name in known:
@@ -169,9 +190,9 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
             write_outputs(out_dir, name, sample.image, sample.w_plus, record)
             # Only the steps computed in this run: a face resumed mid-way did the rest in an earlier one.
             made.append(sample.steps - (len(resumed[name]["curve"]) if name in resumed else 0))
-            bar.update(1)
-            if on_written:
-                on_written(name)
+            bar.face_done(sample.steps)
+            if options.on_written:
+                options.on_written(name)
 
         def save(states, batch_layout):
             in_flight.save(in_flight_path, {names[index]: state for index, state in states.items()}, context,
@@ -179,19 +200,32 @@ def run(generator, extractor, templates, out_dir, batch_size, settings, warm_sta
                             "owner": [names[index] if index >= 0 else "" for index in batch_layout["owner"]],
                             "pending": [names[index] for index in batch_layout["pending"]]})
 
-        starts = None if warm_starts is None else np.stack([warm_starts[name] for name in names])
-        engine.reconstruct_stream(generator, extractor, np.stack([by_name[name] for name in names]),
-                                  batch_size=batch_size, on_done=write, start_w_plus=starts,
-                                  resume={names.index(name): state for name, state in resumed.items()},
-                                  known_attempts={names.index(name): attempt for name, attempt in known.items()},
-                                  on_checkpoint=save if checkpointed else None,
-                                  checkpoint_every=checkpoint_every if checkpointed else 0,
-                                  layout=None if layout is None else {
-                                      "size": layout["size"],
-                                      "owner": [names.index(name) if name else -1 for name in layout["owner"]],
-                                      "pending": [names.index(name) for name in layout["pending"]]}, **settings)
+        engine.reconstruct_stream(
+            generator, extractor, np.stack([by_name[name] for name in names]), settings,
+            starts=None if warm is None else np.stack([warm[name] for name in names]), on_done=write,
+            known_attempts={names.index(name): attempt for name, attempt in known.items()},
+            resume=engine.Resume({names.index(name): state for name, state in resumed.items()}, None if layout is None
+                                 else {"size": layout["size"],
+                                       "owner": [names.index(name) if name else -1 for name in layout["owner"]],
+                                       "pending": [names.index(name) for name in layout["pending"]]}),
+            checkpoints=engine.Checkpoints(options.checkpoint_every, save) if checkpointed else None,
+            on_step=bar.step)
     in_flight_path.unlink(missing_ok=True)
     return len(pending)
+
+
+def _in_flight_settings(settings):
+    """The settings an in-flight checkpoint must match to be resumed: every one but how many run together (an
+    exact resume rebuilds the checkpoint's batch; a plain one may go on in another)."""
+    return {key: value for key, value in settings.to_record().items() if key not in ("batch_size", "compiled")}
+
+
+def intra_op_threads():
+    """TensorFlow's intra-op threads in this process (its default, 0, is one per core): a face's last float
+    bits depend on it, so a record names it."""
+    import os
+    import tensorflow as tf
+    return tf.config.threading.get_intra_op_parallelism_threads() or len(os.sched_getaffinity(0))
 
 
 def _exact_plan(by_name, pending, resumed, layout):

@@ -89,6 +89,7 @@ class SlotQueue:
         self.earlier = dict(earlier or {})   # index -> its attempts before the running one
         self.attempts = [1 if index in self.earlier else 0 for index in range(count)]
         self.evaluations = 0
+        self.last_live = 0     # samples the last step evaluated (face-steps, for the progress bar)
         if layout is not None:
             self.slots = new_slots(layout["size"])
             self.owner, self.pending = list(layout["owner"]), list(layout["pending"])
@@ -131,6 +132,7 @@ class SlotQueue:
         was_active = slots.active.numpy()
         per_sample = slots.step().numpy()
         self.evaluations += 1
+        self.last_live = int(was_active.sum())
         for slot in np.flatnonzero(was_active):
             self.curves[self.owner[slot]].append(float(per_sample[slot]))
         for slot in np.flatnonzero(was_active & ~slots.active.numpy()):

@@ -1,7 +1,8 @@
 """Where an optimisation starts, beyond the paper's mean w+ (its section 1): warm starts from public priors.
 
+    Starts(latents {name: w+ [num_ws, 512]}, how {kind, ...}): warm starts and how they were made (for records)
     LatentBank(templates [N, D], latents [N, 512]).start(targets [B, D], neighbours) -> w [B, 512]
-    load_bank(store_dir, extractor_name, num_ws, limit=None) -> LatentBank from the generated pairs
+    load_bank(store_dir, extractor_name, num_ws, limit=None) -> LatentBank from the generated pairs (complete)
     mapping_starts(model, targets [B, D]) -> w+ [B, num_ws, 512] from the trained Mapping baseline
 
 A bank of generated faces with the attacker's own templates (baselines/training_pairs.py, the same
@@ -21,6 +22,14 @@ DEFAULT_NEIGHBOURS = 8
 # Softmax temperature of the neighbours' weights, in cosine units: a neighbour 0.05 less similar than the
 # nearest weighs e^-1 as much. The cosines of the nearest generated templates to a real one lie around 0.5-0.6.
 TEMPERATURE = 0.05
+
+
+@dataclasses.dataclass(frozen=True)
+class Starts:
+    """Warm starts of named templates, {name: w+ [num_ws, 512]}, and how they were made, as a face's record
+    names its start: {"kind": "bank", "neighbours": 8, "bank_size": 20000, ...}, {"kind": "mapping", ...}."""
+    latents: dict
+    how: dict
 
 
 @dataclasses.dataclass
@@ -56,8 +65,11 @@ class LatentBank:
 
 
 def load_bank(store_dir, extractor_name, num_ws, limit=None):
-    """The bank of a pair store's unmixed pairs (crossover = num_ws; a mixed pair's face has no single w)."""
+    """The bank of a pair store's unmixed pairs (crossover = num_ws; a mixed pair's face has no single w).
+    Refuses a store whose build was interrupted (fewer shards than it was asked for), with the command that
+    finishes it: a bank of 3 of 20 shards would start every face from a sparser prior, silently."""
     from tf_reconstruct.baselines import training_pairs
+    training_pairs.require_complete(store_dir)
     pairs = training_pairs.load_store(store_dir, ("template", "w", "crossover"), extractor_name, limit=limit)
     unmixed = pairs["crossover"] >= num_ws
     return LatentBank(pairs["template"][unmixed], pairs["w"][unmixed])

@@ -19,6 +19,7 @@ from tf_reconstruct import flags as project_flags
 from tf_reconstruct.evaluation import report_files
 from tf_reconstruct.models import registry
 from tf_reconstruct.optimize import reconstruct as engine
+from tf_reconstruct.optimize.settings import EngineSettings
 from tf_reconstruct.plots.loss_curves import save_loss_curves
 from tf_reconstruct.studies.lfw_templates import lfw_source_templates
 
@@ -53,13 +54,11 @@ def run_mode(name, settings, generator, extractor, sources, templates, out_dir, 
         logging.info("mode %s: done before, reusing %s", name, path)
         return
     settings = dict(settings)
-    steps = settings.pop("steps", steps)
-    batch_size = settings.pop("batch_size", batch_size)
     count = settings.pop("templates", len(templates))
+    settings = EngineSettings(**{"steps": steps, "batch_size": batch_size, **settings})
     sources, templates = sources[:count], templates[:count]
     started = time.time()
-    samples, seconds, first = engine.reconstruct_stream(generator, extractor, templates, batch_size=batch_size,
-                                                        steps=steps, log_every=100, **settings)
+    samples, seconds, first = engine.reconstruct_stream(generator, extractor, templates, settings, log_every=100)
     rows = [{"mode": name, "template": source, "final_cosine": round(sample.final_cosine, 4),
              "steps": sample.steps, "best_loss": round(sample.loss, 5)} for source, sample in zip(sources, samples)]
     for row in rows:

@@ -39,8 +39,7 @@ def main(argv):
         if not path.is_file():
             logging.info("variant %s", name)
             samples, seconds, _ = engine.reconstruct_stream(generator, extractor, templates,
-                                                            batch_size=FLAGS.batch_size,
-                                                            **{**settings, **variant})
+                                                            settings.replace(**variant))
             np.savez(path, images=np.stack([cv2.resize(s.image, (256, 256), interpolation=cv2.INTER_AREA)
                                             for s in samples]),
                      cosine=[s.final_cosine for s in samples], steps=[s.steps for s in samples], seconds=seconds)

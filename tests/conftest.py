@@ -7,8 +7,14 @@ import pathlib
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tf_reconstruct.models import registry
+
+# Every test computes with 2 TensorFlow threads, whatever the machine: a face's last bits depend on the thread
+# count, and the Ray tests compare this process's faces with those of workers of 1 and 2 threads.
+TEST_THREADS = 2
+tf.config.threading.set_intra_op_parallelism_threads(TEST_THREADS)
 
 SHARED_DATA = pathlib.Path(os.environ.get("TF_RECONSTRUCT_SHARED_DATA",
                                           pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"))

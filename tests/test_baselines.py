@@ -110,7 +110,19 @@ def test_pair_store_nbnet_training_and_warm_start(tmp_path, monkeypatch, generat
     # Resumable: a lost shard is made again, identically (each shard has its own seed).
     first = (store / "pairs-00001.npz").read_bytes()
     (store / "pairs-00001.npz").unlink()
+    # A bank whose build was interrupted is refused, with the command that finishes it.
+    from tf_reconstruct.optimize import warm_starts
+    with pytest.raises(training_pairs.PairStoreError, match=r"incomplete: 1 of 2 shards.*--pairs=8 --train="):
+        warm_starts.load_bank(store, "mobilefacenet192", generator.num_ws)
     training_pairs.build_store(generator, extractor192, store, 8, settings, batch_size=4)
+    assert len(warm_starts.load_bank(store, "mobilefacenet192", generator.num_ws).latents) == 8 - np.sum(
+        pairs["crossover"] < generator.num_ws)
+    # Asked for more, the store is incomplete until the new shards are made.
+    training_pairs.require_complete(store)
+    (store / training_pairs.TARGET_FILE).write_text(json.dumps({"pairs": 12, "shards": 3}))
+    with pytest.raises(training_pairs.PairStoreError, match="2 of 3 shards"):
+        training_pairs.require_complete(store)
+    (store / training_pairs.TARGET_FILE).write_text(json.dumps({"pairs": 8, "shards": 2}))
     with np.load(store / "pairs-00001.npz") as shard:
         np.testing.assert_array_equal(shard["w"], pairs["w"][4:])
     assert len(first) > 0

@@ -8,6 +8,7 @@ import pytest
 
 from tf_reconstruct.evaluation import comparison, methods
 from tf_reconstruct.models import precision
+from tf_reconstruct.optimize.settings import EngineSettings
 
 
 def test_method_row_counts_scores_strictly_above_the_threshold():
@@ -60,11 +61,18 @@ def test_auto_precision_follows_the_cpu_flags(tmp_path):
 
 def test_a_run_folder_goes_on_under_another_precision_but_not_other_settings(tmp_path):
     from tf_reconstruct.evaluation import experiment
-    settings = {"steps": 2000, "resolution": 512, "precision": "bfloat16"}
+
+    settings = EngineSettings(steps=2000, resolution=512, precision="bfloat16")
     experiment._check_settings(tmp_path, settings)
-    experiment._check_settings(tmp_path, {**settings, "precision": "auto"})
+    experiment._check_settings(tmp_path, settings.replace(precision="auto", batch_size=4))
     with pytest.raises(ValueError, match="resolution"):
-        experiment._check_settings(tmp_path, {**settings, "resolution": 256})
+        experiment._check_settings(tmp_path, settings.replace(resolution=256))
+    # A folder of an older run, whose settings named fewer fields, goes on under the settings that reproduce it.
+    (tmp_path / "engine_settings.json").write_text(json.dumps({"steps": 2000, "patience": 50, "resolution": 512,
+                                                               "truncation": 0.7, "precision": "float32"}))
+    experiment._check_settings(tmp_path, EngineSettings())
+    with pytest.raises(ValueError, match="augment"):
+        experiment._check_settings(tmp_path, EngineSettings(augment=1.0))
 
 
 def test_optimising_methods_take_at_most_the_limit_of_new_identities_and_keep_finished_ones(tmp_path):
@@ -89,18 +97,18 @@ def test_restarts_copy_ours_where_it_made_a_face_and_leave_overshoots_and_non_fa
     face = engine.render(generator, generator.mean_w_plus(), resolution=256)[0][0]   # the mean face
     flat = np.full_like(face, 128)                                                   # a texture: no face
     ours = methods.output_dir(tmp_path, "ours")
-    settings = {"steps": 2000, "patience": 50}
+    settings = EngineSettings(steps=2000, patience=50)
     for name, steps, image in (("overshot", 52, face), ("fine", 300, face), ("capped", 2000, face),
                                ("texture", 300, flat)):
         runner.write_outputs(ours, name, image, np.full((23, 512), steps, np.float32),
-                             {"steps": steps, "settings": settings})
+                             {"steps": steps, "settings": settings.to_record()})
     assert methods.ours_overshot({"steps": 52}, settings) and not methods.ours_overshot({"steps": 56}, settings)
     templates = {name: np.ones(4, np.float32) for name in ("overshot", "fine", "capped", "texture")}
     # No new optimisation allowed: the overshot and the texture wait, so no model is needed.
-    assert methods._restart_outputs(tmp_path, generator, None, templates, 1, settings, limit=0) == 0
+    assert methods._restart_outputs(tmp_path, generator, None, templates, settings, limit=0) == 0
     folder = methods.output_dir(tmp_path, "ours_restarts")
     assert methods.finished(tmp_path, "ours_restarts", list(templates)) == ["fine", "capped"]
-    assert runner.read_record(folder, "fine") == {"steps": 300, "settings": settings, "method": "ours_restarts",
+    assert runner.read_record(folder, "fine") == {"steps": 300, "settings": settings.to_record(), "method": "ours_restarts",
                                                   "restarts": 0, "copied_from": "ours", "face_found": True}
     assert (folder / "fine_wplus.npy").read_bytes() == (ours / "fine_wplus.npy").read_bytes()
     assert (folder / "fine.png").read_bytes() == (ours / "fine.png").read_bytes()
@@ -109,7 +117,7 @@ def test_restarts_copy_ours_where_it_made_a_face_and_leave_overshoots_and_non_fa
     assert methods.rerun_by_restarts(tmp_path, ["fine", "overshot", "capped"]) == ["overshot"]
     # A face made before the face check joined the method stands if it shows a face, else it is made again.
     runner.write_outputs(folder, "texture", flat, np.zeros((23, 512), np.float32), {"steps": 90, "restarts": 1})
-    methods._restart_outputs(tmp_path, generator, None, templates, 1, settings, limit=0)
+    methods._restart_outputs(tmp_path, generator, None, templates, settings, limit=0)
     assert methods.finished(tmp_path, "ours_restarts", list(templates)) == ["overshot", "fine", "capped"]
     assert runner.read_record(folder, "overshot")["face_found"]   # checked once, not at every rescore
 
@@ -123,7 +131,7 @@ def test_a_clone_renders_the_mappings_faces_again_from_their_committed_w_plus(tm
     (folder / "a.json").write_text(json.dumps({"template": "a", "method": "mapping", "steps": 0}))
     # Every template is done, so no trained Mapping is read (the baselines folder does not exist).
     made = methods.make_outputs(["ours", "mapping"], tmp_path, generator, None, {"a": np.ones(4, np.float32)},
-                                tmp_path / "no_baselines", 1, {})
+                                tmp_path / "no_baselines", EngineSettings())
     assert made == {"mapping": 0}
     face = methods.read_face(tmp_path, "mapping", "a")
     assert face.shape == (1024, 1024, 3)
@@ -210,10 +218,10 @@ def test_restarts_reuse_ours_first_attempt_only_if_computed_in_the_same_precisio
     w_plus = generator.mean_w_plus()[0]
     for name, computed_in in (("same", "float32"), ("other", "bfloat16")):
         runner.write_outputs(ours, name, flat, w_plus, {"steps": 300, "computed_in": computed_in})
-    settings = {"steps": 2, "patience": 50, "resolution": 32, "precision": "float32"}
+    settings = EngineSettings(steps=2, patience=50, resolution=32, precision="float32", batch_size=2)
     templates = {name: extractor192(engine.render(generator, w_plus[None], resolution=256)[0][:, 72:184, 72:184])
                  .numpy()[0] for name in ("same", "other")}
-    assert methods._restart_outputs(tmp_path, generator, extractor192, templates, 2, settings, limit=2) == 2
+    assert methods._restart_outputs(tmp_path, generator, extractor192, templates, settings, limit=2) == 2
     folder = methods.output_dir(tmp_path, "ours_restarts")
     same, other = runner.read_record(folder, "same"), runner.read_record(folder, "other")
     assert same["first_attempt_reused"] and same["restarts"] >= 1 and same["steps"] >= 302

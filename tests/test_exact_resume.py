@@ -5,12 +5,13 @@ import numpy as np
 import pytest
 
 from tf_reconstruct.optimize import in_flight, runner
+from tf_reconstruct.optimize.settings import EngineSettings
 
 pytestmark = pytest.mark.models
 
 # A large step and a short patience stop the faces at different steps (11, 5, 5, 14, 6), so slots refill and
 # the batch shrinks at the end: the layout matters.
-SETTINGS = {"steps": 14, "patience": 2, "learning_rate": 1.0, "resolution": 64}
+SETTINGS = EngineSettings(steps=14, patience=2, learning_rate=1.0, resolution=64, truncation=1.0, batch_size=2)
 
 
 def templates():
@@ -35,7 +36,8 @@ def interrupted_run(generator, extractor, folder, die_at_save, monkeypatch):
         original(*args, **kwargs)
     monkeypatch.setattr(in_flight, "save", die_at)
     with pytest.raises(KeyboardInterrupt):
-        runner.run(generator, extractor, templates(), folder, 2, SETTINGS, checkpoint_every=2, exact_resume=True)
+        runner.run(generator, extractor, templates(), folder, SETTINGS,
+                   options=runner.RunOptions(checkpoint_every=2, exact_resume=True))
     monkeypatch.setattr(in_flight, "save", original)
 
 
@@ -43,12 +45,14 @@ def interrupted_run(generator, extractor, folder, die_at_save, monkeypatch):
 def test_a_resumed_run_writes_the_bits_of_an_uninterrupted_one(generator, extractor192, tmp_path, monkeypatch,
                                                                die_at_save):
     whole, broken = tmp_path / "whole", tmp_path / "broken"
-    assert runner.run(generator, extractor192, templates(), whole, 2, SETTINGS, exact_resume=True) == 5
+    assert runner.run(generator, extractor192, templates(), whole, SETTINGS,
+                      options=runner.RunOptions(exact_resume=True)) == 5
     interrupted_run(generator, extractor192, broken, die_at_save, monkeypatch)
     layout = in_flight.layout_of(broken / in_flight.FILE_NAME)
     assert layout["size"] <= 2 and len(layout["owner"]) == layout["size"]
     done_before = {name for name, _ in templates() if runner.is_done(broken, name)}
-    written = runner.run(generator, extractor192, templates(), broken, 2, SETTINGS, exact_resume=True)
+    written = runner.run(generator, extractor192, templates(), broken, SETTINGS,
+                         options=runner.RunOptions(exact_resume=True))
     assert written == 5 - len(done_before)
     for name, _ in templates():
         assert outputs(broken, name) == outputs(whole, name), name

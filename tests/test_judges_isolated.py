@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import tf_reconstruct
+from tf_reconstruct.optimize.settings import EngineSettings
 
 PACKAGE = pathlib.Path(tf_reconstruct.__file__).parent
 # What builds an attack: the engine, its warm starts and restarts, the alignment it differentiates, the baselines,
@@ -69,11 +70,11 @@ def test_every_engine_option_runs_with_the_judges_unloadable(tmp_path, monkeypat
                                training_pairs.PairSettings(shard_size=4, mixing_fraction=0.0), batch_size=4)
     rng = np.random.default_rng(0)
     templates = {"a": rng.standard_normal(192).astype(np.float32), "b": rng.standard_normal(192).astype(np.float32)}
-    settings = {"steps": 3, "patience": 2, "resolution": 32, "truncation": 0.7}
+    settings = EngineSettings(steps=3, patience=2, resolution=32, truncation=0.7, batch_size=2)
     chosen = ["ours_restarts", *methods.VARIANTS]
     (tmp_path / "run" / "reconstructions").mkdir(parents=True)
     from tf_reconstruct.optimize import runner
-    runner.run(generator, extractor192, list(templates.items()), tmp_path / "run" / "reconstructions", 2, settings)
-    made = methods.make_outputs(["ours", *chosen], tmp_path / "run", generator, extractor192, templates, baselines, 2,
+    runner.run(generator, extractor192, list(templates.items()), tmp_path / "run" / "reconstructions", settings)
+    made = methods.make_outputs(["ours", *chosen], tmp_path / "run", generator, extractor192, templates, baselines,
                                 settings)
     assert made == {method: 2 for method in chosen} | {"ours_restarts": made["ours_restarts"]}

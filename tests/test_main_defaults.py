@@ -7,6 +7,7 @@ import pytest
 from tf_reconstruct import main
 from tf_reconstruct.datasets.errors import DatasetError
 from tf_reconstruct.evaluation import experiment
+from tf_reconstruct.optimize.settings import EngineSettings
 
 
 def test_the_paper_count_unless_fewer_are_eligible():
@@ -34,7 +35,7 @@ def test_too_few_after_exclusion_names_the_exclusion(tmp_path):
         images_by_identity = {"a": ["1", "2"], "c": ["1", "2", "3"]}
 
     config = experiment.ExperimentConfig(run_dir=tmp_path / "run", num_identities=2, seed=0, eval_type="both",
-                                         impostor_modes=("all",), batch_size=8, engine_settings={},
+                                         impostor_modes=("all",), engine_settings=EngineSettings(),
                                          exclude_identities_from=(other,))
     (tmp_path / "run").mkdir()
     with pytest.raises(DatasetError, match="only 1 identities .* leaving out the 1 identities"):

@@ -1,5 +1,8 @@
 """The database run on a local Ray (started here, 2 CPUs) with a tiny step budget: Ray writes what the local
-backend writes, resumes, survives a killed worker, and refuses a malformed database before any worker starts."""
+backend writes at the same threads per worker (1 and 2), resumes, survives a killed worker, and refuses a
+malformed database before any worker starts. A face's last bits depend on the thread count on some CPUs (an
+AVX2-only EPYC: up to 0.018 in w+ after 6 steps between 1 and 2 threads), so each Ray run is compared with a
+local run at its own threads: this process's 2 (conftest), or a fresh process at 1."""
 
 import json
 import os
@@ -11,10 +14,11 @@ import pytest
 
 from tf_reconstruct.distributed import local_backend, ray_backend
 from tf_reconstruct.distributed.shard_job import JobConfig
+from tf_reconstruct.optimize.settings import EngineSettings
 
 pytestmark = [pytest.mark.models, pytest.mark.slow]
 
-SETTINGS = {"steps": 6, "patience": 50, "learning_rate": 0.1, "resolution": 64}
+SETTINGS = EngineSettings(steps=6, patience=50, learning_rate=0.1, resolution=64, batch_size=2)
 NAMES = [f"db_{index:04d}" for index in range(5)]
 
 
@@ -36,7 +40,7 @@ def templates():
 
 
 def config(out_dir):
-    return JobConfig(out_dir=str(out_dir), method="ours", settings=SETTINGS, batch_size=2)
+    return JobConfig(out_dir=str(out_dir), method="ours", settings=SETTINGS)
 
 
 def files(out_dir):
@@ -56,29 +60,56 @@ def same_outputs(a, b, name):
 
 @pytest.fixture(scope="module")
 def local_run(tmp_path_factory, templates, generator):
+    """The local backend in this process, at its 2 threads."""
     out_dir = tmp_path_factory.mktemp("local")
     summary = local_backend.run(config(out_dir), templates, shard_size=2)
     assert summary.written == len(NAMES) and not summary.failures
+    assert json.loads((out_dir / f"{NAMES[0]}.json").read_text())["threads"] == 2
     return out_dir
 
 
-def test_ray_writes_what_the_local_backend_writes_and_resumes(ray_session, templates, local_run, tmp_path):
-    # The local run's shards, on two workers: the same bits.
-    summary = ray_backend.run(config(tmp_path), templates, shard_size=2, workers=2)
+@pytest.fixture(scope="module")
+def local_run_one_thread(tmp_path_factory, templates):
+    """The local backend at 1 thread, in a fresh process (TensorFlow's threads are fixed once it has run):
+    the README's command, with SETTINGS as flags."""
+    folder = tmp_path_factory.mktemp("local1")
+    np.save(folder / "db.npy", np.stack([row for _, row in templates]))
+    out_dir = folder / "out"
+    flags = [f"--{name}={value}" for name, value in SETTINGS.to_record().items()
+             if name not in ("compiled", "jit_compile")]
+    done = subprocess.run([sys.executable, "-m", "tf_reconstruct.reconstruct", f"--templates={folder / 'db.npy'}",
+                           f"--out_dir={out_dir}", "--backend=local", "--shard_size=2", "--threads=1", *flags],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out_dir
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_ray_writes_what_the_local_backend_writes_at_the_same_threads_and_resumes(
+        threads, ray_session, templates, request, tmp_path):
+    local = request.getfixturevalue("local_run_one_thread" if threads == 1 else "local_run")
+    # The local run's shards on Ray workers of `threads` CPUs each (2 workers of 1, or 1 of 2): the same bits.
+    workers = 2 // threads
+    summary = ray_backend.run(config(tmp_path), templates, shard_size=2, workers=workers, cpus_per_worker=threads)
     assert summary.written == len(NAMES) and not summary.failures and summary.done_before == 0
-    assert files(tmp_path) == files(local_run)
-    assert all(same_outputs(local_run, tmp_path, name) for name in NAMES)
+    assert files(tmp_path) == files(local)
+    assert all(same_outputs(local, tmp_path, name) for name in NAMES)
+    assert json.loads((tmp_path / f"{NAMES[0]}.json").read_text())["threads"] == threads
     # Resume: a re-run after a lost face does only that face, and finds the rest done.
     for suffix in (".json", ".png", "_wplus.npy"):
         (tmp_path / f"db_0003{suffix}").unlink()
-    again = ray_backend.run(config(tmp_path), templates, shard_size=2, workers=1)
+    again = ray_backend.run(config(tmp_path), templates, shard_size=2, workers=1, cpus_per_worker=threads)
     assert again.written == 1 and again.done_before == len(NAMES) - 1
-    assert all(same_outputs(local_run, tmp_path, name) for name in NAMES)
+    assert all(same_outputs(local, tmp_path, name) for name in NAMES)
     assert ray_backend.run(config(tmp_path), templates, shard_size=2, workers=1).written == 0
 
 
-def test_a_killed_worker_is_restarted_and_every_face_is_written_once(ray_session, templates, local_run, tmp_path):
-    summary = ray_backend.run(config(tmp_path), templates, shard_size=2, workers=1, fault_drill_after=1)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_killed_worker_is_restarted_and_every_face_is_written_once(threads, ray_session, templates, request,
+                                                                     tmp_path):
+    local_run = request.getfixturevalue("local_run_one_thread" if threads == 1 else "local_run")
+    summary = ray_backend.run(config(tmp_path), templates, shard_size=2, workers=1, cpus_per_worker=threads,
+                              fault_drill_after=1)
     assert any("killed" in event for event in summary.events)
     assert not summary.failures and summary.done_before + summary.written == len(NAMES)
     assert files(tmp_path) == files(local_run)          # every face, once, and nothing half-written

@@ -5,9 +5,9 @@ import pytest
 
 from tf_reconstruct.baselines.training_pairs import PairStoreError
 from tf_reconstruct.optimize import recipes
+from tf_reconstruct.optimize.settings import EngineSettings
 
-BASE = {"steps": 2000, "patience": 50, "learning_rate": 0.1, "augment": 0.0, "augment_views": 1,
-        "spread_penalty": 0.0}
+BASE = EngineSettings(steps=1500, resolution=256)   # a user's flags: every recipe builds on them
 
 
 def test_ours_is_the_settings_as_given():
@@ -16,9 +16,20 @@ def test_ours_is_the_settings_as_given():
 
 def test_a_recipe_changes_only_what_it_names():
     settings = recipes.settings_of("ours_bank_eot_spread", BASE)
-    changed = {key for key in settings if settings[key] != BASE.get(key)}
-    assert changed == {"augment", "augment_views", "spread_penalty"}
+    assert set(settings.differences(BASE)) == {"augment", "augment_views", "spread_penalty"}
     assert recipes.RECIPES["ours_bank_eot_spread"].start == "bank"
+
+
+@pytest.mark.parametrize("name", list(recipes.RECIPES))
+def test_every_recipe_differs_from_ours_only_where_it_says(name):
+    changes = recipes.RECIPES[name].changes
+    settings = recipes.settings_of(name, BASE)
+    assert settings.differences(BASE) == {key: (value, getattr(BASE, key)) for key, value in changes.items()
+                                          if getattr(BASE, key) != value}
+    assert all(getattr(settings, key) == value for key, value in changes.items())
+    # And the settings survive a record (JSON) whole.
+    import json
+    assert EngineSettings.from_record(json.loads(json.dumps(settings.to_record()))) == settings
 
 
 def test_unknown_method_and_start_name_the_choices():
@@ -30,6 +41,8 @@ def test_unknown_method_and_start_name_the_choices():
 
 def test_mean_start_needs_no_prior_and_a_missing_bank_says_how_to_make_it(tmp_path):
     assert recipes.starts_of("ours", None, "mobilefacenet192", tmp_path, {"a": [1.0]}) is None
+    with pytest.raises(ValueError, match="ours_bank"):
+        recipes.starts_of("ours_magic", None, "mobilefacenet192", tmp_path, {"a": [1.0]})
 
     class Generator:
         num_ws = 23

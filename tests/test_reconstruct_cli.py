@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tf_reconstruct.optimize import runner
+from tf_reconstruct.optimize.settings import EngineSettings
 
 
 @pytest.mark.models
@@ -14,11 +15,11 @@ def test_run_writes_every_output_and_resumes(generator, extractor192, tmp_path):
                  ("b", np.random.default_rng(1).standard_normal(192).astype(np.float32))]
     # A learning rate of 0 and patience 1 stop every sample at step 2, well under the cap of 10: the record
     # must hold the steps used, not the cap.
-    settings = {"steps": 10, "patience": 1, "learning_rate": 0.0, "optimizer": "sgd", "schedule": "constant",
-                "space": "wplus", "init": "mean", "loss": "mse", "resolution": 64, "seed": 0}
-    assert runner.run(generator, extractor192, templates[:1], tmp_path, 2, settings) == 1
+    settings = EngineSettings(steps=10, patience=1, learning_rate=0.0, optimizer="sgd", schedule="constant",
+                              space="wplus", init="mean", loss="mse", resolution=64, seed=0, batch_size=2)
+    assert runner.run(generator, extractor192, templates[:1], tmp_path, settings) == 1
     first = (tmp_path / "a.json").read_text()
-    assert runner.run(generator, extractor192, templates, tmp_path, 2, settings) == 1  # only "b" is new
+    assert runner.run(generator, extractor192, templates, tmp_path, settings) == 1  # only "b" is new
     assert (tmp_path / "a.json").read_text() == first
     for name in ("a", "b"):
         record = json.loads((tmp_path / f"{name}.json").read_text())

@@ -39,11 +39,21 @@ def test_liveness_rows_count_no_face_as_failed():
 
 
 def test_methods_are_checked_and_ours_is_required():
+    from tf_reconstruct.errors import TfReconstructError
     methods.check_methods(["ours", "nbnet"])
-    with pytest.raises(ValueError, match="ours is missing"):
+    with pytest.raises(TfReconstructError, match="must hold ours.*--methods=ours,nbnet"):
         methods.check_methods(["nbnet"])
-    with pytest.raises(ValueError, match="gan"):
+    with pytest.raises(TfReconstructError, match="unknown gan"):
         methods.check_methods(["ours", "gan"])
+
+
+def test_main_refuses_bad_methods_and_settings_in_one_line_before_loading_anything(tmp_path):
+    from cli_in_process import run_cli
+    for args, expected in ((["--methods=ours_plus"], "error: --methods=ours_plus: the list must hold ours"),
+                           (["--methods=ours,bogus"], "error: --methods: unknown bogus"),
+                           (["--optimizer=adam", "--restarts=2"], "error: engine settings: restarts need optimizer")):
+        done = run_cli("tf_reconstruct.main", "--dataset=lfw", f"--data_dir={tmp_path / 'absent'}", *args)
+        assert done.returncode == 2 and done.stderr.strip().splitlines()[-1].startswith(expected), done.stderr
 
 
 def test_auto_precision_follows_the_cpu_flags(tmp_path):

@@ -2,19 +2,18 @@
 on two latents (edits and normalisation), resuming, and clear errors on bad input."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
+from cli_in_process import run_cli
 from tf_reconstruct.editing import latents
 
 pytestmark = [pytest.mark.models, pytest.mark.slow]
 
 
 def _run(module, *args):
-    return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=900)
+    return run_cli(module, *args)
 
 
 def test_load_latents_accepts_w_plus_w_and_run_folders_and_names_bad_shapes(tmp_path):

@@ -1,16 +1,14 @@
 """The inpaint command: classical and inversion fills write their files; bad inputs get a clear message."""
 
-import subprocess
-import sys
-
 import cv2
 import numpy as np
 import pytest
 
+from cli_in_process import run_cli
+
 
 def _run(*args):
-    return subprocess.run([sys.executable, "-m", "tf_reconstruct.inpaint", *args], capture_output=True, text=True,
-                          timeout=900)
+    return run_cli("tf_reconstruct.inpaint", *args)
 
 
 def _write(path, array):
@@ -104,11 +102,12 @@ def test_patent_method_names_the_training_command_without_weights_and_fills_with
 def test_inpainting_study_on_a_tiny_test_set(tmp_path, tiny_bank):
     from conftest import require_shared_data
     out = tmp_path / "study"
-    args = [sys.executable, "-m", "tf_reconstruct.studies.inpainting_eval", f"--data_dir={require_shared_data('lfw')}",
+    study = "tf_reconstruct.studies.inpainting_eval"
+    args = [f"--data_dir={require_shared_data('lfw')}",
             f"--ffhq_dir={require_shared_data('ffhq_samples')}", "--inpaint_test_faces=3", "--inpaint_ffhq_faces=1",
             f"--baselines_dir={tiny_bank}", "--inpaint_methods=telea,ns,inversion", "--inpaint_invert_steps=2",
             f"--inpaint_out={out}"]
-    result = subprocess.run(args, capture_output=True, text=True, timeout=1200)
+    result = run_cli(study, *args)
     assert result.returncode == 0, result.stderr[-3000:]
     table = (out / "results.csv").read_text()
     assert "PSNR hole dB" in table and "Frechet distance" in table and len(table.splitlines()) == 1 + 3 * 3
@@ -124,13 +123,11 @@ def test_inpainting_study_on_a_tiny_test_set(tmp_path, tiny_bank):
     # A second run reuses the masks and the filled faces.
     cached = out / "cache" / "filled_inversion.npz"
     written = cached.stat().st_mtime_ns
-    again = subprocess.run([*args[:-3], "--inpaint_methods=inversion", *args[-2:]], capture_output=True, text=True,
-                           timeout=1200)
+    again = run_cli(study, *args[:-3], "--inpaint_methods=inversion", *args[-2:])
     assert again.returncode == 0, again.stderr[-3000:]
     assert cached.stat().st_mtime_ns == written
     # The inversion started from the Mapping: its own cache, its own rows beside the others'.
-    mapped = subprocess.run([*args[:-3], "--inpaint_methods=inversion,inversion_mapping", *args[-2:]],
-                            capture_output=True, text=True, timeout=1200)
+    mapped = run_cli(study, *args[:-3], "--inpaint_methods=inversion,inversion_mapping", *args[-2:])
     assert mapped.returncode == 0, mapped.stderr[-3000:]
     rows = [line.split(",")[0] for line in (out / "results.csv").read_text().splitlines()[1:]]
     assert rows == ["telea"] * 3 + ["ns"] * 3 + ["inversion"] * 3 + ["inversion_mapping"] * 3   # earlier rows kept

@@ -47,6 +47,8 @@ def default_count(dataset_name, images_by_identity, eval_type, excluded=()):
 def main(argv):
     del argv
     interrupts.stop_on_sigterm()
+    methods.check_methods(FLAGS.methods)   # before anything loads: a bad list is one line
+    settings = project_flags.engine_settings()
     project_flags.apply_threads()
     data_dir = FLAGS.data_dir or project_flags.DEFAULT_DATA_DIRS.get(FLAGS.dataset)
     if data_dir is None and FLAGS.dataset == "colorferet":
@@ -66,7 +68,7 @@ def main(argv):
                                                   FLAGS.truncation, FLAGS.resolution)
     config = ExperimentConfig(run_dir=pathlib.Path(FLAGS.out_root) / FLAGS.dataset / run_name, num_identities=count,
                               seed=FLAGS.seed, eval_type=eval_type, impostor_modes=tuple(FLAGS.impostors),
-                              engine_settings=project_flags.engine_settings(),
+                              engine_settings=settings,
                               flags_text=FLAGS.flags_into_string(), max_reconstructions=FLAGS.max_reconstructions,
                               methods=tuple(FLAGS.methods), liveness=tuple(FLAGS.liveness),
                               resemblance=FLAGS.resemblance, grid_rows=FLAGS.grid_rows,
@@ -74,7 +76,6 @@ def main(argv):
                               thresholds_from=FLAGS.thresholds_from and pathlib.Path(FLAGS.thresholds_from),
                               exclude_identities_from=excluded_runs,
                               baselines_dir=baselines_dir(FLAGS.baselines_dir, FLAGS.attack_model, FLAGS.checkpoint_dir))
-    methods.check_methods(config.methods)
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
     attacker = registry.get_attack_extractor(FLAGS.attack_model, FLAGS.extractor_weights, FLAGS.checkpoint_dir)
     evaluators = [registry.get_extractor(name, None, FLAGS.checkpoint_dir) for name in FLAGS.eval_models

@@ -29,6 +29,7 @@ from tqdm import tqdm
 from tf_reconstruct import atomic_files
 from tf_reconstruct.align import photo_align
 from tf_reconstruct.baselines import nbnet, template_to_latent
+from tf_reconstruct.errors import TfReconstructError
 from tf_reconstruct.models import precision as precisions
 from tf_reconstruct.optimize import reconstruct as engine
 from tf_reconstruct.optimize import recipes, runner, warm_starts
@@ -66,10 +67,19 @@ def finished(run_dir, method, identities):
     return [identity for identity in identities if runner.is_done(folder, identity)]
 
 
+class MethodsError(TfReconstructError, ValueError):
+    """A --methods list main cannot run."""
+
+
 def check_methods(methods):
+    """Raises MethodsError, naming the choices, for an unknown method or a list without ours (the run's
+    reference: the others are compared with it on the same identities)."""
     unknown = [method for method in methods if method not in METHODS]
-    if unknown or "ours" not in methods:
-        raise ValueError(f"--methods: {unknown or 'ours is missing'}; choose from {', '.join(METHODS)} (ours always)")
+    if unknown:
+        raise MethodsError(f"--methods: unknown {', '.join(unknown)}; choose from {', '.join(METHODS)}")
+    if "ours" not in methods:
+        raise MethodsError(f"--methods={','.join(methods)}: the list must hold ours, the paper's engine, which the "
+                           f"others are compared with (e.g. --methods=ours,{methods[0]})")
 
 
 def _mapping_outputs(run_dir, generator, model, templates, method):

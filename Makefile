@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup fetch run test clean-models
+.PHONY: setup fetch run test check clean-models
 
 # TF=cpu (default) installs tensorflow-cpu; TF=gpu installs tensorflow[and-cuda] instead (CUDA 12 machines;
 # not run here: these machines have no GPU). The other build is removed first: both provide `tensorflow`.
@@ -46,7 +46,12 @@ run: setup
 
 test: setup
 	$(PY) -m flake8 tf_reconstruct tests
-	TF_RECONSTRUCT_REQUIRE_MODELS=1 $(PY) -m pytest -q -rs
+	TF_RECONSTRUCT_REQUIRE_MODELS=1 $(PY) -m pytest -q -rs --durations=15
+
+# The inner loop, after set-up: flake8 and the tests not marked slow (no end-to-end runs, no Ray).
+check: $(INSTALLED)
+	$(PY) -m flake8 tf_reconstruct tests
+	TF_RECONSTRUCT_REQUIRE_MODELS=1 $(PY) -m pytest -q -rs -m "not slow" --durations=10
 
 clean-models:
 	rm -rf checkpoints/raw checkpoints/converted checkpoints/downloads

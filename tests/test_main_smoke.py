@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from cli_in_process import run_cli
 from conftest import require_shared_data
 from tf_reconstruct.optimize import runner
 
@@ -16,6 +17,7 @@ pytestmark = [pytest.mark.models, pytest.mark.slow]
 
 
 def _main(*args):
+    """The README's command in a real process (its path, quiet start and exit status are the point)."""
     return subprocess.run([sys.executable, "-m", "tf_reconstruct.main", *args], capture_output=True, text=True,
                           timeout=900)
 
@@ -25,11 +27,11 @@ def test_main_runs_in_chunks_writes_every_artefact_and_resumes(tmp_path):
     args = ["--dataset=lfw", f"--data_dir={data_dir}", "--num_identities=2", "--steps=2", "--resolution=32",
             "--impostors=all", "--batch_size=2", f"--out_root={tmp_path}", "--run_name=smoke"]
     # A first chunk of one identity is scored on its own and says the run is partial.
-    first = _main(*args, "--max_reconstructions=1")
+    first = run_cli("tf_reconstruct.main", *args, "--max_reconstructions=1")
     assert first.returncode == 0, first.stderr[-3000:]
     run = tmp_path / "lfw" / "smoke"
     assert "1 identities (of 2 selected; the run is partial)" in (run / "table1.md").read_text()
-    second = _main(*args)
+    second = run_cli("tf_reconstruct.main", *args)
     assert second.returncode == 0, second.stderr[-3000:]
     for name in ("selection.json", "manifest.json", "per_identity.csv", "table1.md", "table1.csv",
                  "table2_mobilefacenet512.md", "table2_mobilefacenet512.csv", "histograms_mobilefacenet192_all.png",
@@ -79,9 +81,8 @@ def test_baselines_then_every_method_and_both_liveness_detectors(tmp_path):
     """train_baselines on 8 pairs, then main with every method: table3, table4, the ablation and both grids."""
     data_dir = require_shared_data("lfw")
     baselines = tmp_path / "baselines"
-    trained = subprocess.run([sys.executable, "-m", "tf_reconstruct.train_baselines", f"--baselines_dir={baselines}",
-                              "--pairs=8", "--shard_size=4", "--mapping_epochs=1", "--nbnet_batch_size=4"],
-                             capture_output=True, text=True, timeout=900)
+    trained = run_cli("tf_reconstruct.train_baselines", f"--baselines_dir={baselines}", "--pairs=8", "--shard_size=4",
+                      "--mapping_epochs=1", "--nbnet_batch_size=4")
     assert trained.returncode == 0, trained.stderr[-3000:]
     assert (baselines / "nbnet.weights.h5").is_file() and (baselines / "mapping_wplus.json").is_file()
     args = ["--dataset=lfw", f"--data_dir={data_dir}", "--num_identities=2", "--steps=2", "--resolution=32",
@@ -91,6 +92,8 @@ def test_baselines_then_every_method_and_both_liveness_detectors(tmp_path):
             "--liveness=antispoof,faceplugin", "--eval_models=mobilefacenet192"]
     result = _main(*args)
     assert result.returncode == 0, result.stderr[-3000:]
+    # Quiet: no TensorFlow info lines or tensorflow-addons notice before the command's own output.
+    assert "oneDNN" not in result.stderr and "TensorFlow Addons" not in result.stderr
     run = tmp_path / "lfw" / "methods"
     with (run / "table3.csv").open() as handle:
         rows = list(csv.DictReader(handle))
@@ -100,6 +103,11 @@ def test_baselines_then_every_method_and_both_liveness_detectors(tmp_path):
     variant = _records(run / "reconstructions_ours_plus")
     assert len(variant) == 2 and all(record["settings"]["augment_views"] == 4 and record["settings"]["face_check"]
                                      and record["settings"]["spread_penalty"] > 0 for record in variant)
+    # Each record names how its face was made: the method and the start actually used (the bank, its size).
+    from tf_reconstruct.baselines import training_pairs
+    unmixed = int((training_pairs.load_store(baselines / "pairs", ("crossover",))["crossover"] >= 23).sum())
+    assert all(record["method"] == "ours_plus" and record["start"]["kind"] == "bank"
+               and record["start"]["bank_size"] == unmixed and record["start"]["neighbours"] == 8 for record in variant)
     assert all(float(row["s / face"]) > 0 for row in rows if row["method"] == plus)
     assert (run / "summary.md").is_file()
     assert all(0 <= float(row["type II TAR % per identity"]) <= 100 for row in rows)

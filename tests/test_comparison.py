@@ -38,18 +38,23 @@ def test_liveness_rows_count_no_face_as_failed():
     assert rows[1]["count"] == 0 and math.isnan(rows[1]["pass %"])
 
 
-def test_methods_are_checked_and_ours_is_required():
+def test_methods_are_checked_and_the_reference_is_ours_or_else_the_first_optimisation():
     from tf_reconstruct.errors import TfReconstructError
     methods.check_methods(["ours", "nbnet"])
-    with pytest.raises(TfReconstructError, match="must hold ours.*--methods=ours,nbnet"):
+    assert methods.reference(["nbnet", "ours"]) == "ours"
+    methods.check_methods(["ours_plus", "mapping"])       # no ours: ours_plus is the reference
+    assert methods.reference(["ours_plus", "mapping"]) == "ours_plus"
+    with pytest.raises(TfReconstructError, match="nbnet is not one; put ours or one of ours_plus"):
         methods.check_methods(["nbnet"])
     with pytest.raises(TfReconstructError, match="unknown gan"):
         methods.check_methods(["ours", "gan"])
+    with pytest.raises(TfReconstructError, match="add ours"):
+        methods.check_methods(["ours_plus", "ours_restarts"])
 
 
 def test_main_refuses_bad_methods_and_settings_in_one_line_before_loading_anything(tmp_path):
     from cli_in_process import run_cli
-    for args, expected in ((["--methods=ours_plus"], "error: --methods=ours_plus: the list must hold ours"),
+    for args, expected in ((["--methods=mapping"], "error: --methods=mapping: without ours the first method"),
                            (["--methods=ours,bogus"], "error: --methods: unknown bogus"),
                            (["--optimizer=adam", "--restarts=2"], "error: engine settings: restarts need optimizer")):
         done = run_cli("tf_reconstruct.main", "--dataset=lfw", f"--data_dir={tmp_path / 'absent'}", *args)
@@ -177,6 +182,13 @@ def test_each_method_gets_a_like_for_like_row_beside_ours():
         ("mapping_opt", ["a"], "Mapping + optimisation"),
         ("ours", ["a"], "ours (W+ optimisation), on Mapping + optimisation's 1")]
     assert comparison._row_subsets("nbnet", done) == [("nbnet", ["a", "b"], "NbNet")]
+    # Without ours, the reference is the run's first method, and the rows say so.
+    done = {"ours_plus": ["a", "b"], "mapping_opt": ["a"]}
+    assert comparison._row_subsets("ours_plus", done, "ours_plus") == [
+        ("ours_plus", ["a", "b"], methods.LABELS["ours_plus"])]
+    assert comparison._row_subsets("mapping_opt", done, "ours_plus") == [
+        ("mapping_opt", ["a"], "Mapping + optimisation"),
+        ("ours_plus", ["a"], f"{methods.LABELS['ours_plus']}, on Mapping + optimisation's 1")]
 
 
 def test_a_methods_grid_keeps_its_rows_when_a_slow_method_has_done_fewer():

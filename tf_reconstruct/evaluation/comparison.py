@@ -7,7 +7,9 @@ method's row covers what it has finished; where that differs from ours', the met
 scored on the identities both have finished, so there is always a pair of rows comparing like with like.
 """
 
+import dataclasses
 import json
+import pathlib
 
 import numpy as np
 
@@ -50,7 +52,7 @@ def _align_method(run_dir, method, identities):
     def items():
         for identity in identities:
             yield identity, identity, methods_module.read_face(run_dir, method, identity)
-    cache = run_dir / "cache" / ("aligned_reconstructions.npz" if method == "ours" else f"aligned_{method}.npz")
+    cache = pathlib.Path(run_dir) / "cache" / methods_module.aligned_cache_name(method)
     return aligned_faces.align_images(items(), cache, total=len(identities))[0]
 
 
@@ -87,35 +89,90 @@ def _liveness(run_dir, detectors, images_by_key):
     return {name: {key: cache[name][key]["passed"] for key in images_by_key} for name in detectors}
 
 
-def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_of, usable, templates, results,
-            config, selected=None):
-    """Makes the methods' outputs, scores them and writes table3, table4 and fig6_methods.png (and, for the
-    ablation methods, ablation.md and fig2_3_ablation.png).
+@dataclasses.dataclass
+class Comparison:
+    """What the comparison needs from the main experiment.
 
-    Args:
-      usable: {identity: [source, others...]} of the identities ours has finished.
-      templates: {identity: the attacked template [D]} of every identity in `selected`.
-      results: {evaluator: {impostor mode: table rows}} of the main experiment (its thresholds).
-      selected: {identity: [source, others...]} of every usable selected identity, finished or not (Table 4's
-        real-photo reference row uses all their source photos; default: `usable`).
+    finished: {identity: [source, others...]} of the identities the reference method has finished.
+    templates: {identity: the attacked template [D]} of every identity in `selected`.
+    photo_embeddings_of: {evaluator: {photo: embedding}}; results: {evaluator: {impostor mode: table rows}}
+      of the main experiment (its thresholds).
+    selected: {identity: [source, others...]} of every usable selected identity, finished or not (Table 4's
+      real-photo reference row uses all their source photos; None: `finished`).
+    config: the ExperimentConfig (methods, liveness, baselines, limits).
     """
-    methods = list(config.methods)
-    selected = selected or usable
-    identities = list(usable)
-    made = methods_module.make_outputs(methods, run_dir, generator, attacker, {i: templates[i] for i in selected},
-                                       config.baselines_dir, config.engine_settings,
-                                       config.max_reconstructions if config.max_warm_starts is None
-                                       else config.max_warm_starts, optimisable=identities)
+    run_dir: object
+    dataset: object
+    generator: object
+    attacker: object
+    evaluators: list
+    photo_embeddings_of: dict
+    finished: dict
+    templates: dict
+    results: dict
+    config: object
+    selected: dict = None
+
+
+def compare(job):
+    """Makes the methods' outputs, scores them and writes table3, table4 and fig6_methods.png (and, for the
+    ablation methods, ablation.md and fig2_3_ablation.png). `job`: a Comparison. Every method is compared with
+    the run's reference method (ours, or the first listed) on the identities both have finished."""
+    config, run_dir = job.config, pathlib.Path(job.run_dir)
+    methods, reference = list(config.methods), methods_module.reference(config.methods)
+    selected = job.selected or job.finished
+    identities = list(job.finished)
+    made = methods_module.make_outputs(methods, run_dir, job.generator, job.attacker,
+                                       {i: job.templates[i] for i in selected}, config.baselines_dir,
+                                       config.engine_settings, config.max_reconstructions
+                                       if config.max_warm_starts is None else config.max_warm_starts,
+                                       optimisable=identities)
     done = {method: methods_module.finished(run_dir, method, list(selected)) for method in methods}
-    aligned = {method: _align_method(run_dir, method, done[method]) for method in methods}
-    rows = []   # (the method whose comparison the row belongs to, row)
-    for evaluator in evaluators:
-        photos = photo_embeddings_of[evaluator.name]
+    rows = _scored_rows(job, methods, reference, done, selected)
+    finished_note = (f"Mapping and NbNet on every usable selected identity ({len(selected)}), {reference} and the "
+                     f"optimising methods on those {reference} has finished ({len(identities)} of "
+                     f"{config.num_identities} selected); 'on ...' rows compare a method and {reference} on the same "
+                     f"identities; the main run's thresholds.")
+    table3 = [{**row, "comparison": method} for method, row in rows if method not in methods_module.ABLATIONS]
+    ablation = [row for method, row in rows if method == reference or method in methods_module.ABLATIONS]
+    compared = [method for method in methods if method not in methods_module.ABLATIONS]
+    kept = []
+    # The reference alone is no comparison: an ablation-only run leaves an earlier run's table3 as it was.
+    if len(compared) > 1:
+        kept = kept_rows(report_files.read_csv(run_dir / "table3.csv"), compared)
+        note = (f" Rows of {', '.join(sorted({row['method'] for row in kept}))} are kept from an earlier run that "
+                f"compared them (this one did not); their identity counts are their own." if kept else "")
+        table3 = grouped_like(table3 + kept)
+        _write_rows(run_dir / "table3", table3, f"Table 3 analogue: TAR at FAR {TABLE3_FAR_PERCENT}% on "
+                    f"{job.dataset.name}, attacked with {job.attacker.name} through {job.generator.name}; "
+                    + finished_note + note)
+    studied = [method for method in methods if method in methods_module.ABLATIONS]
+    if studied:
+        _write_rows(run_dir / "ablation", ablation, f"The paper's Figs. 2-3 ablation as TAR at FAR "
+                    f"{TABLE3_FAR_PERCENT}%: the latent space optimised (Z, W, W+) and its start (mean, uniform); "
+                    f"other settings are the main run's; each on the identities {reference} has finished "
+                    f"({len(identities)} of {config.num_identities} selected), with the main run's thresholds.")
+    liveness = (_table4(run_dir, job.dataset, job.finished, selected, done, compared, config.liveness)
+                if config.liveness else None)
+    if len(compared) > 1 and not kept:   # a grid of fewer methods would replace one of all of them
+        _methods_grid(run_dir / "fig6_methods", job.dataset, job.finished, done, compared, config.grid_rows)
+    if studied:
+        _methods_grid(run_dir / "fig2_3_ablation", job.dataset, job.finished, done,
+                      [method for method in methods_module.ABLATION_ORDER if method in methods])
+    return {"table3": table3, "ablation": ablation, "table4": liveness, "made": made}
+
+
+def _scored_rows(job, methods, reference, done, selected):
+    """[(the method whose comparison the row belongs to, Table 3 row)] for every evaluator and impostor mode."""
+    aligned = {method: _align_method(job.run_dir, method, done[method]) for method in methods}
+    rows = []
+    for evaluator in job.evaluators:
+        photos = job.photo_embeddings_of[evaluator.name]
         embedded = {method: aligned_faces.embed_faces(evaluator, aligned[method]) for method in methods}
-        for mode, mode_rows in results[evaluator.name].items():
+        for mode, mode_rows in job.results[evaluator.name].items():
             threshold = next(row["threshold"] for row in mode_rows if abs(row["FAR %"] - TABLE3_FAR_PERCENT) < 1e-9)
             for method in methods:
-                for scored, subset, label in _row_subsets(method, done):
+                for scored, subset, label in _row_subsets(method, done, reference):
                     if not subset:
                         continue
                     selection = {identity: selected[identity] for identity in subset}
@@ -124,52 +181,24 @@ def compare(run_dir, dataset, generator, attacker, evaluators, photo_embeddings_
                                                                         evaluator.similarity)
                     rows.append((method, method_rows(scored, label, evaluator.name,
                                                      methods_module.RESOLUTIONS[scored], mode, threshold, type_one,
-                                                     type_two, _steps(run_dir, scored, subset),
-                                                     _seconds_per_face(run_dir, scored, subset), owners)))
-    finished_note = (f"Mapping and NbNet on every usable selected identity ({len(selected)}), ours and the optimising "
-                     f"methods on those ours has finished ({len(identities)} of {config.num_identities} selected); "
-                     f"'on ...' rows compare a method and ours on the same identities; the main run's thresholds.")
-    table3 = [{**row, "comparison": method} for method, row in rows if method not in methods_module.ABLATIONS]
-    ablation = [row for method, row in rows if method == "ours" or method in methods_module.ABLATIONS]
-    compared = [method for method in methods if method not in methods_module.ABLATIONS]
-    kept = []
-    # Ours alone is no comparison: an ablation-only run leaves an earlier run's table3 as it was.
-    if len(compared) > 1:
-        kept = kept_rows(report_files.read_csv(run_dir / "table3.csv"), compared)
-        note = (f" Rows of {', '.join(sorted({row['method'] for row in kept}))} are kept from an earlier run that "
-                f"compared them (this one did not); their identity counts are their own." if kept else "")
-        table3 = grouped_like(table3 + kept)
-        _write_rows(run_dir / "table3", table3, f"Table 3 analogue: TAR at FAR {TABLE3_FAR_PERCENT}% on "
-                    f"{dataset.name}, attacked with {attacker.name} through {generator.name}; " + finished_note + note)
-    studied = [method for method in methods if method in methods_module.ABLATIONS]
-    if studied:
-        _write_rows(run_dir / "ablation", ablation, f"The paper's Figs. 2-3 ablation as TAR at FAR "
-                    f"{TABLE3_FAR_PERCENT}%: the latent space optimised (Z, W, W+) and its start (mean, uniform); "
-                    f"other settings are the main run's; each on the identities ours has finished ({len(identities)} "
-                    f"of {config.num_identities} selected), with the main run's thresholds.")
-    liveness = (_table4(run_dir, dataset, usable, selected or usable, done, compared, config.liveness)
-                if config.liveness else None)
-    if len(compared) > 1 and not kept:   # a grid of fewer methods would replace one of all of them
-        _methods_grid(run_dir / "fig6_methods", dataset, usable, done, compared, config.grid_rows)
-    if studied:
-        _methods_grid(run_dir / "fig2_3_ablation", dataset, usable, done,
-                      [method for method in methods_module.ABLATION_ORDER if method in methods])
-    return {"table3": table3, "ablation": ablation, "table4": liveness, "made": made}
+                                                     type_two, _steps(job.run_dir, scored, subset),
+                                                     _seconds_per_face(job.run_dir, scored, subset), owners)))
+    return rows
 
 
-def _row_subsets(method, done):
+def _row_subsets(method, done, reference="ours"):
     """[(method scored, identities, row label)]: the method on all it has finished and, where that differs
-    from ours', it and ours on the identities both have finished."""
+    from the reference method's, it and the reference on the identities both have finished."""
     label = methods_module.LABELS[method]
     subsets = [(method, done[method], label)]
-    if method == "ours":
+    if method == reference:
         return subsets
-    ours = set(done["ours"])
-    common = [identity for identity in done[method] if identity in ours]
+    theirs = set(done[reference])
+    common = [identity for identity in done[method] if identity in theirs]
     if len(common) < len(done[method]):
-        subsets.append((method, common, f"{label}, on the {len(common)} ours has finished"))
-    if len(common) < len(ours):
-        subsets.append(("ours", common, f"{methods_module.LABELS['ours']}, on {label}'s {len(common)}"))
+        subsets.append((method, common, f"{label}, on the {len(common)} {reference} has finished"))
+    if len(common) < len(theirs):
+        subsets.append((reference, common, f"{methods_module.LABELS[reference]}, on {label}'s {len(common)}"))
     return subsets
 
 

@@ -16,7 +16,6 @@ import json
 import pathlib
 import time
 
-import cv2
 import numpy as np
 from absl import logging
 
@@ -26,7 +25,7 @@ from tf_reconstruct.datasets.errors import DatasetError
 from tf_reconstruct.evaluation import aligned_faces, borrowed_thresholds, comparison, method_summary, methods, \
     paper_numbers, protocol, report_files, resemblance
 from tf_reconstruct.metrics import verification
-from tf_reconstruct.optimize import runner
+from tf_reconstruct.optimize import recipes, runner
 from tf_reconstruct.optimize.settings import COMPUTE_ONLY, EngineSettings, SettingsError
 from tf_reconstruct.plots.histograms import save_histograms
 from tf_reconstruct.plots.image_grid import make_grid, save_png
@@ -136,15 +135,12 @@ def _drop_unusable(chosen, faces, failures, eval_type):
     return usable, dropped
 
 
-def _reconstruction_faces(run_dir, identities):
-    """MTCNN-aligned reconstructions, as a system sees them: ({identity: face}, {identity: reason})."""
-    folder = run_dir / "reconstructions"
-
+def _reconstruction_faces(run_dir, method, identities):
+    """MTCNN-aligned reconstructions of `method`, as a system sees them: ({identity: face}, {identity: reason})."""
     def items():
         for identity in identities:
-            image = cv2.imread(str(folder / f"{identity}.png"), cv2.IMREAD_COLOR)
-            yield identity, identity, cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    return aligned_faces.align_images(items(), run_dir / "cache" / "aligned_reconstructions.npz",
+            yield identity, identity, methods.read_face(run_dir, method, identity)
+    return aligned_faces.align_images(items(), run_dir / "cache" / methods.aligned_cache_name(method),
                                       total=len(identities))
 
 
@@ -169,18 +165,54 @@ def _fig5_grid(dataset, usable, run_dir, methods_shown=("ours",), count=6):
         "\nrows: " + ", ".join(identities) + "\n")
 
 
-def run_experiment(dataset, generator, attack_extractor, eval_extractors, config):
-    """Runs (or resumes) the experiment; returns {evaluator name: {impostor mode: table rows}}."""
-    started = time.time()
+@dataclasses.dataclass
+class Selection:
+    """Stage 1's output: who is attacked, and the aligned photos the system scores with.
+
+    chosen: {identity: [source, others...]} as selected; usable: those with a face in the source (and, for
+    type II, another photo), faces first; faces: {photo: aligned [112, 112, 3] uint8}; failures: {photo:
+    why no face}; dropped: what was left out and why; modes: impostor modes in play; borrowed: another run's
+    operating points by evaluator (--thresholds_from)."""
+    chosen: dict
+    usable: dict
+    faces: dict
+    failures: dict
+    dropped: list
+    modes: list
+    borrowed: dict
+
+
+@dataclasses.dataclass
+class Attack:
+    """Stage 2's output: the templates attacked ({identity: [D]}, every usable identity's), the faces the
+    reference method made in this run and its seconds, and the photos' embeddings by evaluator so far."""
+    templates: dict
+    reconstructed: int
+    seconds: float
+    photo_embeddings_of: dict
+
+
+@dataclasses.dataclass
+class Scores:
+    """Stage 3's output: the identities finished and scored ({identity: photos}), {evaluator: {impostor mode:
+    table rows}}, the per-identity columns, the finished faces' records and the faces MTCNN missed."""
+    finished: dict
+    results: dict
+    per_identity: dict
+    records: dict
+    no_face: dict
+
+
+def select(dataset, config, evaluator_names):
+    """Stage 1: the seeded selection (selection.json), every photo it needs aligned (cache/), the usable
+    identities and the impostor modes. Raises DatasetError when too little is usable."""
     run_dir = pathlib.Path(config.run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    _check_settings(run_dir, config.engine_settings)
     chosen = _select(dataset, config)
     wanted_photos = {image for images in chosen.values() for image in images}
     modes = [mode for mode in config.impostor_modes if mode != "pairs" or dataset.protocol_pairs]
     # Read before the slow stages, so a wrong --thresholds_from fails at once.
-    borrowed = {evaluator.name: borrowed_thresholds.read_operating_points(config.thresholds_from, evaluator.name)
-                for evaluator in [attack_extractor, *eval_extractors]} if config.thresholds_from else {}
+    borrowed = {name: borrowed_thresholds.read_operating_points(config.thresholds_from, name)
+                for name in evaluator_names} if config.thresholds_from else {}
     if "pairs" in config.impostor_modes and "pairs" not in modes:
         logging.warning("%s has no protocol pairs: impostor mode 'pairs' skipped", dataset.name)
     if "pairs" in modes:
@@ -204,103 +236,162 @@ def run_experiment(dataset, generator, attack_extractor, eval_extractors, config
                                f"run's thresholds (--thresholds_from)")
         logging.warning("one usable identity: impostor mode 'all' skipped; scoring at the borrowed thresholds only")
         modes.remove("all")
+    return Selection(chosen, usable, faces, failures, dropped, modes, borrowed)
 
-    # The attack: the stored template is the attacker's embedding of the source photo.
-    sources = {identity: images[0] for identity, images in usable.items()}
-    photo_embeddings_of = {attack_extractor.name: aligned_faces.embed_faces(
-        attack_extractor, faces, cache_file=run_dir / "cache" / f"embeddings_{attack_extractor.name}.npz")}
-    templates = [(identity, photo_embeddings_of[attack_extractor.name][source]) for identity, source in sources.items()]
-    every_template = dict(templates)
+
+def reconstruct(selection, generator, attacker, config):
+    """Stage 2: the stored template is the attacker's embedding of each source photo; the run's reference
+    method (ours, or the first listed) reconstructs them, at most config.max_reconstructions new ones."""
+    run_dir = pathlib.Path(config.run_dir)
+    lead = methods.reference(config.methods)
+    folder = methods.output_dir(run_dir, lead)
+    photo_embeddings_of = {attacker.name: aligned_faces.embed_faces(
+        attacker, selection.faces, cache_file=run_dir / "cache" / f"embeddings_{attacker.name}.npz")}
+    every_template = {identity: photo_embeddings_of[attacker.name][images[0]]
+                      for identity, images in selection.usable.items()}
+    templates = list(every_template.items())
     if config.max_reconstructions is not None:
-        pending = [t for t in templates if not runner.is_done(run_dir / "reconstructions", t[0])]
-        templates = [t for t in templates if runner.is_done(run_dir / "reconstructions", t[0])]
+        pending = [item for item in templates if not runner.is_done(folder, item[0])]
+        templates = [item for item in templates if runner.is_done(folder, item[0])]
         templates += pending[:config.max_reconstructions]
-    attack_started = time.time()
-    reconstructed = runner.run(generator, attack_extractor, templates, run_dir / "reconstructions",
-                               config.engine_settings)
-    attack_seconds = time.time() - attack_started
-    # Score what is finished: a run in chunks reports its partial count honestly.
-    selected_count, all_usable = len(usable), usable
-    usable = {i: images for i, images in usable.items() if runner.is_done(run_dir / "reconstructions", i)}
-    if len(usable) < selected_count:
-        logging.warning("scoring %d of %d identities (the rest are not reconstructed yet)", len(usable),
-                        selected_count)
+    started = time.time()
+    settings = recipes.settings_of(lead, config.engine_settings)
+    starts = recipes.starts_of(lead, generator, attacker.name, config.baselines_dir,
+                               {name: template for name, template in templates if not runner.is_done(folder, name)})
+    attempts = (recipes.shared_attempt_dirs(lead, run_dir, lambda other: methods.output_dir(run_dir, other))
+                if lead != "ours" and recipes.RECIPES[lead].multi else None)
+    made = recipes.run(lead, generator, attacker, templates, folder, settings, starts, attempt_dirs=attempts)
+    return Attack(every_template, made, time.time() - started, photo_embeddings_of)
 
-    recon_faces, recon_failures = _reconstruction_faces(run_dir, list(usable))
-    records = {identity: runner.read_record(run_dir / "reconstructions", identity) for identity in usable}
-    results, per_identity = {}, {identity: {"identity": identity, "source": sources[identity],
-                                            "other_photos": len(usable[identity]) - 1,
-                                            "steps": records[identity]["steps"],
-                                            "attack_cosine_fixed_warp": round(records[identity]["final_cosine"], 4),
-                                            "reconstruction_face_found": identity in recon_faces}
-                                 for identity in usable}
-    evaluators = [attack_extractor] + [e for e in eval_extractors if e.name != attack_extractor.name]
+
+def score(selection, attack, dataset, attacker, evaluators, config, generator_name):
+    """Stage 3: every finished face of the reference method scored as the system would (MTCNN, then each
+    evaluator) against the thresholds the real photos set; writes table1, table2_<evaluator>, histograms."""
+    run_dir = pathlib.Path(config.run_dir)
+    lead = methods.reference(config.methods)
+    folder = methods.output_dir(run_dir, lead)
+    # Score what is finished: a run in chunks reports its partial count honestly.
+    finished = {i: images for i, images in selection.usable.items() if runner.is_done(folder, i)}
+    if len(finished) < len(selection.usable):
+        logging.warning("scoring %d of %d identities (the rest are not reconstructed yet)", len(finished),
+                        len(selection.usable))
+    recon_faces, no_face = _reconstruction_faces(run_dir, lead, list(finished))
+    records = {identity: runner.read_record(folder, identity) for identity in finished}
+    per_identity = {identity: {"identity": identity, "source": images[0], "other_photos": len(images) - 1,
+                               "steps": records[identity]["steps"],
+                               "attack_cosine_fixed_warp": round(records[identity]["final_cosine"], 4),
+                               "reconstruction_face_found": identity in recon_faces}
+                    for identity, images in finished.items()}
+    results = {}
     for evaluator in evaluators:
-        if evaluator.name not in photo_embeddings_of:
-            photo_embeddings_of[evaluator.name] = aligned_faces.embed_faces(
-                evaluator, faces, cache_file=run_dir / "cache" / f"embeddings_{evaluator.name}.npz")
-        photo_embeddings = photo_embeddings_of[evaluator.name]
+        if evaluator.name not in attack.photo_embeddings_of:
+            attack.photo_embeddings_of[evaluator.name] = aligned_faces.embed_faces(
+                evaluator, selection.faces, cache_file=run_dir / "cache" / f"embeddings_{evaluator.name}.npz")
+        embeddings = attack.photo_embeddings_of[evaluator.name]
         recon_embeddings = aligned_faces.embed_faces(evaluator, recon_faces)
-        recon = {identity: recon_embeddings.get(identity) for identity in usable}
-        type_one, type_two, owners = protocol.attack_scores(recon, photo_embeddings, usable, evaluator.similarity)
-        for identity, score in zip(usable, type_one):
-            per_identity[identity][f"type_I_{evaluator.name}"] = round(float(score), 4)
-        owners = np.array(owners, dtype=object)
-        for identity in usable:
-            scores = type_two[owners == identity]
-            per_identity[identity][f"type_II_mean_{evaluator.name}"] = (round(float(np.mean(scores)), 4)
-                                                                        if scores.size else "")
-        results[evaluator.name] = {}
-        for mode in modes:
-            # The system's own scores use every usable selected photo, reconstructed yet or not.
-            impostor, genuine = protocol.system_scores(photo_embeddings, all_usable, mode, dataset.protocol_pairs,
-                                                       evaluator.similarity)
-            rows = protocol.table_rows(impostor, genuine, type_one, type_two)
-            results[evaluator.name][mode] = rows
-            save_histograms(run_dir / f"histograms_{evaluator.name}_{mode}.png",
-                            f"{evaluator.name} ({mode})", impostor, genuine, type_one, type_two,
-                            [(row["FAR %"] / 100, row["threshold"]) for row in rows], evaluator.similarity)
-            logging.info("%s, impostors %s: %d impostor and %d genuine scores, AUC %s", evaluator.name, mode,
-                         len(impostor), len(genuine),
-                         f"{verification.auc(impostor, genuine):.4f}" if len(genuine) and len(impostor) else "n/a")
-        for label, points in borrowed.get(evaluator.name, {}).items():
-            results[evaluator.name][label] = protocol.rows_at_thresholds(points, type_one, type_two)
-        _write_tables(run_dir, evaluator, attack_extractor, results[evaluator.name], config, type_one, type_two,
-                      generator.name, selected_count, dataset.name)
+        recon = {identity: recon_embeddings.get(identity) for identity in finished}
+        type_one, type_two, owners = protocol.attack_scores(recon, embeddings, finished, evaluator.similarity)
+        _per_identity_scores(per_identity, evaluator.name, finished, type_one, type_two, owners)
+        results[evaluator.name] = _evaluator_tables(run_dir, evaluator, embeddings, selection, dataset, type_one,
+                                                    type_two)
+        _write_tables(run_dir, evaluator, attacker, results[evaluator.name], config, type_one, type_two,
+                      generator_name, len(selection.usable), dataset.name)
+    return Scores(finished, results, per_identity, records, no_face)
+
+
+def _per_identity_scores(per_identity, evaluator_name, finished, type_one, type_two, owners):
+    """Adds each identity's type I score and mean type II score under `evaluator_name`."""
+    owners = np.array(owners, dtype=object)
+    for identity, one in zip(finished, type_one):
+        per_identity[identity][f"type_I_{evaluator_name}"] = round(float(one), 4)
+        scores = type_two[owners == identity]
+        per_identity[identity][f"type_II_mean_{evaluator_name}"] = (round(float(np.mean(scores)), 4)
+                                                                    if scores.size else "")
+
+
+def _evaluator_tables(run_dir, evaluator, embeddings, selection, dataset, type_one, type_two):
+    """{impostor mode: table rows} of one evaluator, with its histograms; the system's own scores use every
+    usable selected photo, reconstructed yet or not."""
+    by_mode = {}
+    for mode in selection.modes:
+        impostor, genuine = protocol.system_scores(embeddings, selection.usable, mode, dataset.protocol_pairs,
+                                                   evaluator.similarity)
+        rows = protocol.table_rows(impostor, genuine, type_one, type_two)
+        by_mode[mode] = rows
+        save_histograms(run_dir / f"histograms_{evaluator.name}_{mode}.png", f"{evaluator.name} ({mode})", impostor,
+                        genuine, type_one, type_two, [(row["FAR %"] / 100, row["threshold"]) for row in rows],
+                        evaluator.similarity)
+        logging.info("%s, impostors %s: %d impostor and %d genuine scores, AUC %s", evaluator.name, mode,
+                     len(impostor), len(genuine),
+                     f"{verification.auc(impostor, genuine):.4f}" if len(genuine) and len(impostor) else "n/a")
+    for label, points in selection.borrowed.get(evaluator.name, {}).items():
+        by_mode[label] = protocol.rows_at_thresholds(points, type_one, type_two)
+    return by_mode
+
+
+def report(selection, attack, scores, dataset, generator, attacker, evaluators, config, started):
+    """Stage 4: the comparison of the other methods (Tables 3-4), the Fig. 5 grid, resemblance, per_identity,
+    the methods' summary and manifest.json. Returns the comparison's output or None."""
+    run_dir = pathlib.Path(config.run_dir)
+    lead = methods.reference(config.methods)
+    finished = scores.finished
     compared = None
     if len(config.methods) > 1 or config.liveness:
-        compared = comparison.compare(run_dir, dataset, generator, attack_extractor, evaluators, photo_embeddings_of,
-                                      usable, every_template, results, config, all_usable)
+        compared = comparison.compare(comparison.Comparison(
+            run_dir=run_dir, dataset=dataset, generator=generator, attacker=attacker, evaluators=evaluators,
+            photo_embeddings_of=attack.photo_embeddings_of, finished=finished, templates=attack.templates,
+            results=scores.results, config=config, selected=selection.usable))
     # After the comparison, which makes the other methods' faces.
-    _fig5_grid(dataset, usable, run_dir, ["ours"] + [m for m in config.methods if m in methods.FIG5_BESIDE_OURS])
+    beside = [method for method in config.methods if method in methods.FIG5_BESIDE_OURS and method != lead]
+    _fig5_grid(dataset, finished, run_dir, [lead] + beside)
     if config.resemblance:
-        done = {method: methods.finished(run_dir, method, list(usable)) for method in config.methods}
-        _, described = resemblance.write_table(run_dir, dataset, usable, done, methods.LABELS)
-        for identity in usable:
-            per_identity[identity].update(resemblance.per_identity_columns(
-                described[f"photo/{sources[identity]}"], described[f"ours/{identity}"]))
-    report_files.write_table(run_dir / "per_identity", list(per_identity.values()))
+        done = {method: methods.finished(run_dir, method, list(finished)) for method in config.methods}
+        _, described = resemblance.write_table(run_dir, dataset, finished, done, methods.LABELS)
+        for identity, images in finished.items():
+            scores.per_identity[identity].update(resemblance.per_identity_columns(
+                described[f"photo/{images[0]}"], described[f"{lead}/{identity}"]))
+    report_files.write_table(run_dir / "per_identity", list(scores.per_identity.values()))
     if len(config.methods) > 1:
         # A deployed system's operating point (another run's `all` thresholds) when one was given.
-        impostors = next((mode for mode in results[attack_extractor.name] if mode.endswith("-all")), "all")
+        impostors = next((mode for mode in scores.results[attacker.name] if mode.endswith("-all")), "all")
         method_summary.write_summary(run_dir, impostors, [evaluator.name for evaluator in evaluators])
+    _write_manifest(selection, attack, scores, dataset, generator, attacker, evaluators, config, compared, started)
+    return compared
+
+
+def _write_manifest(selection, attack, scores, dataset, generator, attacker, evaluators, config, compared, started):
     manifest = {
         "dataset": dataset.name, "data_source": dataset.source, "generator": generator.name,
-        "attack_extractor": attack_extractor.name, "eval_extractors": [e.name for e in evaluators],
-        "identities_selected": len(chosen), "identities_usable": selected_count,
-        "identities_reconstructed_and_scored": len(usable), "dropped": dropped,
-        "photos_without_face": len(failures), "reconstructions_without_face": sorted(recon_failures),
-        "reconstructed_this_run": reconstructed, "attack_seconds_this_run": round(attack_seconds, 1),
-        "mean_steps": float(np.mean([r["steps"] for r in records.values()])),
+        "attack_extractor": attacker.name, "eval_extractors": [e.name for e in evaluators],
+        "reference_method": methods.reference(config.methods),
+        "identities_selected": len(selection.chosen), "identities_usable": len(selection.usable),
+        "identities_reconstructed_and_scored": len(scores.finished), "dropped": selection.dropped,
+        "photos_without_face": len(selection.failures), "reconstructions_without_face": sorted(scores.no_face),
+        "reconstructed_this_run": attack.reconstructed, "attack_seconds_this_run": round(attack.seconds, 1),
+        "mean_steps": float(np.mean([r["steps"] for r in scores.records.values()])),
         "engine_settings": config.engine_settings.to_record(),
-        "impostor_modes": modes, "thresholds_from": config.thresholds_from and str(config.thresholds_from),
+        "impostor_modes": selection.modes, "thresholds_from": config.thresholds_from and str(config.thresholds_from),
         "methods": list(config.methods), "liveness": list(config.liveness),
         "comparison_outputs_made_this_run": compared and compared["made"],
         "seconds_this_run": round(time.time() - started, 1),
         "models": manifest_records(), "flags": config.flags_text,
     }
-    report_files.write_text(run_dir / "manifest.json", json.dumps(manifest, indent=1, default=str))
-    return results
+    report_files.write_text(pathlib.Path(config.run_dir) / "manifest.json", json.dumps(manifest, indent=1, default=str))
+
+
+def run_experiment(dataset, generator, attack_extractor, eval_extractors, config):
+    """Runs (or resumes) the experiment in its stages, select -> reconstruct -> score -> report; returns
+    {evaluator name: {impostor mode: table rows}}."""
+    started = time.time()
+    run_dir = pathlib.Path(config.run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    _check_settings(run_dir, config.engine_settings)
+    evaluators = [attack_extractor] + [e for e in eval_extractors if e.name != attack_extractor.name]
+    selection = select(dataset, config, [evaluator.name for evaluator in evaluators])
+    attack = reconstruct(selection, generator, attack_extractor, config)
+    scores = score(selection, attack, dataset, attack_extractor, evaluators, config, generator.name)
+    report(selection, attack, scores, dataset, generator, attack_extractor, evaluators, config, started)
+    return scores.results
 
 
 def _write_tables(run_dir, evaluator, attacker, by_mode, config, type_one, type_two, generator_name, selected_count,

@@ -71,15 +71,31 @@ class MethodsError(TfReconstructError, ValueError):
     """A --methods list main cannot run."""
 
 
+def reference(methods):
+    """The run's reference method: ours when listed, else the first; Tables 1-2 score its faces, and the
+    others are compared with it on the identities it has finished."""
+    return "ours" if "ours" in methods else methods[0]
+
+
 def check_methods(methods):
-    """Raises MethodsError, naming the choices, for an unknown method or a list without ours (the run's
-    reference: the others are compared with it on the same identities)."""
+    """Raises MethodsError, naming the choices, for an unknown method, or a reference (ours, else the first
+    listed) that is not an optimisation making one face per template (ours or a recipe)."""
     unknown = [method for method in methods if method not in METHODS]
-    if unknown:
-        raise MethodsError(f"--methods: unknown {', '.join(unknown)}; choose from {', '.join(METHODS)}")
-    if "ours" not in methods:
-        raise MethodsError(f"--methods={','.join(methods)}: the list must hold ours, the paper's engine, which the "
-                           f"others are compared with (e.g. --methods=ours,{methods[0]})")
+    if unknown or not methods:
+        raise MethodsError(f"--methods: unknown {', '.join(unknown) or '(none given)'}; choose from "
+                           f"{', '.join(METHODS)}")
+    lead = reference(methods)
+    if lead != "ours" and lead not in VARIANTS:
+        raise MethodsError(f"--methods={','.join(methods)}: without ours the first method is the reference the "
+                           f"others are compared with, and {lead} is not one; put ours or one of "
+                           f"{', '.join(VARIANTS)} first")
+    if "ours_restarts" in methods and "ours" not in methods:
+        raise MethodsError("--methods: ours_restarts starts from ours' own faces; add ours to the list")
+
+
+def aligned_cache_name(method):
+    """The run cache file of `method`'s MTCNN-aligned faces (ours keeps its older name)."""
+    return "aligned_reconstructions.npz" if method == "ours" else f"aligned_{method}.npz"
 
 
 def _mapping_outputs(run_dir, generator, model, templates, method):

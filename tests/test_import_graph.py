@@ -62,3 +62,13 @@ def test_the_package_has_no_import_cycle():
     graph = import_graph(PACKAGE)
     assert "tf_reconstruct.models.registry" in graph and len(graph) > 100
     assert cycles(graph) == []
+
+
+def test_no_function_of_the_package_is_longer_than_60_lines():
+    """A newcomer reads a function on one screen: stages and helpers, not one long script (docstrings count)."""
+    long = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 60:
+                long.append(f"{path.relative_to(PACKAGE.parent)}:{node.name} ({node.end_lineno - node.lineno + 1})")
+    assert long == []

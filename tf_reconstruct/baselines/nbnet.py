@@ -144,6 +144,20 @@ def _unit(vectors):
     return vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)
 
 
+def _last_or_new(last_dir, extractor, templates, held, feature_weight, batch_size):
+    """(model, meta) of the NbNet being trained in `last_dir`, or a new one; refuses one of another store."""
+    if nbnet_files(last_dir)[0].is_file():
+        model, meta = load_nbnet(last_dir, extractor.name)
+        if meta["pairs"] != len(templates):
+            raise CheckpointFormatError(f"the NbNet in {last_dir.parent} was trained on {meta['pairs']} pairs, not "
+                                        f"{len(templates)}: delete it to train on the new store")
+        return model, meta
+    model = build_nbnet(templates.shape[1])
+    return model, {"extractor": extractor.name, "embedding_dim": int(templates.shape[1]), "pairs": len(templates),
+                   "held_out": held, "feature_weight": feature_weight, "batch_size": batch_size, "epochs": [],
+                   "best_epoch": None, "best_validation": None, "parameters": int(model.count_params())}
+
+
 def train_nbnet(pairs, extractor, directory, epochs=1, batch_size=32, learning_rate=1e-3, feature_weight=0.1,
                 holdout=0.05, seed=0, max_batches=None, save_every=100):
     """Trains (or continues) NbNet on `pairs` ({template, face}) for `epochs` in all; saves after every epoch,
@@ -157,16 +171,7 @@ def train_nbnet(pairs, extractor, directory, epochs=1, batch_size=32, learning_r
     held = max(1, int(len(order) * holdout))
     validation, training = order[:held], order[held:]
     last_dir = pathlib.Path(directory) / "last"
-    if nbnet_files(last_dir)[0].is_file():
-        model, meta = load_nbnet(last_dir, extractor.name)
-        if meta["pairs"] != len(templates):
-            raise CheckpointFormatError(f"the NbNet in {directory} was trained on {meta['pairs']} pairs, not "
-                                        f"{len(templates)}: delete it to train on the new store")
-    else:
-        model = build_nbnet(templates.shape[1])
-        meta = {"extractor": extractor.name, "embedding_dim": int(templates.shape[1]), "pairs": len(templates),
-                "held_out": held, "feature_weight": feature_weight, "batch_size": batch_size, "epochs": [],
-                "best_epoch": None, "best_validation": None, "parameters": int(model.count_params())}
+    model, meta = _last_or_new(last_dir, extractor, templates, held, feature_weight, batch_size)
     optimizer = keras.optimizers.Adam(learning_rate)
     step = make_train_step(model, extractor, optimizer, feature_weight)
     for epoch in range(len(meta["epochs"]), epochs):

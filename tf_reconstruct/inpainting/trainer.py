@@ -93,14 +93,7 @@ def train(data, out_dir, settings, features, progress=True):
     if settings.variant not in VARIANTS:
         raise ValueError(f"unknown variant {settings.variant!r}; choose from {', '.join(VARIANTS)}")
     out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    settings_file = out_dir / "settings.json"
-    if settings_file.is_file() and json.loads(settings_file.read_text()) != dataclasses.asdict(settings):
-        old = json.loads(settings_file.read_text())
-        changed = [key for key, value in dataclasses.asdict(settings).items() if old.get(key) != value and key != "steps"]
-        if changed:
-            raise ValueError(f"{out_dir} was trained with other settings ({', '.join(changed)}); use another --out_dir")
-    atomic_files.write_text(settings_file, json.dumps(dataclasses.asdict(settings), indent=1))
+    _keep_settings(out_dir, settings)
     generator, discriminator = _models(settings)
     g_optimizer = tf.keras.optimizers.Adam(settings.learning_rate, beta_1=0.5, beta_2=0.999)
     d_optimizer = tf.keras.optimizers.Adam(settings.learning_rate, beta_1=0.5, beta_2=0.999)
@@ -112,28 +105,7 @@ def train(data, out_dir, settings, features, progress=True):
         checkpoint.restore(manager.latest_checkpoint)
         logging.info("resuming %s at step %d", out_dir, int(step))
 
-    @tf.function
-    def train_step(images, holes, parsings):
-        masked = images * (1.0 - holes)
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            output = generator([masked, holes, parsings], training=True)
-            composite = holes * output + (1.0 - holes) * images
-            real_logits = discriminator(images, training=True)
-            fake_logits = discriminator(composite, training=True)
-            out_features, real_features = features(composite), features(images)
-            terms = {"reconstruction": losses.reconstruction(output, images, holes),
-                     "perceptual": losses.perceptual(out_features, real_features),
-                     "style": losses.style(out_features, real_features),
-                     "adversarial": losses.generator_adversarial(real_logits, fake_logits)}
-            g_loss = (settings.reconstruction_weight * terms["reconstruction"]
-                      + settings.perceptual_weight * terms["perceptual"] + settings.style_weight * terms["style"]
-                      + settings.adversarial_weight * terms["adversarial"])
-            d_loss = losses.discriminator_loss(real_logits, fake_logits)
-        g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, generator.trainable_variables),
-                                        generator.trainable_variables))
-        d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, discriminator.trainable_variables),
-                                        discriminator.trainable_variables))
-        return {**terms, "generator": g_loss, "discriminator": d_loss}
+    train_step = _train_step(generator, discriminator, g_optimizer, d_optimizer, features, settings)
 
     log_file = out_dir / "losses.csv"
     rows = log_file.read_text().splitlines() if log_file.is_file() else []
@@ -166,6 +138,46 @@ def train(data, out_dir, settings, features, progress=True):
             atomic_files.write_text(log_file, "\n".join(rows) + "\n")
     generator.save_weights(str(out_dir / "generator.weights.h5"))
     return write_summary()
+
+
+def _keep_settings(out_dir, settings):
+    """Writes the run's settings to out_dir/settings.json, refusing a folder trained with others (but for the
+    step budget, which a resumed run may raise)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    settings_file = out_dir / "settings.json"
+    if settings_file.is_file() and json.loads(settings_file.read_text()) != dataclasses.asdict(settings):
+        old = json.loads(settings_file.read_text())
+        changed = [key for key, value in dataclasses.asdict(settings).items() if old.get(key) != value and key != "steps"]
+        if changed:
+            raise ValueError(f"{out_dir} was trained with other settings ({', '.join(changed)}); use another --out_dir")
+    atomic_files.write_text(settings_file, json.dumps(dataclasses.asdict(settings), indent=1))
+
+
+def _train_step(generator, discriminator, g_optimizer, d_optimizer, features, settings):
+    """The compiled step: (images, holes, parsings) -> {loss term: value}; updates both networks."""
+    @tf.function
+    def train_step(images, holes, parsings):
+        masked = images * (1.0 - holes)
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            output = generator([masked, holes, parsings], training=True)
+            composite = holes * output + (1.0 - holes) * images
+            real_logits = discriminator(images, training=True)
+            fake_logits = discriminator(composite, training=True)
+            out_features, real_features = features(composite), features(images)
+            terms = {"reconstruction": losses.reconstruction(output, images, holes),
+                     "perceptual": losses.perceptual(out_features, real_features),
+                     "style": losses.style(out_features, real_features),
+                     "adversarial": losses.generator_adversarial(real_logits, fake_logits)}
+            g_loss = (settings.reconstruction_weight * terms["reconstruction"]
+                      + settings.perceptual_weight * terms["perceptual"] + settings.style_weight * terms["style"]
+                      + settings.adversarial_weight * terms["adversarial"])
+            d_loss = losses.discriminator_loss(real_logits, fake_logits)
+        g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, generator.trainable_variables),
+                                        generator.trainable_variables))
+        d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, discriminator.trainable_variables),
+                                        discriminator.trainable_variables))
+        return {**terms, "generator": g_loss, "discriminator": d_loss}
+    return train_step
 
 
 def _timed_so_far(summary_file, first):

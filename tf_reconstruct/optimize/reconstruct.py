@@ -5,6 +5,16 @@
 
 `settings` is an EngineSettings (optimize/settings.py), the whole of what decides how a face is made.
 
+With SGD a slot whose sample stops is refilled at once with the next template (the batch stays full of
+live work), and once no template is waiting the batch is compacted to the next power of two above the
+live count, so a slow straggler does not pay for a full batch. SGD has no state and each sample keeps its
+own schedule step, so a sample's path does not depend on its neighbours or its slot; in floating point it
+does depend on the batch's shape and, on some CPUs, the thread count (BUILD_NOTES.md). So a run is
+bit-exact when it is repeated whole, or resumed with the layout of its last checkpoint, which rebuilds the
+batch as it was and replays it from there. Adam's moments and step count are per optimizer, so with Adam
+templates run in groups of `batch_size` that start together, and finished samples are masked until the
+group ends.
+
 Every sample stops on its own (optimize/stopping.py): a stopped sample keeps its best latent and its
 latent is no longer changed, while the others go on in the same batch. The batch's bookkeeping (who runs
 in which slot, restarts, checkpoints) is optimize/slot_queue.py's.
@@ -151,17 +161,8 @@ class Checkpoints:
 def reconstruct_stream(generator, extractor, targets, settings=None, *, starts=None, known_attempts=None,
                        resume=None, checkpoints=None, on_done=None, on_step=None, face_checker=None,
                        render_final=True, log_every=50):
-    """Reconstructs faces from N templates, `settings.batch_size` at a time; calls `on_done` per face.
-
-    With SGD a slot whose sample stops is refilled at once with the next template (the batch stays full of
-    live work), and once no template is waiting the batch is compacted to the next power of two above
-    the live count, so a slow straggler does not pay for a full batch. SGD has no state and each sample
-    keeps its own schedule step, so a sample's path does not depend on its neighbours or its slot; in
-    floating point it does depend on the batch's shape (measured: BUILD_NOTES.md). So a run is bit-exact
-    when it is repeated whole, or resumed with the layout of its last checkpoint, which rebuilds the batch
-    as it was and replays it from there.
-    Adam's moments and step count are per optimizer, so with Adam templates run in groups of
-    `batch_size` that start together, and finished samples are masked until the group ends.
+    """Reconstructs faces from N templates, `settings.batch_size` at a time (see the module docstring for how
+    slots are refilled); calls `on_done` per face.
 
     Args:
       generator, extractor: from models.registry.
@@ -187,44 +188,18 @@ def reconstruct_stream(generator, extractor, targets, settings=None, *, starts=N
       (list of SampleResult in template order, wall seconds, seconds of the first step including tracing).
     """
     settings = EngineSettings() if settings is None else settings
-    resolution = settings.resolution or generator.resolution
-    precision = precisions.resolve(settings.precision)
     targets = check_templates(targets, extractor.embedding_dim)
-    count = len(targets)
-    known_attempts = dict(known_attempts or {})
-    resume = resume or Resume({})
-    _check_run(settings, count, known_attempts, resume, checkpoints)
-    initial = _starts(generator, count, settings, starts)
-    schedule_fn = {"constant": schedules.constant, "projector": schedules.projector_ramp}[settings.schedule]
-    views = (tf.constant(augmentation.view_table(settings.steps, settings.augment_views, settings.augment,
-                                                 settings.seed)) if settings.augment_views > 1 else None)
-    objective = make_objective(generator, extractor, losses.LOSSES[settings.loss], resolution, precision,
-                               settings.space, settings.truncation, views, settings.spread_penalty,
-                               settings.anchor_penalty, settings.steps)
-
-    def to_w_plus(latent):
-        return latent_to_w_plus(generator, latent, settings.space, settings.truncation)
-
-    step_body = slots_module.step_body(objective, to_w_plus, settings.patience, settings.steps)
-
-    def new_slots(size):
-        return slots_module.Slots(size, initial.shape[1:], extractor.embedding_dim, settings.optimizer,
-                                  settings.learning_rate, step_body, settings.compiled, settings.jit_compile)
-
+    known_attempts, resume = dict(known_attempts or {}), resume or Resume({})
+    _check_run(settings, len(targets), known_attempts, resume, checkpoints)
     finisher = slot_queue.Finisher(
-        to_w_plus=lambda latent: to_w_plus(tf.constant(latent)).numpy(),
+        to_w_plus=lambda latent: latent_to_w_plus(generator, tf.constant(latent), settings.space,
+                                                  settings.truncation).numpy(),
         render=lambda w_plus: render(generator, w_plus),
         score=lambda float_images, index: rendered_cosine(generator, extractor, float_images, targets[index]),
         face_check=(face_checker or photo_align.has_face) if settings.face_check else None,
         render_final=render_final, on_done=on_done)
-    queue = slot_queue.SlotQueue(
-        new_slots, initial, targets, batch_size=settings.batch_size, refill=settings.optimizer == "sgd",
-        rate_at=lambda taken, attempt: (schedule_fn(taken, settings.steps, settings.learning_rate)
-                                        * RESTART_RATE_FACTOR ** attempt),
-        learning_rate=settings.learning_rate, restarts=settings.restarts, patience=settings.patience,
-        finisher=finisher, resume=resume.states, layout=resume.layout,
-        earlier={index: (float(loss), start_from_w_plus(generator, w_plus, settings.truncation), int(spent))
-                 for index, (loss, w_plus, spent) in known_attempts.items()})
+    queue = _queue(generator, extractor, targets, settings, _starts(generator, len(targets), settings, starts),
+                   finisher, resume, known_attempts)
     started = time.time()
     first_step_seconds = None
     while queue.fill():
@@ -238,6 +213,34 @@ def reconstruct_stream(generator, extractor, targets, settings=None, *, starts=N
         if log_every and queue.evaluations % log_every == 0:
             logging.info(queue.progress())
     return queue.results, time.time() - started, first_step_seconds or 0.0
+
+
+def _queue(generator, extractor, targets, settings, initial, finisher, resume, known_attempts):
+    """The SlotQueue of this run: the objective of `settings` compiled into the slots' step, each template
+    starting at `initial` [N, ...] (or where `resume` left it), and the earlier attempts it already has."""
+    views = (tf.constant(augmentation.view_table(settings.steps, settings.augment_views, settings.augment,
+                                                 settings.seed)) if settings.augment_views > 1 else None)
+    objective = make_objective(generator, extractor, losses.LOSSES[settings.loss],
+                               settings.resolution or generator.resolution, precisions.resolve(settings.precision),
+                               settings.space, settings.truncation, views, settings.spread_penalty,
+                               settings.anchor_penalty, settings.steps)
+    step_body = slots_module.step_body(
+        objective, lambda latent: latent_to_w_plus(generator, latent, settings.space, settings.truncation),
+        settings.patience, settings.steps)
+
+    def new_slots(size):
+        return slots_module.Slots(size, initial.shape[1:], extractor.embedding_dim, settings.optimizer,
+                                  settings.learning_rate, step_body, settings.compiled, settings.jit_compile)
+
+    schedule_fn = {"constant": schedules.constant, "projector": schedules.projector_ramp}[settings.schedule]
+    return slot_queue.SlotQueue(
+        new_slots, initial, targets, batch_size=settings.batch_size, refill=settings.optimizer == "sgd",
+        rate_at=lambda taken, attempt: (schedule_fn(taken, settings.steps, settings.learning_rate)
+                                        * RESTART_RATE_FACTOR ** attempt),
+        learning_rate=settings.learning_rate, restarts=settings.restarts, patience=settings.patience,
+        finisher=finisher, resume=resume.states, layout=resume.layout,
+        earlier={index: (float(loss), start_from_w_plus(generator, w_plus, settings.truncation), int(spent))
+                 for index, (loss, w_plus, spent) in known_attempts.items()})
 
 
 def _check_run(settings, count, known_attempts, resume, checkpoints):

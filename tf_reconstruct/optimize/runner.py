@@ -157,16 +157,7 @@ def run(generator, extractor, templates, out_dir, settings, *, method="ours", st
     warm = None if starts is None else starts.latents
     context = {"run": {"generator": generator.name, "extractor": extractor.name, "settings": _in_flight_settings(
         settings)}, "templates": by_name, "starts": warm}
-    resumed = in_flight.load(in_flight_path, context) if checkpointed else {}
-    names, layout = pending, None
-    if options.exact_resume:
-        names, layout = _exact_plan(by_name, pending, resumed, in_flight.layout_of(in_flight_path) if resumed else None)
-        if layout is None:
-            resumed = {}        # a face restored into another batch would not come out the same bits
-    resumed = {name: state for name, state in resumed.items() if name in names}
-    if resumed:
-        logging.info("going on mid-face with %d faces: %s", len(resumed), ", ".join(
-            f"{name} at step {int(state['steps_taken'])}" for name, state in sorted(resumed.items())))
+    names, resumed, layout = _plan(by_name, pending, in_flight_path, context, checkpointed, options.exact_resume)
     known = {name: attempt for name, attempt in (known_attempts or {}).items() if name in names}
     shared = {"method": method, "generator": generator.name, "extractor": extractor.name,
               "batch_size": settings.batch_size, "computed_in": precisions.resolve(settings.precision),
@@ -174,44 +165,76 @@ def run(generator, extractor, templates, out_dir, settings, *, method="ours", st
     made = []
     with (progress_bar(len(pending), settings, disable=not options.progress) as bar,
           timed(out_dir, made if options.timing else [], settings.batch_size)):
-        started = time.time()
-
-        def write(sample):
-            name = names[sample.index]
-            if is_done(out_dir, name):
-                return          # replayed for an exact resume: written before the interruption
-            record = {"template": name, "best_loss": sample.loss, "steps": sample.steps, "restarts": sample.restarts,
-                      "final_cosine": sample.final_cosine, "seconds_since_start": round(time.time() - started, 2),
-                      **shared}
-            if name in resumed:
-                record["resumed_from_evaluation"] = len(resumed[name]["curve"])
-            if name in known:
-                record["first_attempt_reused"] = True
-            write_outputs(out_dir, name, sample.image, sample.w_plus, record)
-            # Only the steps computed in this run: a face resumed mid-way did the rest in an earlier one.
-            made.append(sample.steps - (len(resumed[name]["curve"]) if name in resumed else 0))
-            bar.face_done(sample.steps)
-            if options.on_written:
-                options.on_written(name)
+        writer = _Writer(out_dir, names, shared, resumed, known, made, bar, options.on_written)
 
         def save(states, batch_layout):
             in_flight.save(in_flight_path, {names[index]: state for index, state in states.items()}, context,
-                           {"size": batch_layout["size"],
-                            "owner": [names[index] if index >= 0 else "" for index in batch_layout["owner"]],
-                            "pending": [names[index] for index in batch_layout["pending"]]})
+                           _named_layout(batch_layout, names))
 
         engine.reconstruct_stream(
             generator, extractor, np.stack([by_name[name] for name in names]), settings,
-            starts=None if warm is None else np.stack([warm[name] for name in names]), on_done=write,
+            starts=None if warm is None else np.stack([warm[name] for name in names]), on_done=writer.write,
             known_attempts={names.index(name): attempt for name, attempt in known.items()},
-            resume=engine.Resume({names.index(name): state for name, state in resumed.items()}, None if layout is None
-                                 else {"size": layout["size"],
-                                       "owner": [names.index(name) if name else -1 for name in layout["owner"]],
-                                       "pending": [names.index(name) for name in layout["pending"]]}),
+            resume=engine.Resume({names.index(name): state for name, state in resumed.items()},
+                                 None if layout is None else _indexed_layout(layout, names)),
             checkpoints=engine.Checkpoints(options.checkpoint_every, save) if checkpointed else None,
             on_step=bar.step)
     in_flight_path.unlink(missing_ok=True)
     return len(pending)
+
+
+def _plan(by_name, pending, in_flight_path, context, checkpointed, exact_resume):
+    """(names to run, in order; {name: in-flight state} to go on from; the checkpoint's layout or None)."""
+    resumed = in_flight.load(in_flight_path, context) if checkpointed else {}
+    names, layout = pending, None
+    if exact_resume:
+        names, layout = _exact_plan(by_name, pending, resumed, in_flight.layout_of(in_flight_path) if resumed else None)
+        if layout is None:
+            resumed = {}        # a face restored into another batch would not come out the same bits
+    resumed = {name: state for name, state in resumed.items() if name in names}
+    if resumed:
+        logging.info("going on mid-face with %d faces: %s", len(resumed), ", ".join(
+            f"{name} at step {int(state['steps_taken'])}" for name, state in sorted(resumed.items())))
+    return names, resumed, layout
+
+
+def _named_layout(layout, names):
+    """A batch layout of template indices as one of names (for the checkpoint file)."""
+    return {"size": layout["size"], "owner": [names[index] if index >= 0 else "" for index in layout["owner"]],
+            "pending": [names[index] for index in layout["pending"]]}
+
+
+def _indexed_layout(layout, names):
+    """A checkpoint's layout of names as one of indices into `names` (for the engine)."""
+    return {"size": layout["size"], "owner": [names.index(name) if name else -1 for name in layout["owner"]],
+            "pending": [names.index(name) for name in layout["pending"]]}
+
+
+class _Writer:
+    """Writes each finished face with its record (the `shared` fields and its own), once."""
+
+    def __init__(self, out_dir, names, shared, resumed, known, made, bar, on_written):
+        self.out_dir, self.names, self.shared, self.resumed, self.known = out_dir, names, shared, resumed, known
+        self.made, self.bar, self.on_written = made, bar, on_written
+        self.started = time.time()
+
+    def write(self, sample):
+        name = self.names[sample.index]
+        if is_done(self.out_dir, name):
+            return          # replayed for an exact resume: written before the interruption
+        record = {"template": name, "best_loss": sample.loss, "steps": sample.steps, "restarts": sample.restarts,
+                  "final_cosine": sample.final_cosine, "seconds_since_start": round(time.time() - self.started, 2),
+                  **self.shared}
+        if name in self.resumed:
+            record["resumed_from_evaluation"] = len(self.resumed[name]["curve"])
+        if name in self.known:
+            record["first_attempt_reused"] = True
+        write_outputs(self.out_dir, name, sample.image, sample.w_plus, record)
+        # Only the steps computed in this run: a face resumed mid-way did the rest in an earlier one.
+        self.made.append(sample.steps - (len(self.resumed[name]["curve"]) if name in self.resumed else 0))
+        self.bar.face_done(sample.steps)
+        if self.on_written:
+            self.on_written(name)
 
 
 def _in_flight_settings(settings):

@@ -246,18 +246,7 @@ def main(argv):
     methods = chosen_methods(FLAGS.inpaint_methods, networks, template_to_latent.mapping_files(priors, "w")[1].is_file())
     generator = registry.get_generator("mobilestylegan", FLAGS.checkpoint_dir)
     names, faces, holes, bins = test_set(generator, out)
-    models = {"generator": generator,
-              "attacker": registry.get_attack_extractor(ATTACKER, None, FLAGS.checkpoint_dir)}
-    models["made_by"] = {method: method for method in classical.METHODS}
-    for method, start in INVERSIONS.items():
-        models["made_by"][method] = (f"masked inversion, {FLAGS.inpaint_invert_steps} steps, {start} start "
-                                     f"from {models['attacker'].name} templates")
-    for method in methods:
-        if method in networks:
-            network, settings = trainer.load_generator(networks[method])
-            models[method] = (network, settings.size)
-            trained = json.loads((networks[method] / "training.json").read_text())["steps"]
-            models["made_by"][method] = f"{networks[method].name} at step {trained}"
+    models = _models(generator, methods, networks)
     models["parsings"] = _parsings(names, faces, out)
     judges = {name: registry.get_extractor(name, None, FLAGS.checkpoint_dir) for name in JUDGES}
     originals = render.embed(faces, judges)
@@ -265,34 +254,8 @@ def main(argv):
     for method in methods:
         filled = _method_fills(method, names, faces, holes, models, out)
         filled_by_method[method] = filled
-        embedded = render.embed(filled, judges)
-        rows_fn, _ = verification.similarity_functions(judges["mobilefacenet512"].similarity)
-        per_face[method] = {
-            "PSNR hole dB": np.array([measures.psnr(filled[i], faces[i], holes[i]) for i in range(len(names))]),
-            "MobileFaceNet-512 cosine": np.array([
-                float(rows_fn(embedded["mobilefacenet512"][i][None], originals["mobilefacenet512"][i][None])[0])
-                for i in range(len(names))])}
-        for bin_index, bin_name in enumerate(BIN_NAMES):
-            chosen = np.nonzero(bins == bin_index)[0]
-            row = {"method": method, "hole ratio": bin_name, "faces": len(chosen),
-                   "PSNR dB": np.mean([measures.psnr(filled[i], faces[i]) for i in chosen]),
-                   "PSNR hole dB": np.mean(per_face[method]["PSNR hole dB"][chosen]),
-                   "SSIM": np.mean([measures.ssim(filled[i], faces[i]) for i in chosen]),
-                   "SSIM hole box": np.mean([measures.ssim(filled[i], faces[i], holes[i]) for i in chosen]),
-                   "L1": np.mean([measures.l1(filled[i], faces[i]) for i in chosen]),
-                   "L1 hole": np.mean([measures.l1(filled[i], faces[i], holes[i]) for i in chosen])}
-            for name, judge in judges.items():
-                rows_fn, _ = verification.similarity_functions(judge.similarity)
-                ok = [i for i in chosen if np.all(np.isfinite(embedded[name][i])) and
-                      np.all(np.isfinite(originals[name][i]))]
-                values = [float(rows_fn(embedded[name][i][None], originals[name][i][None])[0]) for i in ok]
-                label = "distance" if judge.similarity == "negative_euclidean" else "cosine"
-                row[f"{name} {label} to original"] = (-1 if label == "distance" else 1) * float(np.mean(values))
-            both = [i for i in chosen if np.all(np.isfinite(embedded["mobilefacenet512"][i]))
-                    and np.all(np.isfinite(originals["mobilefacenet512"][i]))]
-            row["Frechet distance, MobileFaceNet-512 features"] = measures.frechet_distance(
-                embedded["mobilefacenet512"][both], originals["mobilefacenet512"][both]) if len(both) > 2 else np.nan
-            rows.append(row)
+        method_rows, per_face[method] = _scored(method, filled, faces, holes, bins, judges, originals)
+        rows += method_rows
     rows = merged_rows(report_files.read_csv(out / "results.csv"), rows, METHODS)
     report_files.write_table(out / "results", rows, (
         f"Inpainting on {len(names)} real faces no method trained on ({sum(n.startswith('lfw/') for n in names)} LFW, "
@@ -310,6 +273,58 @@ def main(argv):
     ablation_table(per_face, bins, out)
     training_table({method: networks[method] for method in methods if method in networks}, out)
     atomic_files.write_text(out / "test_set" / "faces.json", json.dumps(names, indent=1))
+
+
+def _models(generator, methods, networks):
+    """The generator, the attacker, each chosen network as (model, size), and what made each method's fills
+    ("made_by", the label its cache is keyed by)."""
+    models = {"generator": generator, "attacker": registry.get_attack_extractor(ATTACKER, None, FLAGS.checkpoint_dir)}
+    models["made_by"] = {method: method for method in classical.METHODS}
+    for method, start in INVERSIONS.items():
+        models["made_by"][method] = (f"masked inversion, {FLAGS.inpaint_invert_steps} steps, {start} start "
+                                     f"from {models['attacker'].name} templates")
+    for method in methods:
+        if method in networks:
+            network, settings = trainer.load_generator(networks[method])
+            models[method] = (network, settings.size)
+            trained = json.loads((networks[method] / "training.json").read_text())["steps"]
+            models["made_by"][method] = f"{networks[method].name} at step {trained}"
+    return models
+
+
+def _scored(method, filled, faces, holes, bins, judges, originals):
+    """(results rows of `method` by hole-ratio bin, {measure: per-face values} for the paired ablation)."""
+    embedded = render.embed(filled, judges)
+    count = len(faces)
+    rows_fn, _ = verification.similarity_functions(judges["mobilefacenet512"].similarity)
+    per_face = {
+        "PSNR hole dB": np.array([measures.psnr(filled[i], faces[i], holes[i]) for i in range(count)]),
+        "MobileFaceNet-512 cosine": np.array([
+            float(rows_fn(embedded["mobilefacenet512"][i][None], originals["mobilefacenet512"][i][None])[0])
+            for i in range(count)])}
+    rows = []
+    for bin_index, bin_name in enumerate(BIN_NAMES):
+        chosen = np.nonzero(bins == bin_index)[0]
+        row = {"method": method, "hole ratio": bin_name, "faces": len(chosen),
+               "PSNR dB": np.mean([measures.psnr(filled[i], faces[i]) for i in chosen]),
+               "PSNR hole dB": np.mean(per_face["PSNR hole dB"][chosen]),
+               "SSIM": np.mean([measures.ssim(filled[i], faces[i]) for i in chosen]),
+               "SSIM hole box": np.mean([measures.ssim(filled[i], faces[i], holes[i]) for i in chosen]),
+               "L1": np.mean([measures.l1(filled[i], faces[i]) for i in chosen]),
+               "L1 hole": np.mean([measures.l1(filled[i], faces[i], holes[i]) for i in chosen])}
+        for name, judge in judges.items():
+            rows_fn, _ = verification.similarity_functions(judge.similarity)
+            ok = [i for i in chosen if np.all(np.isfinite(embedded[name][i])) and
+                  np.all(np.isfinite(originals[name][i]))]
+            values = [float(rows_fn(embedded[name][i][None], originals[name][i][None])[0]) for i in ok]
+            label = "distance" if judge.similarity == "negative_euclidean" else "cosine"
+            row[f"{name} {label} to original"] = (-1 if label == "distance" else 1) * float(np.mean(values))
+        both = [i for i in chosen if np.all(np.isfinite(embedded["mobilefacenet512"][i]))
+                and np.all(np.isfinite(originals["mobilefacenet512"][i]))]
+        row["Frechet distance, MobileFaceNet-512 features"] = measures.frechet_distance(
+            embedded["mobilefacenet512"][both], originals["mobilefacenet512"][both]) if len(both) > 2 else np.nan
+        rows.append(row)
+    return rows, per_face
 
 
 def ablation_table(per_face, bins, out, full="patent_full"):

@@ -248,3 +248,43 @@ def test_restarts_reuse_ours_first_attempt_only_if_computed_in_the_same_precisio
     same, other = runner.read_record(folder, "same"), runner.read_record(folder, "other")
     assert same["first_attempt_reused"] and same["restarts"] >= 1 and same["steps"] >= 302
     assert "first_attempt_reused" not in other and other["steps"] < 300
+
+
+def test_liveness_scores_are_cached_by_what_made_each_image(tmp_path):
+    calls = []
+
+    def detector(image, key):
+        calls.append(key)
+        return float(image), image > 0.5
+
+    images = {"photo/a": lambda: 0.9, "nbnet/a": lambda: 0.2}
+    made_by = {"photo/a": "photo a_0001", "nbnet/a": "first network"}
+    assert comparison._liveness(tmp_path, {"d": detector}, images, made_by) == {"d": {"photo/a": True, "nbnet/a": False}}
+    assert sorted(calls) == ["nbnet/a", "photo/a"]
+    # The same images: nothing is scored again.
+    comparison._liveness(tmp_path, {"d": detector}, images, made_by)
+    assert len(calls) == 2
+    # NbNet retrained: its face is new, so only it is scored again, and the new score is the one reported.
+    images["nbnet/a"] = lambda: 0.7
+    decided = comparison._liveness(tmp_path, {"d": detector}, images, {**made_by, "nbnet/a": "second network"})
+    assert calls[2:] == ["nbnet/a"] and decided["d"]["nbnet/a"] is True
+    # A cache written before stamps were kept is scored again once.
+    cached = json.loads((tmp_path / "liveness_scores.json").read_text())
+    del cached["d"]["photo/a"]["made_by"]
+    (tmp_path / "liveness_scores.json").write_text(json.dumps(cached))
+    comparison._liveness(tmp_path, {"d": detector}, images, {**made_by, "nbnet/a": "second network"})
+    assert calls[3:] == ["photo/a"]
+
+
+def test_a_face_stamp_follows_its_w_plus_or_else_its_png(tmp_path):
+    import numpy as np
+    from tf_reconstruct.optimize import runner
+    folder = methods.output_dir(tmp_path, "ours")
+    runner.write_outputs(folder, "a", np.zeros((4, 4, 3), np.uint8), np.zeros((23, 512), np.float32), {"steps": 1})
+    first = comparison.face_stamp(tmp_path, "ours", "a")
+    np.save(folder / "a_wplus.npy", np.ones((23, 512), np.float32))
+    assert comparison.face_stamp(tmp_path, "ours", "a") != first and len(first) == 16
+    nbnet = methods.output_dir(tmp_path, "nbnet")
+    nbnet.mkdir()
+    (nbnet / "a.png").write_bytes(b"png one")
+    assert comparison.face_stamp(tmp_path, "nbnet", "a") != first

@@ -8,10 +8,12 @@ scored on the identities both have finished, so there is always a pair of rows c
 """
 
 import dataclasses
+import hashlib
 import json
 import pathlib
 
 import numpy as np
+from absl import logging
 
 from tf_reconstruct.evaluation import aligned_faces, methods as methods_module, protocol, report_files
 from tf_reconstruct.metrics import verification
@@ -70,23 +72,39 @@ def _seconds_per_face(run_dir, method, identities):
     return runner.seconds_per_step(methods_module.output_dir(run_dir, method)) * float(np.mean(steps))
 
 
-def _liveness(run_dir, detectors, images_by_key):
-    """{detector: {key: passed or None}}, with scores cached in liveness_scores.json (kept with the run)."""
+def _liveness(run_dir, detectors, images_by_key, made_by):
+    """{detector: {key: passed or None}}, with scores cached in liveness_scores.json (kept with the run).
+
+    Each cached score is keyed by what made its image (`made_by`: {key: stamp}, e.g. the hash of the face's
+    w+), so a face made again, by a retrained NbNet or a re-run method, is scored again rather than reported
+    with its predecessor's score; entries cached before stamps were kept are scored again once."""
     from tf_reconstruct.align.photo_align import NoFaceFoundError
     path = run_dir / "liveness_scores.json"
     cache = json.loads(path.read_text()) if path.is_file() else {}
     for name, detector in detectors.items():
         scores = cache.setdefault(name, {})
+        stale = [key for key in images_by_key if key in scores and scores[key].get("made_by") != made_by[key]]
+        if stale:
+            logging.info("%s: %d cached liveness scores belong to other images; scoring them again", name, len(stale))
         for key, read in images_by_key.items():
-            if key in scores:
+            if key in scores and key not in stale:
                 continue
             try:
                 score, passed = detector(read(), key)
-                scores[key] = {"score": round(score, 5), "passed": passed}
+                scores[key] = {"score": round(score, 5), "passed": passed, "made_by": made_by[key]}
             except NoFaceFoundError:
-                scores[key] = {"score": None, "passed": None}
+                scores[key] = {"score": None, "passed": None, "made_by": made_by[key]}
         report_files.write_text(path, json.dumps(cache, indent=0, sort_keys=True))
     return {name: {key: cache[name][key]["passed"] for key in images_by_key} for name in detectors}
+
+
+def face_stamp(run_dir, method, identity):
+    """What made a method's face, for caches: the sha256 (16 hex) of its w+ when it has one (its pixels are a
+    function of it), else of its PNG (NbNet)."""
+    folder = methods_module.output_dir(run_dir, method)
+    source = folder / f"{identity}_wplus.npy"
+    source = source if source.is_file() else folder / f"{identity}.png"
+    return hashlib.sha256(source.read_bytes()).hexdigest()[:16]
 
 
 @dataclasses.dataclass
@@ -252,11 +270,13 @@ def _table4(run_dir, dataset, usable, selected, done, methods, detector_names):
     sources = {identity: images[0] for identity, images in selected.items()}
     images_by_key = {f"photo/{identity}": (lambda source=source: dataset.read([source])[source])
                      for identity, source in sources.items()}
+    made_by = {f"photo/{identity}": f"photo {source}" for identity, source in sources.items()}
     for method in methods:
         for identity in done[method]:
             images_by_key[f"{method}/{identity}"] = (
                 lambda method=method, identity=identity: methods_module.read_face(run_dir, method, identity))
-    decisions = _liveness(run_dir, detectors, images_by_key)
+            made_by[f"{method}/{identity}"] = face_stamp(run_dir, method, identity)
+    decisions = _liveness(run_dir, detectors, images_by_key, made_by)
     grouped = {}
     for name in detector_names:
         grouped[(name, f"real photos (sources of all {len(selected)} selected)")] = [

@@ -56,7 +56,9 @@ def test_main_refuses_bad_methods_and_settings_in_one_line_before_loading_anythi
     from cli_in_process import run_cli
     for args, expected in ((["--methods=mapping"], "error: --methods=mapping: without ours the first method"),
                            (["--methods=ours,bogus"], "error: --methods: unknown bogus"),
-                           (["--optimizer=adam", "--restarts=2"], "error: engine settings: restarts need optimizer")):
+                           (["--optimizer=adam", "--restarts=2"], "error: engine settings: restarts need optimizer"),
+                           (["--impostors=all,everyone"], "error: --impostors: unknown everyone; choose from"),
+                           (["--liveness=antispoof,mirror"], "error: --liveness: unknown mirror; choose from")):
         done = run_cli("tf_reconstruct.main", "--dataset=lfw", f"--data_dir={tmp_path / 'absent'}", *args)
         assert done.returncode == 2 and done.stderr.strip().splitlines()[-1].startswith(expected), done.stderr
 

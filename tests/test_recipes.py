@@ -61,3 +61,19 @@ def test_multi_start_attempts_are_shared_with_the_one_start_recipe_of_the_same_s
     assert recipes.shared_attempt_dirs("ours_multi_avg_eot_spread", tmp_path,
                                        lambda method: tmp_path / method) == folders
     assert recipes.RECIPES["ours_multi_avg_eot_spread"].combine == "average"
+
+
+def test_every_committed_record_of_older_runs_loads_its_settings():
+    """The records in git were written with settings dicts (fewer fields, the batch size beside them); each
+    loads as the EngineSettings that made it, the later fields at the values of the engine of its day."""
+    import json
+    import pathlib
+    root = pathlib.Path(__file__).resolve().parents[1] / "experiments"
+    loaded = 0
+    for path in root.glob("*/*/reconstructions*/*.json"):
+        record = json.loads(path.read_text())
+        if isinstance(record, dict) and isinstance(record.get("settings"), dict) and "best_loss" in record:
+            settings = EngineSettings.from_record(record["settings"], record.get("batch_size"))
+            assert settings.steps == record["settings"]["steps"] and settings.batch_size == record.get("batch_size", 8)
+            loaded += 1
+    assert loaded > 500

@@ -176,6 +176,11 @@ def test_a_finished_face_is_rendered_again_from_its_kept_w_plus(tmp_path, genera
     # The record says how the face was made: the method, the whole settings, the start, the threads.
     assert record["method"] == "ours" and record["start"] == {"kind": "mean"} and record["threads"] >= 1
     assert EngineSettings.from_record(record["settings"]) == settings
+    # The settings read back from the record (JSON) make the same face, bit for bit.
+    again = EngineSettings.from_record(json.loads(json.dumps(record["settings"])))
+    assert runner.run(generator, extractor192, [("a", template)], tmp_path / "again", again) == 1
+    assert (tmp_path / "again" / "a.png").read_bytes() == first
+    assert (tmp_path / "again" / "a_wplus.npy").read_bytes() == (tmp_path / "a_wplus.npy").read_bytes()
     (tmp_path / "a.png").unlink()
     assert runner.run(generator, extractor192, [("a", template)], tmp_path, settings) == 0
     assert (tmp_path / "a.png").read_bytes() == first

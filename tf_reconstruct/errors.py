@@ -19,3 +19,8 @@ class CheckpointFormatError(TfReconstructError, ValueError):
 
 class UserWeightsRequiredError(TfReconstructError, FileNotFoundError):
     """A model whose weights no registry carries was asked for without a path to them."""
+
+
+class InputError(TfReconstructError, ValueError):
+    """A flag or input a user gave that cannot be used (an unknown name, a mismatched folder); the message
+    names it and the choices or the fix."""

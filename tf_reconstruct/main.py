@@ -15,6 +15,7 @@ from tf_reconstruct import cli, flags as project_flags, interrupts
 from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.datasets import colorferet, ffhq, folder, lfw
 from tf_reconstruct.datasets.errors import DatasetError
+from tf_reconstruct.errors import InputError
 from tf_reconstruct.evaluation import methods
 from tf_reconstruct.evaluation.experiment import ExperimentConfig, excluded_identities, run_experiment
 from tf_reconstruct.models import registry
@@ -44,10 +45,22 @@ def default_count(dataset_name, images_by_identity, eval_type, excluded=()):
     return min(count, eligible)
 
 
+def check_choices():
+    """Refuses an unknown --methods, --impostors or --liveness name in one line before anything is loaded or
+    run (a typo found after hours of reconstruction would cost them)."""
+    methods.check_methods(FLAGS.methods)
+    from tf_reconstruct.evaluation.protocol import IMPOSTOR_MODES
+    from tf_reconstruct.liveness.detectors import DETECTORS
+    for flag, given, known in (("impostors", FLAGS.impostors, IMPOSTOR_MODES), ("liveness", FLAGS.liveness, DETECTORS)):
+        unknown = [name for name in given if name not in known]
+        if unknown:
+            raise InputError(f"--{flag}: unknown {', '.join(unknown)}; choose from {', '.join(known)}")
+
+
 def main(argv):
     del argv
     interrupts.stop_on_sigterm()
-    methods.check_methods(FLAGS.methods)   # before anything loads: a bad list is one line
+    check_choices()   # before anything loads: a bad list is one line
     settings = project_flags.engine_settings()
     project_flags.apply_threads()
     data_dir = FLAGS.data_dir or project_flags.DEFAULT_DATA_DIRS.get(FLAGS.dataset)

@@ -16,6 +16,7 @@ from absl import app, flags, logging
 from tf_reconstruct import cli, flags as project_flags, interrupts
 from tf_reconstruct.attributes import classifiers as attribute_classifiers
 from tf_reconstruct.editing import boundaries, paths, samples
+from tf_reconstruct.errors import InputError
 from tf_reconstruct.evaluation import report_files
 from tf_reconstruct.models import registry
 
@@ -28,7 +29,7 @@ def fit_all(store, attributes, fraction, seed):
     fitted = {}
     for attribute in attributes:
         if attribute not in store:
-            raise ValueError(f"the labelled samples have no {attribute!r}; they hold "
+            raise InputError(f"the labelled samples have no {attribute!r}; they hold "
                              f"{', '.join(a for a in attribute_classifiers.ATTRIBUTES if a in store)}")
         fitted[attribute] = boundaries.train_boundary(store["w"][found], store[attribute][found], fraction, seed)
     return fitted

@@ -27,6 +27,7 @@ import numpy as np
 from tf_reconstruct.align import photo_align
 from tf_reconstruct.attributes import expression_net, eye_state, hopenet, landmarks68, ssr_net
 from tf_reconstruct.checkpoints.fetch import require_raw
+from tf_reconstruct.errors import InputError
 
 # classifier name -> (its models, the attributes it gives)
 CLASSIFIERS = {
@@ -111,7 +112,7 @@ def _session(model_name, checkpoint_root):
 def load(name, checkpoint_root=None):
     """The classifier `name` (one of CLASSIFIERS) on onnxruntime."""
     if name not in CLASSIFIERS:
-        raise ValueError(f"unknown attribute classifier {name!r}; choose from {', '.join(CLASSIFIERS)}")
+        raise InputError(f"unknown attribute classifier {name!r}; choose from {', '.join(CLASSIFIERS)}")
     return Classifier(name, tuple(_session(model, checkpoint_root) for model in CLASSIFIERS[name][0]))
 
 
@@ -119,7 +120,7 @@ def load_for(attributes, checkpoint_root=None):
     """The classifiers that give `attributes` (names of ATTRIBUTES), each loaded once."""
     unknown = [attribute for attribute in attributes if attribute not in ATTRIBUTES]
     if unknown:
-        raise ValueError(f"unknown attribute(s) {', '.join(unknown)}; choose from {', '.join(ATTRIBUTES)}")
+        raise InputError(f"unknown attribute(s) {', '.join(unknown)}; choose from {', '.join(ATTRIBUTES)}")
     names = dict.fromkeys(ATTRIBUTES[attribute] for attribute in attributes)
     return [load(name, checkpoint_root) for name in names]
 

@@ -12,6 +12,8 @@ this), so the edit leaves the conditioning attributes' SVM scores unchanged to f
 
 import numpy as np
 
+from tf_reconstruct.errors import InputError
+
 # w+ rows by the resolution their style drives: coarse 4-8 px (pose, face shape), middle 16-32 px
 # (features, expression), fine 64 px and up (colour, texture). MobileStyleGAN: row 0 at 4 px, block k
 # (rows 3k+1..3k+3) at 2^(k+3) px (models/mobile_stylegan.py). StyleGAN2 at 1024: two rows per resolution.
@@ -29,11 +31,11 @@ def conditioned(normal, conditions):
     basis = np.stack([np.asarray(condition, np.float64) for condition in conditions])
     gram = basis @ basis.T
     if np.linalg.matrix_rank(gram) < len(basis):
-        raise ValueError("the condition normals are linearly dependent; give distinct attributes")
+        raise InputError("the condition normals are linearly dependent; give distinct attributes")
     projected = normal - basis.T @ np.linalg.solve(gram, basis @ normal)
     length = np.linalg.norm(projected)
     if length < 1e-6:
-        raise ValueError("the edit direction lies in the span of its conditions: nothing is left to edit")
+        raise InputError("the edit direction lies in the span of its conditions: nothing is left to edit")
     return (projected / length).astype(np.float32)
 
 
@@ -51,10 +53,10 @@ def layer_rows(generator_name, num_ws, layers="all"):
         elif "-" in part and all(piece.isdigit() for piece in part.split("-", 1)):
             first, last = (int(piece) for piece in part.split("-", 1))
             if not 0 <= first <= last < num_ws:
-                raise ValueError(f"layers {part!r}: rows must lie in 0-{num_ws - 1}")
+                raise InputError(f"layers {part!r}: rows must lie in 0-{num_ws - 1}")
             rows.update(range(first, last + 1))
         else:
-            raise ValueError(f"unknown layers {part!r}; use all, {', '.join(ranges) or 'coarse, middle, fine'} "
+            raise InputError(f"unknown layers {part!r}; use all, {', '.join(ranges) or 'coarse, middle, fine'} "
                              f"or a row range such as 0-3")
     return sorted(rows)
 

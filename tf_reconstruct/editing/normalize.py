@@ -17,6 +17,7 @@ import dataclasses
 import numpy as np
 
 from tf_reconstruct.editing import directions
+from tf_reconstruct.errors import InputError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,7 +48,7 @@ def normalize(w_plus, measure, boundaries, targets=None, max_iterations=8, rows=
     targets = DEFAULT_TARGETS if targets is None else targets
     missing = [attribute for attribute in targets if attribute not in boundaries]
     if missing:
-        raise ValueError(f"normalisation needs boundaries for {', '.join(missing)}")
+        raise InputError(f"normalisation needs boundaries for {', '.join(missing)}")
     current = np.asarray(w_plus, np.float32).copy()
     history, best, best_error = [], current, np.inf
     for iteration in range(max_iterations + 1):

@@ -15,6 +15,7 @@ import pathlib
 import numpy as np
 from absl import logging
 
+from tf_reconstruct.errors import InputError
 from tf_reconstruct.evaluation import aligned_faces, methods as methods_module, protocol, report_files
 from tf_reconstruct.metrics import verification
 from tf_reconstruct.optimize import runner
@@ -264,7 +265,7 @@ def _table4(run_dir, dataset, usable, selected, done, methods, detector_names):
     from tf_reconstruct.liveness import detectors as liveness_detectors
     unknown = [name for name in detector_names if name not in liveness_detectors.DETECTORS]
     if unknown:
-        raise ValueError(f"--liveness: unknown detectors {unknown}; choose from {sorted(liveness_detectors.DETECTORS)}")
+        raise InputError(f"--liveness: unknown detectors {unknown}; choose from {sorted(liveness_detectors.DETECTORS)}")
     detectors = {name: liveness_detectors.DETECTORS[name]() for name in detector_names}
     # Read lazily: a photo whose scores are cached is never read again.
     sources = {identity: images[0] for identity, images in selected.items()}

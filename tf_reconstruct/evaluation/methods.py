@@ -186,9 +186,10 @@ def make_outputs(methods, run_dir, generator, attacker, templates, baselines_dir
                                       engine_settings.replace(**changed), method=method)
     for method in VARIANTS:
         if method in methods:
-            _, work = _optimisation_work(run_dir, method, optimised, max_optimisations)
+            pending, work = _optimisation_work(run_dir, method, optimised, max_optimisations)
+            # Starts only for the faces still to make: a finished run needs no bank.
             starts = recipes.starts_of(method, generator, attacker.name, baselines_dir,
-                                       {name: optimised[name] for name, _ in work})
+                                       {name: optimised[name] for name in pending})
             attempts = (recipes.shared_attempt_dirs(method, run_dir, lambda other: output_dir(run_dir, other))
                         if VARIANTS[method].multi else None)
             made[method] = recipes.run(method, generator, attacker, work, output_dir(run_dir, method),

@@ -10,6 +10,7 @@ import dataclasses
 
 import numpy as np
 
+from tf_reconstruct.errors import InputError
 from tf_reconstruct.metrics import verification
 
 IMPOSTOR_MODES = ("all", "pairs")
@@ -37,7 +38,7 @@ def system_scores(embeddings, selection, impostor_mode, protocol_pairs=None, sim
     rows, matrix_of = verification.similarity_functions(similarity)
     if impostor_mode == "pairs":
         if not protocol_pairs:
-            raise ValueError("impostor mode 'pairs' needs the dataset's protocol pairs (LFW pairs.txt); use 'all'")
+            raise InputError("impostor mode 'pairs' needs the dataset's protocol pairs (LFW pairs.txt); use 'all'")
         usable = [(a, b, same) for a, b, same in protocol_pairs if a in embeddings and b in embeddings]
         first = np.stack([embeddings[a] for a, _, _ in usable])
         second = np.stack([embeddings[b] for _, b, _ in usable])
@@ -45,7 +46,7 @@ def system_scores(embeddings, selection, impostor_mode, protocol_pairs=None, sim
         same = np.array([flag for _, _, flag in usable])
         return scores[~same], scores[same]
     if impostor_mode != "all":
-        raise ValueError(f"impostor mode must be one of {IMPOSTOR_MODES}, not {impostor_mode!r}")
+        raise InputError(f"impostor mode must be one of {IMPOSTOR_MODES}, not {impostor_mode!r}")
     ids = [image for images in selection.values() for image in images if image in embeddings]
     labels = np.array([identity for identity, images in selection.items() for image in images if image in embeddings])
     stacked = np.stack([embeddings[i] for i in ids])

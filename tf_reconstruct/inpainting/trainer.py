@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from tf_reconstruct import atomic_files
 from tf_reconstruct.align.generator_warp import warp_to_arcface
-from tf_reconstruct.errors import MissingCheckpointError
+from tf_reconstruct.errors import InputError, MissingCheckpointError
 from tf_reconstruct.evaluation import report_files
 from tf_reconstruct.inpainting import losses, masks, parsing, patent_network
 
@@ -149,7 +149,7 @@ def _keep_settings(out_dir, settings):
         old = json.loads(settings_file.read_text())
         changed = [key for key, value in dataclasses.asdict(settings).items() if old.get(key) != value and key != "steps"]
         if changed:
-            raise ValueError(f"{out_dir} was trained with other settings ({', '.join(changed)}); use another --out_dir")
+            raise InputError(f"{out_dir} was trained with other settings ({', '.join(changed)}); use another --out_dir")
     atomic_files.write_text(settings_file, json.dumps(dataclasses.asdict(settings), indent=1))
 
 

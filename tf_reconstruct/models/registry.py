@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf_reconstruct.converters import weight_table
+from tf_reconstruct.errors import InputError
 from tf_reconstruct.models import arcface_backbones, mapping_network, mobile_stylegan, mobilefacenet
 from tf_reconstruct.models.precision import policy_scope
 from tf_reconstruct.paths import checkpoint_dir, require_file
@@ -98,7 +99,7 @@ class Generator:
 
 def _load_mobilestylegan(root=None, weights=None):
     if weights is not None:
-        raise ValueError("mobilestylegan loads from the fetched cache; generator weights are for 'stylegan2'")
+        raise InputError("mobilestylegan loads from the fetched cache; generator weights are for 'stylegan2'")
     mapping = mapping_network.build_mapping_network()
     weight_table.load_npz(mapping, require_file(converted_path("mobilestylegan_mapping.npz", root),
                                                 "converted MobileStyleGAN mapping weights"))
@@ -167,7 +168,7 @@ GENERATORS = {"mobilestylegan": _load_mobilestylegan, "stylegan2": _load_stylega
 def get_generator(name="mobilestylegan", checkpoint_root=None, weights=None):
     """A Generator by name; `weights` is the path of user weights (required for 'stylegan2')."""
     if name not in GENERATORS:
-        raise ValueError(f"unknown generator {name!r}; choose one of {sorted(GENERATORS)}")
+        raise InputError(f"unknown generator {name!r}; choose one of {sorted(GENERATORS)}")
     return GENERATORS[name](checkpoint_root, weights)
 
 
@@ -195,7 +196,7 @@ def _arcface_loader(backbone):
 
 def _load_dlib(weights=None, root=None):
     if weights is not None:
-        raise ValueError("dlib_resnet128 loads the fetched face_recognition_models files; it takes no weights path")
+        raise InputError("dlib_resnet128 loads the fetched face_recognition_models files; it takes no weights path")
     from tf_reconstruct.checkpoints.fetch import require_raw
     from tf_reconstruct.models import dlib_resnet
     return dlib_resnet.load(require_raw("dlib_resnet128_dat", root), require_raw("dlib_landmarks5_dat", root))
@@ -214,7 +215,7 @@ EXTRACTORS = {
 def get_extractor(name, weights=None, checkpoint_root=None):
     """An Extractor by name; `weights` is a path (required for the ArcFace Inception/Xception models)."""
     if name not in EXTRACTORS:
-        raise ValueError(f"unknown extractor {name!r}; choose one of {sorted(EXTRACTORS)}")
+        raise InputError(f"unknown extractor {name!r}; choose one of {sorted(EXTRACTORS)}")
     return EXTRACTORS[name](weights, checkpoint_root)
 
 
@@ -222,6 +223,6 @@ def get_attack_extractor(name, weights=None, checkpoint_root=None):
     """get_extractor, refusing at once an extractor without gradients (the attack differentiates through it)."""
     extractor = get_extractor(name, weights, checkpoint_root)
     if not extractor.differentiable:
-        raise ValueError(f"{name} has no gradients (it runs outside TensorFlow): it can evaluate (--eval_models) "
+        raise InputError(f"{name} has no gradients (it runs outside TensorFlow): it can evaluate (--eval_models) "
                          f"but not attack; choose a MobileFaceNet or ArcFace extractor to attack with")
     return extractor

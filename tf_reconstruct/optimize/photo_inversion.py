@@ -26,6 +26,7 @@ import tensorflow as tf
 from tf_reconstruct.align import photo_align
 from tf_reconstruct.align.generator_warp import warp_to_arcface
 from tf_reconstruct.align.similarity import estimate_similarity
+from tf_reconstruct.errors import InputError
 
 MARGIN = 24   # the face region of face_region_psnr: the ArcFace crop and 24 px of hair, ears and chin around it
 # Against the pixel MSE in [-1, 1]. At 0.5 the identity term won: on George_W_Bush_0001 (fitted in the ArcFace
@@ -137,7 +138,7 @@ def template_starts(generator, extractor, framed, baselines_dir, start="bank"):
     ('mapping'), both in `baselines_dir` (train_baselines' output)."""
     from tf_reconstruct.optimize import recipes
     if start not in ("bank", "mapping"):
-        raise ValueError(f"unknown inversion start {start!r}; choose bank or mapping")
+        raise InputError(f"unknown inversion start {start!r}; choose bank or mapping")
     crops = warp_to_arcface(tf.constant(np.asarray(framed), tf.float32) / 127.5 - 1.0, generator.landmarks)
     templates = extractor(crops, value_range="signed").numpy()
     starts = recipes.warm_start_latents(start, generator, extractor.name, baselines_dir,

@@ -35,19 +35,20 @@ class StepBar:
     """A tqdm bar of face-steps with the faces done as its postfix."""
 
     def __init__(self, faces, prior, disable=False):
-        self.faces, self.prior, self.finished = faces, prior, []
+        self.faces, self.prior, self.finished, self.done = faces, prior, [], 0
         self.bar = tqdm(total=round(total_work(faces, [], prior, 0)), desc="reconstructing", unit="step",
                         disable=disable or not faces, dynamic_ncols=True)
         self.bar.set_postfix_str(f"0/{faces} faces", refresh=False)
 
     def step(self, live):
         """One engine step of `live` samples."""
+        self.done += live
         self.bar.update(live)
 
     def face_done(self, steps):
         """A face written after `steps` steps (its own, counted over every attempt)."""
         self.finished.append(steps)
-        self.bar.total = round(total_work(self.faces, self.finished, self.prior, self.bar.n))
+        self.bar.total = round(total_work(self.faces, self.finished, self.prior, self.done))
         self.bar.set_postfix_str(f"{len(self.finished)}/{self.faces} faces", refresh=False)
         self.bar.refresh()
 

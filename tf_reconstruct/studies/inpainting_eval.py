@@ -30,6 +30,7 @@ from tf_reconstruct.baselines import template_to_latent
 from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.datasets import ffhq, lfw, selection
 from tf_reconstruct.editing import render
+from tf_reconstruct.errors import InputError
 from tf_reconstruct.evaluation import report_files
 from tf_reconstruct.inpainting import classical, masks, parsing, patent_fill, trainer
 from tf_reconstruct.inpainting.paths import trained_network_dir
@@ -95,7 +96,7 @@ def fixed_masks(names, seed, folder):
     if mask_file.is_file():
         with np.load(mask_file) as saved:
             if saved["names"].tolist() != names:
-                raise ValueError(f"{mask_file} was made for another test set; delete it to draw the masks again")
+                raise InputError(f"{mask_file} was made for another test set; delete it to draw the masks again")
             holes = np.unpackbits(saved["packed"], axis=-1)[..., :SIZE]
     else:
         holes = np.stack([masks.mask_in_bin(SIZE, seeds[index], *masks.BINS[bins[index]], kind=kinds[index])[0]
@@ -111,7 +112,7 @@ def fixed_masks(names, seed, folder):
              "hole_ratios": [round(float(hole.mean()), 4) for hole in holes], "sha256": fingerprint}, indent=1))
     record = json.loads(record_file.read_text())
     if record["names"] != names or record["sha256"] != fingerprint:
-        raise ValueError(f"the test masks here differ from those {record_file} records (another test set, seed or "
+        raise InputError(f"the test masks here differ from those {record_file} records (another test set, seed or "
                          f"mask generator): restore them, or delete {record_file} and {mask_file} to fix new ones, "
                          f"which changes every method's numbers")
     return holes, bins
@@ -229,7 +230,7 @@ def chosen_methods(requested, networks, mapping_trained):
     if requested:
         unknown = [method for method in requested if method not in METHODS]
         if unknown:
-            raise ValueError(f"--inpaint_methods: unknown {', '.join(unknown)}; choose from {', '.join(METHODS)}")
+            raise InputError(f"--inpaint_methods: unknown {', '.join(unknown)}; choose from {', '.join(METHODS)}")
         return [method for method in METHODS if method in requested]
     runnable = {"inversion_mapping": mapping_trained}
     runnable.update({method: method in networks and (networks[method] / "generator.weights.h5").is_file()

@@ -68,6 +68,8 @@ def test_missing_data_dir_is_a_clear_error(tmp_path):
     result = _main("--dataset=lfw", f"--data_dir={tmp_path / 'nowhere'}", f"--out_root={tmp_path}")
     assert result.returncode != 0
     assert "LFW not found" in result.stderr and "--data_dir" in result.stderr
+    # Quiet: the error is all it prints, no TensorFlow info lines or library notices before it.
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error: "), result.stderr
     feret = _main("--dataset=colorferet", f"--out_root={tmp_path}")
     assert feret.returncode != 0 and "nist.gov" in feret.stderr
 

@@ -41,12 +41,19 @@ def interrupted_run(generator, extractor, folder, die_at_save, monkeypatch):
     monkeypatch.setattr(in_flight, "save", original)
 
 
+@pytest.fixture(scope="module")
+def whole(generator, extractor192, tmp_path_factory):
+    """The uninterrupted run every interrupted one is compared with (made once)."""
+    folder = tmp_path_factory.mktemp("whole")
+    assert runner.run(generator, extractor192, templates(), folder, SETTINGS,
+                      options=runner.RunOptions(exact_resume=True)) == 5
+    return folder
+
+
 @pytest.mark.parametrize("die_at_save", [3, 5])
 def test_a_resumed_run_writes_the_bits_of_an_uninterrupted_one(generator, extractor192, tmp_path, monkeypatch,
-                                                               die_at_save):
-    whole, broken = tmp_path / "whole", tmp_path / "broken"
-    assert runner.run(generator, extractor192, templates(), whole, SETTINGS,
-                      options=runner.RunOptions(exact_resume=True)) == 5
+                                                               die_at_save, whole):
+    broken = tmp_path / "broken"
     interrupted_run(generator, extractor192, broken, die_at_save, monkeypatch)
     layout = in_flight.layout_of(broken / in_flight.FILE_NAME)
     assert layout["size"] <= 2 and len(layout["owner"]) == layout["size"]

@@ -7,6 +7,7 @@ import pytest
 
 from tf_reconstruct.errors import TfReconstructError
 from tf_reconstruct.evaluation import borrowed_thresholds, experiment, protocol, report_files
+from tf_reconstruct.optimize.settings import EngineSettings
 
 E = {"a1": [1.0, 0.0], "a2": [0.8, 0.6], "b1": [0.0, 1.0], "b2": [0.6, 0.8], "c1": [-1.0, 0.0]}
 EMBEDDINGS = {key: np.array(value) for key, value in E.items()}
@@ -75,18 +76,18 @@ def test_a_photo_without_a_face_is_skipped_counted_and_cached(tmp_path):
 
 
 def test_a_run_folder_refuses_other_engine_settings(tmp_path):
-    experiment._check_settings(tmp_path, {"steps": 2000, "resolution": 512})
-    experiment._check_settings(tmp_path, {"steps": 2000, "resolution": 512})   # the same: resumes
+    experiment._check_settings(tmp_path, EngineSettings(steps=2000, resolution=512))
+    experiment._check_settings(tmp_path, EngineSettings(steps=2000, resolution=512))   # the same: resumes
     with pytest.raises(ValueError, match="resolution.*--run_name"):
-        experiment._check_settings(tmp_path, {"steps": 2000, "resolution": 256})
+        experiment._check_settings(tmp_path, EngineSettings(steps=2000, resolution=256))
 
 
 def test_a_setting_added_later_resumes_old_runs_only_at_its_old_value(tmp_path):
     # A folder started before `restarts` existed was made with no restarts.
     (tmp_path / "engine_settings.json").write_text('{"steps": 2000}')
-    experiment._check_settings(tmp_path, {"steps": 2000, "restarts": 0})
+    experiment._check_settings(tmp_path, EngineSettings(steps=2000, restarts=0))
     with pytest.raises(ValueError, match="restarts"):
-        experiment._check_settings(tmp_path, {"steps": 2000, "restarts": 1})
+        experiment._check_settings(tmp_path, EngineSettings(steps=2000, restarts=1))
 
 
 def test_rows_at_borrowed_thresholds_keep_the_other_runs_rates():

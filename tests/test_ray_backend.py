@@ -85,15 +85,20 @@ def local_run_one_thread(tmp_path_factory, templates):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_ray_writes_what_the_local_backend_writes_at_the_same_threads_and_resumes(
+def test_ray_writes_what_the_local_backend_writes_at_the_same_threads_survives_a_killed_worker_and_resumes(
         threads, ray_session, templates, request, tmp_path):
     local = request.getfixturevalue("local_run_one_thread" if threads == 1 else "local_run")
-    # The local run's shards on Ray workers of `threads` CPUs each (2 workers of 1, or 1 of 2): the same bits.
+    # The local run's shards on Ray workers of `threads` CPUs each (2 workers of 1, or 1 of 2), worker 0 killed
+    # after the first face: Ray restarts it, its shard is retried, and every face is written once, the bits of
+    # the local run's (a face in flight at the kill is replayed in its shard's batch).
     workers = 2 // threads
-    summary = ray_backend.run(config(tmp_path), templates, shard_size=2, workers=workers, cpus_per_worker=threads)
-    assert summary.written == len(NAMES) and not summary.failures and summary.done_before == 0
-    assert files(tmp_path) == files(local)
-    assert all(same_outputs(local, tmp_path, name) for name in NAMES)
+    summary = ray_backend.run(config(tmp_path), templates, shard_size=2, workers=workers, cpus_per_worker=threads,
+                              fault_drill_after=1)
+    assert any("killed" in event for event in summary.events)
+    assert not summary.failures and summary.done_before == 0 and summary.written == len(NAMES)
+    assert files(tmp_path) == files(local)          # every face, once, and nothing half-written
+    for name in NAMES:
+        assert same_outputs(local, tmp_path, name), name
     assert json.loads((tmp_path / f"{NAMES[0]}.json").read_text())["threads"] == threads
     # Resume: a re-run after a lost face does only that face, and finds the rest done.
     for suffix in (".json", ".png", "_wplus.npy"):
@@ -102,20 +107,6 @@ def test_ray_writes_what_the_local_backend_writes_at_the_same_threads_and_resume
     assert again.written == 1 and again.done_before == len(NAMES) - 1
     assert all(same_outputs(local, tmp_path, name) for name in NAMES)
     assert ray_backend.run(config(tmp_path), templates, shard_size=2, workers=1).written == 0
-
-
-@pytest.mark.parametrize("threads", [1, 2])
-def test_a_killed_worker_is_restarted_and_every_face_is_written_once(threads, ray_session, templates, request,
-                                                                     tmp_path):
-    local_run = request.getfixturevalue("local_run_one_thread" if threads == 1 else "local_run")
-    summary = ray_backend.run(config(tmp_path), templates, shard_size=2, workers=1, cpus_per_worker=threads,
-                              fault_drill_after=1)
-    assert any("killed" in event for event in summary.events)
-    assert not summary.failures and summary.done_before + summary.written == len(NAMES)
-    assert files(tmp_path) == files(local_run)          # every face, once, and nothing half-written
-    for name in NAMES:
-        # A face in flight at the kill is replayed in its shard's batch, and comes out the same bits.
-        assert same_outputs(local_run, tmp_path, name)
 
 
 def test_a_malformed_database_is_refused_before_any_worker_starts(tmp_path):

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from absl import app
 
+from cli_in_process import run_cli
 from tf_reconstruct import cli
 from tf_reconstruct.errors import TfReconstructError
 
@@ -40,8 +41,7 @@ def test_reconstruct_refuses_bad_templates_in_one_line(tmp_path, shape, expected
     if expected == "NaN":
         templates[1, 5] = np.nan
     np.save(tmp_path / "bad.npy", templates)
-    result = subprocess.run([sys.executable, "-m", "tf_reconstruct.reconstruct", f"--templates={tmp_path / 'bad.npy'}",
-                             f"--out_dir={tmp_path / 'out'}"], capture_output=True, text=True, timeout=600)
+    result = run_cli("tf_reconstruct.reconstruct", f"--templates={tmp_path / 'bad.npy'}", f"--out_dir={tmp_path / 'out'}")
     assert result.returncode == 2, result.stderr[-2000:]
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and expected.lower() in last.lower() and "Traceback" not in result.stderr

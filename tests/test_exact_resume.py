@@ -7,7 +7,7 @@ import pytest
 from tf_reconstruct.optimize import in_flight, runner
 from tf_reconstruct.optimize.settings import EngineSettings
 
-pytestmark = pytest.mark.models
+pytestmark = [pytest.mark.models, pytest.mark.slow]
 
 # A large step and a short patience stop the faces at different steps (11, 5, 5, 14, 6), so slots refill and
 # the batch shrinks at the end: the layout matters.

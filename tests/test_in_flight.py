@@ -29,6 +29,7 @@ def _assert_same_path(resumed, uninterrupted):
 
 
 @pytest.mark.models
+@pytest.mark.slow
 def test_a_stream_resumed_from_a_checkpoint_follows_the_uninterrupted_path(generator, extractor192):
     targets = np.random.default_rng(11).standard_normal((3, 192)).astype(np.float32) * 3
     settings = EngineSettings(truncation=1.0, steps=9, patience=3, learning_rate=0.01, resolution=32, batch_size=2)
@@ -47,6 +48,7 @@ def test_a_stream_resumed_from_a_checkpoint_follows_the_uninterrupted_path(gener
 
 
 @pytest.mark.models
+@pytest.mark.slow
 def test_a_sample_interrupted_after_a_restart_keeps_its_earlier_attempt(generator, extractor192):
     # A huge target overshoots at once (test_reconstruct), so the sample restarts; the checkpoint is taken
     # one step into its second attempt.
@@ -112,6 +114,7 @@ def test_the_file_keeps_only_faces_whose_run_template_and_start_still_match(tmp_
 
 
 @pytest.mark.models
+@pytest.mark.slow
 def test_an_interrupted_run_goes_on_mid_face_and_cleans_up(tmp_path, generator, extractor192, monkeypatch):
     templates = [(name, np.random.default_rng(seed).standard_normal(192).astype(np.float32) * 3)
                  for seed, name in enumerate(["a", "b"])]

@@ -54,6 +54,7 @@ def test_the_guard_itself_catches_a_judge(tmp_path):
 
 
 @pytest.mark.models
+@pytest.mark.slow
 def test_every_engine_option_runs_with_the_judges_unloadable(tmp_path, monkeypatch, generator, extractor192):
     from tf_reconstruct.attributes import classifiers
     from tf_reconstruct.baselines import training_pairs

@@ -8,6 +8,7 @@ from tf_reconstruct.optimize import photo_inversion
 pytestmark = [pytest.mark.models]
 
 
+@pytest.mark.slow
 def test_a_batch_inverts_each_face_as_alone_and_the_mask_limits_the_pixel_loss(generator, extractor192):
     rng = np.random.default_rng(0)
     faces = rng.integers(0, 256, (2, 64, 64, 3)).astype(np.uint8)

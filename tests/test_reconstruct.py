@@ -57,6 +57,7 @@ def test_schedule_reaches_the_optimizer(generator, extractor192):
 
 
 @pytest.mark.models
+@pytest.mark.slow
 def test_refilled_and_compacted_slots_match_solo_runs(generator, extractor192):
     # Three templates through two slots: the third starts when the first stops, and the tail is compacted
     # to one slot. SGD has no state, so every sample must follow the same path as when run alone.
@@ -87,6 +88,7 @@ def test_overshot_means_a_patience_stop_with_the_best_loss_in_the_first_steps():
 
 
 @pytest.mark.models
+@pytest.mark.slow
 def test_an_overshooting_sample_restarts_from_its_start_with_half_the_step(generator, extractor192):
     # A huge target makes SGD overshoot at once: the first attempt stops on patience with its best at the
     # start, and the restart must be exactly a fresh run at half the rate, appended to the first.
@@ -111,6 +113,7 @@ def test_an_overshooting_sample_restarts_from_its_start_with_half_the_step(gener
 
 
 @pytest.mark.models
+@pytest.mark.slow
 def test_a_sample_whose_render_fails_the_face_check_restarts_and_its_non_face_ranks_last(generator, extractor192):
     target = extractor192(np.random.default_rng(3).integers(0, 256, (1, 112, 112, 3)).astype(np.uint8)).numpy()
     settings = EngineSettings(truncation=1.0, steps=3, patience=50, resolution=32, batch_size=1)
@@ -164,6 +167,7 @@ def test_a_real_lfw_template_is_reconstructed_to_cosine_above_half(generator, ex
 
 
 @pytest.mark.models
+@pytest.mark.slow
 def test_a_finished_face_is_rendered_again_from_its_kept_w_plus(tmp_path, generator, extractor192):
     # Runs keep only the record and w+ in git; a fresh clone renders the face from them instead of optimising.
     from tf_reconstruct.optimize import runner

@@ -144,6 +144,15 @@ def define_bench_flags():
     flags.DEFINE_string("bench_out", "experiments/bench/README.md", "Markdown output.")
 
 
+def define_profile_flags():
+    """`python -m tf_reconstruct.studies.step_profile`: where one engine step's time goes (experiments/speed)."""
+    define_engine_flags()
+    flags.DEFINE_string("profile_method", "ours_plus", "ours or a recipe of optimize/recipes.py.")
+    flags.DEFINE_integer("profile_steps", 5, "Steps traced by TensorFlow's profiler.", lower_bound=1)
+    flags.DEFINE_integer("profile_warmup", 3, "Untraced steps first (tracing, first-step compile).", lower_bound=1)
+    flags.DEFINE_string("profile_out", "experiments/speed", "Where profile.md and profile.csv go.")
+
+
 def define_study_flags():
     define_engine_flags()
     flags.DEFINE_string("data_dir", "../shared/data/lfw", "LFW folder with lfw-names.txt and lfw-deepfunneled.tgz.")

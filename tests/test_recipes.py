@@ -77,3 +77,11 @@ def test_every_committed_record_of_older_runs_loads_its_settings():
             assert settings.steps == record["settings"]["steps"] and settings.batch_size == record.get("batch_size", 8)
             loaded += 1
     assert loaded > 500
+
+
+def test_the_settings_choices_are_the_engines_own():
+    """settings.py keeps its choices as plain tuples (so the flags load without TensorFlow); they must name what
+    the engine implements."""
+    from tf_reconstruct.models import precision
+    from tf_reconstruct.optimize import losses, settings
+    assert settings.LOSSES == tuple(losses.LOSSES) and settings.PRECISIONS == precision.CHOICES

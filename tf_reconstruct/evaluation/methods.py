@@ -29,7 +29,7 @@ from tqdm import tqdm
 from tf_reconstruct import atomic_files
 from tf_reconstruct.align import photo_align
 from tf_reconstruct.baselines import nbnet, template_to_latent
-from tf_reconstruct.errors import TfReconstructError
+from tf_reconstruct.errors import InputError
 from tf_reconstruct.models import precision as precisions
 from tf_reconstruct.optimize import reconstruct as engine
 from tf_reconstruct.optimize import recipes, runner, warm_starts
@@ -67,10 +67,6 @@ def finished(run_dir, method, identities):
     return [identity for identity in identities if runner.is_done(folder, identity)]
 
 
-class MethodsError(TfReconstructError, ValueError):
-    """A --methods list main cannot run."""
-
-
 def reference(methods):
     """The run's reference method: ours when listed, else the first; Tables 1-2 score its faces, and the
     others are compared with it on the identities it has finished."""
@@ -78,19 +74,19 @@ def reference(methods):
 
 
 def check_methods(methods):
-    """Raises MethodsError, naming the choices, for an unknown method, or a reference (ours, else the first
+    """Raises InputError, naming the choices, for an unknown method, or a reference (ours, else the first
     listed) that is not an optimisation making one face per template (ours or a recipe)."""
     unknown = [method for method in methods if method not in METHODS]
     if unknown or not methods:
-        raise MethodsError(f"--methods: unknown {', '.join(unknown) or '(none given)'}; choose from "
-                           f"{', '.join(METHODS)}")
+        raise InputError(f"--methods: unknown {', '.join(unknown) or '(none given)'}; choose from "
+                         f"{', '.join(METHODS)}")
     lead = reference(methods)
     if lead != "ours" and lead not in VARIANTS:
-        raise MethodsError(f"--methods={','.join(methods)}: without ours the first method is the reference the "
-                           f"others are compared with, and {lead} is not one; put ours or one of "
-                           f"{', '.join(VARIANTS)} first")
+        raise InputError(f"--methods={','.join(methods)}: without ours the first method is the reference the "
+                         f"others are compared with, and {lead} is not one; put ours or one of "
+                         f"{', '.join(VARIANTS)} first")
     if "ours_restarts" in methods and "ours" not in methods:
-        raise MethodsError("--methods: ours_restarts starts from ours' own faces; add ours to the list")
+        raise InputError("--methods: ours_restarts starts from ours' own faces; add ours to the list")
 
 
 def aligned_cache_name(method):

@@ -18,7 +18,7 @@ import pathlib
 
 import numpy as np
 
-from tf_reconstruct.errors import TfReconstructError
+from tf_reconstruct.errors import InputError
 from tf_reconstruct.optimize import multi_start, runner, warm_starts
 
 
@@ -59,13 +59,10 @@ RECIPES = {
 STARTS = ("mean", "bank", "bank_nearest", "mapping")
 
 
-class MethodError(TfReconstructError, ValueError):
-    """A method name that is not ours or a recipe."""
-
-
 def check_method(name):
+    """Raises InputError, naming the choices, for a name that is not ours or a recipe."""
     if name != "ours" and name not in RECIPES:
-        raise MethodError(f"unknown method {name!r}; choose ours or one of {', '.join(RECIPES)}")
+        raise InputError(f"unknown method {name!r}; choose ours or one of {', '.join(RECIPES)}")
 
 
 def settings_of(name, base):

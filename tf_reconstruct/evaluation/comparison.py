@@ -51,14 +51,6 @@ def liveness_rows(decisions):
     return rows
 
 
-def _align_method(run_dir, method, identities):
-    def items():
-        for identity in identities:
-            yield identity, identity, methods_module.read_face(run_dir, method, identity)
-    cache = pathlib.Path(run_dir) / "cache" / methods_module.aligned_cache_name(method)
-    return aligned_faces.align_images(items(), cache, total=len(identities))[0]
-
-
 def _steps(run_dir, method, identities):
     if method == "nbnet":
         return []
@@ -183,7 +175,8 @@ def compare(job):
 
 def _scored_rows(job, methods, reference, done, selected):
     """[(the method whose comparison the row belongs to, Table 3 row)] for every evaluator and impostor mode."""
-    aligned = {method: _align_method(job.run_dir, method, done[method]) for method in methods}
+    aligned = {method: methods_module.aligned_method_faces(job.run_dir, method, done[method])[0]
+               for method in methods}
     rows = []
     for evaluator in job.evaluators:
         photos = job.photo_embeddings_of[evaluator.name]

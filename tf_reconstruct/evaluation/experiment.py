@@ -135,15 +135,6 @@ def _drop_unusable(chosen, faces, failures, eval_type):
     return usable, dropped
 
 
-def _reconstruction_faces(run_dir, method, identities):
-    """MTCNN-aligned reconstructions of `method`, as a system sees them: ({identity: face}, {identity: reason})."""
-    def items():
-        for identity in identities:
-            yield identity, identity, methods.read_face(run_dir, method, identity)
-    return aligned_faces.align_images(items(), run_dir / "cache" / methods.aligned_cache_name(method),
-                                      total=len(identities))
-
-
 def _fig5_grid(dataset, usable, run_dir, methods_shown=("ours",), count=6):
     """Per row: the source photo, each method's reconstruction (ours, then any of methods.FIG5_BESIDE_OURS the
     run compared; grey where one has not finished) and, where there is one, another photo of the person."""
@@ -275,7 +266,7 @@ def score(selection, attack, dataset, attacker, evaluators, config, generator_na
     if len(finished) < len(selection.usable):
         logging.warning("scoring %d of %d identities (the rest are not reconstructed yet)", len(finished),
                         len(selection.usable))
-    recon_faces, no_face = _reconstruction_faces(run_dir, lead, list(finished))
+    recon_faces, no_face = methods.aligned_method_faces(run_dir, lead, list(finished))
     records = {identity: runner.read_record(folder, identity) for identity in finished}
     per_identity = {identity: {"identity": identity, "source": images[0], "other_photos": len(images) - 1,
                                "steps": records[identity]["steps"],

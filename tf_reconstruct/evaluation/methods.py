@@ -30,6 +30,7 @@ from tf_reconstruct import atomic_files
 from tf_reconstruct.align import photo_align
 from tf_reconstruct.baselines import nbnet, template_to_latent
 from tf_reconstruct.errors import InputError
+from tf_reconstruct.evaluation import aligned_faces
 from tf_reconstruct.models import precision as precisions
 from tf_reconstruct.optimize import reconstruct as engine
 from tf_reconstruct.optimize import recipes, runner, warm_starts
@@ -92,6 +93,16 @@ def check_methods(methods):
 def aligned_cache_name(method):
     """The run cache file of `method`'s MTCNN-aligned faces (ours keeps its older name)."""
     return "aligned_reconstructions.npz" if method == "ours" else f"aligned_{method}.npz"
+
+
+def aligned_method_faces(run_dir, method, identities):
+    """`method`'s reconstructions MTCNN-aligned as a system sees them, cached in the run:
+    ({identity: face [112, 112, 3] uint8}, {identity: why no face})."""
+    def items():
+        for identity in identities:
+            yield identity, identity, read_face(run_dir, method, identity)
+    return aligned_faces.align_images(items(), pathlib.Path(run_dir) / "cache" / aligned_cache_name(method),
+                                      total=len(identities))
 
 
 def _mapping_outputs(run_dir, generator, model, templates, method):

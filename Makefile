@@ -44,14 +44,19 @@ run: setup
 	@echo "Results: experiments/lfw/quick8/. The paper-size run (150 identities, about 2.5 hours of reconstruction"
 	@echo "on 2 cores, resumable):  $(PY) -m tf_reconstruct.main --dataset=lfw"
 
+# The tests run in TEST_WORKERS processes (pytest-xdist), a test file each at a time: most of a test's time is
+# single-threaded Python (tracing, MTCNN's eager stages), so two processes use both cores.
+TEST_WORKERS ?= 2
+PYTEST := TF_RECONSTRUCT_REQUIRE_MODELS=1 $(PY) -m pytest -q -rs -n $(TEST_WORKERS) --dist loadfile
+
 test: setup
 	$(PY) -m flake8 tf_reconstruct tests
-	TF_RECONSTRUCT_REQUIRE_MODELS=1 $(PY) -m pytest -q -rs --durations=15
+	$(PYTEST) --durations=15
 
 # The inner loop, after set-up: flake8 and the tests not marked slow (no end-to-end runs, no Ray).
 check: $(INSTALLED)
 	$(PY) -m flake8 tf_reconstruct tests
-	TF_RECONSTRUCT_REQUIRE_MODELS=1 $(PY) -m pytest -q -rs -m "not slow" --durations=10
+	$(PYTEST) -m "not slow" --durations=10
 
 clean-models:
 	rm -rf checkpoints/raw checkpoints/converted checkpoints/downloads

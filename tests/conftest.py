@@ -81,3 +81,10 @@ def tiny_bank(tmp_path_factory, generator, extractor192):
     pairs = training_pairs.load_store(folder / "pairs", ("template", "w", "w_mix", "crossover"), extractor192.name)
     template_to_latent.train_mapping(pairs, "w", extractor192.name, generator.num_ws, folder, epochs=1, batch_size=4)
     return folder
+
+
+def pytest_collection_modifyitems(config, items):
+    """Files with slow tests first: the workers of `make test` (pytest-xdist, a file at a time) take files in this
+    order, so no long file starts when the other worker is nearly done."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)

@@ -110,6 +110,26 @@ def test_lfw_any_variant_from_tgz_or_folder(tmp_path, variant):
     assert lfw.load_lfw(tmp_path).read(["Ann_Lee_0002"])["Ann_Lee_0002"].shape == (24, 16, 3)
 
 
+def test_an_lfw_archive_is_decompressed_once_per_process_until_it_changes(tmp_path, monkeypatch):
+    archive = tmp_path / "lfw.tgz"
+    _lfw_tgz(archive, "lfw", {"Ann_Lee": 1})
+    opened = []
+    real_open = tarfile.open
+
+    def counting_open(path, mode="r", **kwargs):
+        if mode.startswith("r"):
+            opened.append(path)
+        return real_open(path, mode, **kwargs)
+    monkeypatch.setattr(lfw.tarfile, "open", counting_open)
+    assert lfw.read_images(archive, ["Ann_Lee_0001"])["Ann_Lee_0001"].shape == (24, 16, 3)
+    assert lfw.read_images(archive, ["Ann_Lee_0001"])["Ann_Lee_0001"].shape == (24, 16, 3)
+    assert len(opened) == 1
+    # Rewritten (another size and time), it is read again: the new person is there.
+    _lfw_tgz(archive, "lfw", {"Ann_Lee": 1, "Bo_Wu": 1})
+    assert set(lfw.read_images(archive, ["Ann_Lee_0001", "Bo_Wu_0001"])) == {"Ann_Lee_0001", "Bo_Wu_0001"}
+    assert len(opened) == 2
+
+
 def test_lfw_missing_dir_names_the_flag(tmp_path):
     with pytest.raises(DatasetError, match="--data_dir"):
         lfw.load_lfw(tmp_path / "absent")

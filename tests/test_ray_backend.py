@@ -1,5 +1,5 @@
 """The database run on a local Ray (started here, 2 CPUs) with a tiny step budget: Ray writes what the local
-backend writes at the same threads per worker (1 and 2), resumes, survives a killed worker, and refuses a
+backend writes at the same threads per worker (1 and 2), resumes (at 2), survives a killed worker, and refuses a
 malformed database before any worker starts. A face's last bits depend on the thread count on some CPUs (an
 AVX2-only EPYC: up to 0.018 in w+ after 6 steps between 1 and 2 threads), so each Ray run is compared with a
 local run at its own threads: this process's 2 (conftest), or a fresh process at 1."""
@@ -100,6 +100,8 @@ def test_ray_writes_what_the_local_backend_writes_at_the_same_threads_survives_a
     for name in NAMES:
         assert same_outputs(local, tmp_path, name), name
     assert json.loads((tmp_path / f"{NAMES[0]}.json").read_text())["threads"] == threads
+    if threads == 1:
+        return      # resuming does not depend on the thread count: checked once, at 2
     # Resume: a re-run after a lost face does only that face, and finds the rest done.
     for suffix in (".json", ".png", "_wplus.npy"):
         (tmp_path / f"db_0003{suffix}").unlink()

@@ -38,6 +38,28 @@ def test_short_run_lowers_the_loss_and_freezes_stopped_samples(generator, extrac
 
 
 @pytest.mark.models
+def test_the_success_stop_reads_the_attackers_cosine_through_the_fixed_warp(generator, extractor192):
+    import tensorflow as tf
+    # The template of a generated face: its cosine from the mean start rises quickly. With the cosine loss the
+    # tracked curve is 1 - the attacker's cosine through the fixed warp, the stop's signal.
+    w_plus = generator.mean_w_plus(1) + 0.6 * np.random.default_rng(5).standard_normal((1, 1, 512)).astype(np.float32)
+    target = engine.embed_generated(generator, extractor192, tf.constant(w_plus), 64).numpy()
+    common = dict(steps=40, patience=50, resolution=64, loss="cosine", render_final=False, log_every=0)
+    plain = engine.reconstruct(generator, extractor192, target, **common)
+    level = 1.0 - float(np.percentile(plain.loss_curves[0], 40))    # reached part-way through the run
+    stopped = engine.reconstruct(generator, extractor192, target, success_cosine=level, success_steps=3, **common)
+    assert plain.stopped_by == ["cap"] and stopped.stopped_by == ["success"]
+    # The same path until the stop: the rule changes when a face ends, not how it moves.
+    taken = int(stopped.steps[0])
+    assert 3 <= taken < 40
+    np.testing.assert_allclose(stopped.loss_curves[0], plain.loss_curves[0][:taken], atol=1e-6)
+    # It stopped at the first evaluation that ended 3 in a row at the level.
+    at_level = [1.0 - loss >= level for loss in plain.loss_curves[0]]
+    first = next(index for index in range(2, 40) if all(at_level[index - 2:index + 1]))
+    assert taken == first + 1
+
+
+@pytest.mark.models
 def test_truncation_is_the_papers_lerp_towards_w_avg(generator):
     import tensorflow as tf
     latent = tf.constant(np.random.default_rng(2).standard_normal((1, generator.num_ws, 512)).astype(np.float32))

@@ -1,5 +1,6 @@
 """The slot queue's bookkeeping on a one-number problem, no models: loss_i = a_i (w - t_i)^2 by SGD at lr 0.1,
-so a sample's path is known by hand (w - t shrinks by 1 - 0.2 a each step; a = 10 flips its sign, an overshoot)."""
+so a sample's path is known by hand (w - t shrinks by 1 - 0.2 a each step; a = 10 flips its sign, an overshoot).
+The success stop's signal stands in for the attacker's cosine: 1 - |w - t|."""
 
 import numpy as np
 import tensorflow as tf
@@ -11,14 +12,15 @@ PATIENCE, STEPS, RATE = 3, 60, 0.1
 
 
 def objective(slots, w_plus):
-    """[B, 1, 1] latents against targets [B, 2] = (t, a): the loss a (w - t)^2, followed and tracked."""
+    """[B, 1, 1] latents against targets [B, 2] = (t, a): the loss a (w - t)^2, followed and tracked, and the
+    signal 1 - |w - t|."""
     t, a = slots.targets[:, 0], slots.targets[:, 1]
     loss = a * tf.square(w_plus[:, 0, 0] - t)
-    return loss, loss
+    return loss, loss, 1.0 - tf.abs(w_plus[:, 0, 0] - t)
 
 
-def run(targets, batch_size, optimizer="sgd", restarts=0, sizes=None, checkpoints=None):
-    body = slots_module.step_body(objective, lambda latent: latent, PATIENCE, STEPS)
+def run(targets, batch_size, optimizer="sgd", restarts=0, sizes=None, checkpoints=None, success=None):
+    body = slots_module.step_body(objective, lambda latent: latent, PATIENCE, STEPS, success)
 
     def new_slots(size):
         if sizes is not None:
@@ -31,7 +33,8 @@ def run(targets, batch_size, optimizer="sgd", restarts=0, sizes=None, checkpoint
     queue = slot_queue.SlotQueue(new_slots, np.zeros((len(targets), 1, 1), np.float32), np.float32(targets),
                                  batch_size=batch_size, refill=optimizer == "sgd",
                                  rate_at=lambda taken, attempt: RATE * slot_queue.RESTART_RATE_FACTOR ** attempt,
-                                 learning_rate=RATE, restarts=restarts, patience=PATIENCE, finisher=finisher)
+                                 learning_rate=RATE, restarts=restarts, patience=PATIENCE, finisher=finisher,
+                                 success_hold=success[1] if success else 0)
     while queue.fill():
         queue.step()
         if checkpoints is not None:
@@ -81,3 +84,19 @@ def test_an_overshooting_sample_starts_again_with_half_the_step():
     # The second attempt, at lr 0.05, lands on t at once; both attempts count in the steps.
     assert again.restarts == 1 and again.loss == 0.0 and again.steps == (1 + PATIENCE) + (2 + PATIENCE)
     assert len(again.loss_curve) == again.steps
+
+
+def test_the_success_stop_ends_a_face_after_k_evaluations_at_the_level():
+    # a = 1, t = 1 from w = 0: evaluation k sees w - t = -0.8^(k-1), so the signal 1 - 0.8^(k-1) first reaches
+    # 0.5 at k = 5 (0.59; 0.49 at k = 4) and has held there 3 evaluations in a row at k = 7.
+    reached, slow = run([(1.0, 1.0), (3.0, 0.01)], batch_size=2, success=(0.5, 3))
+    assert reached.steps == 7 and reached.stopped_by == "success"
+    np.testing.assert_allclose(reached.w_plus[0, 0], 1 - 0.8 ** 6, rtol=1e-6)   # the best: the last evaluated
+    # Its neighbour, far below the level, runs on to the cap as it would alone.
+    assert slow.steps == STEPS and slow.stopped_by == "cap"
+    # Without the rule the same face runs to the cap; a face that stops improving ends on patience.
+    plain, flat = run([(1.0, 1.0), (1.0, 5.0)], batch_size=2)
+    assert plain.steps == STEPS and plain.stopped_by == "cap"
+    assert flat.steps == 2 + PATIENCE and flat.stopped_by == "patience"
+    # A higher level starts the count later: 0.7 is first reached at k = 7 (0.74), so hold 5 stops at k = 11.
+    assert run([(1.0, 1.0)], batch_size=1, success=(0.7, 5))[0].steps == 11

@@ -47,3 +47,15 @@ def test_samples_stop_independently():
     stopped_at, state = _run(np.stack([improving, flat], axis=1), patience=5, max_steps=80)
     assert list(stopped_at) == [80, 6]
     assert state[0].numpy()[1] == 7.0
+
+
+def test_success_counts_evaluations_in_a_row_at_the_level_and_keeps_a_stopped_count():
+    held = tf.constant([0, 2, 4, 1])
+    cosines = tf.constant([0.9, 0.7, 0.95, 0.2])
+    active = tf.constant([True, True, True, False])
+    held, keep = stopping.succeed(held, cosines, active, 0.8, 3)
+    # below the level resets to 0; at or above adds one; a stopped sample keeps its count and stays stopped
+    assert held.numpy().tolist() == [1, 0, 5, 1]
+    assert keep.numpy().tolist() == [True, True, False, False]
+    held, keep = stopping.succeed(tf.constant([2]), tf.constant([0.8]), tf.constant([True]), 0.8, 3)
+    assert held.numpy().tolist() == [3] and keep.numpy().tolist() == [False]   # equal to the level counts

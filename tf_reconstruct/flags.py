@@ -71,6 +71,11 @@ def define_engine_flags(extractor_flag="extractor"):
                        lower_bound=0.0)
     flags.DEFINE_float("anchor_penalty", d.anchor_penalty, "Beyond the paper (0: its engine): weight of the penalty "
                        "on the w+ distance from the sample's start (after a warm start).", lower_bound=0.0)
+    flags.DEFINE_float("success_cosine", d.success_cosine, "Beyond the paper (0: off): also stop a face once the "
+                       "attacker's cosine through the fixed warp has been at least this for --success_steps "
+                       "evaluations in a row.", lower_bound=0.0, upper_bound=0.999)
+    flags.DEFINE_integer("success_steps", d.success_steps, "Evaluations in a row at --success_cosine that stop a face.",
+                         lower_bound=1)
     flags.DEFINE_integer("batch_size", d.batch_size, "Templates optimised together (slots refilled as samples stop).",
                          lower_bound=1)
     flags.DEFINE_integer("seed", d.seed, "Seed of initialisation and selection.")
@@ -151,6 +156,20 @@ def define_profile_flags():
     flags.DEFINE_integer("profile_steps", 5, "Steps traced by TensorFlow's profiler.", lower_bound=1)
     flags.DEFINE_integer("profile_warmup", 3, "Untraced steps first (tracing, first-step compile).", lower_bound=1)
     flags.DEFINE_string("profile_out", "experiments/speed", "Where profile.md and profile.csv go.")
+
+
+def define_success_level_flags():
+    """`python -m tf_reconstruct.studies.success_level`: the attacker's genuine-pair cosines (the success stop's level)."""
+    define_checkpoint_flags()
+    flags.DEFINE_string("attack_model", "mobilefacenet192", "The attacking extractor whose genuine scores are measured.")
+    flags.DEFINE_string("data_dir", "../shared/data/lfw", "LFW folder with its pairs files and lfw-deepfunneled.tgz.")
+    flags.DEFINE_string("success_pairs_file", "pairsDevTrain.txt", "The LFW pairs file whose genuine pairs are scored.")
+    flags.DEFINE_list("success_exclude", ["experiments/lfw/mobilefacenet192_150id_seed0_sgd_t0.7_512px",
+                                          "experiments/fidelity/lfw/screen24", "experiments/fidelity/lfw/finalists48"],
+                      "Run folders whose people (selection.json) are left out: the people the methods are scored on.")
+    flags.DEFINE_integer("success_max_pairs", None, "Score only the first N kept pairs (quick runs).", lower_bound=1)
+    flags.DEFINE_string("success_out", "experiments/speed", "Where success_level.{md,csv,png} go.")
+    flags.DEFINE_integer("threads", 0, "TensorFlow intra-op threads (0: one per core).", lower_bound=0)
 
 
 def define_study_flags():

@@ -2,7 +2,7 @@
 
     latent_to_w_plus(generator, latent, space, truncation) -> w+ [B, num_ws, 512]
     embed_generated(generator, extractor, w_plus, resolution, precision) -> [B, D]
-    make_objective(...) -> objective(slots, w_plus) -> (loss followed [B], loss tracked [B])
+    make_objective(...) -> objective(slots, w_plus) -> (loss followed [B], loss tracked [B], cosine [B] or None)
 
 The paper's objective is the MSE of the aligned face's features to the template (its eq. 3). Beyond it,
 and off by default: the mean loss over random views of the face (expectation over transformations,
@@ -42,7 +42,7 @@ def embed_generated(generator, extractor, w_plus, resolution, precision="float32
 
 
 def make_objective(generator, extractor, loss_fn, resolution, precision, space, truncation, views=None,
-                   spread_penalty=0.0, anchor_penalty=0.0, steps=2000):
+                   spread_penalty=0.0, anchor_penalty=0.0, steps=2000, cosine=False):
     """The per-sample objective of the optimisation step.
 
     Args:
@@ -51,14 +51,18 @@ def make_objective(generator, extractor, loss_fn, resolution, precision, space, 
         each sample sees the views of its own step.
       spread_penalty, anchor_penalty: weights of regularizers.row_spread and regularizers.anchor_distance
         (from the sample's start, slots.anchor); 0 leaves them out of the graph.
+      cosine: also return the fixed warp's cosine to the template (the success stop's signal); False leaves
+        it out of the graph.
 
     Returns:
       objective(slots, w_plus) -> (loss whose gradient is followed [B], loss tracked for stopping and the best
-      latent [B]); without views both are the fixed warp's loss (plus the penalties).
+      latent [B], the fixed warp's cosine [B] or None); without views both losses are the fixed warp's loss
+      (plus the penalties).
     """
     def objective(slots, w_plus):
         if views is None:
-            tracked = loss_fn(embed_generated(generator, extractor, w_plus, resolution, precision), slots.targets)
+            fixed = embed_generated(generator, extractor, w_plus, resolution, precision)
+            tracked = loss_fn(fixed, slots.targets)
             followed = tracked
         else:
             count = views.shape[1]
@@ -69,11 +73,18 @@ def make_objective(generator, extractor, loss_fn, resolution, precision, space, 
                                  tf.float32)
             per_view = tf.reshape(loss_fn(embeddings, tf.repeat(slots.targets, count, axis=0)), [-1, count])
             tracked, followed = per_view[:, 0], tf.reduce_mean(per_view, axis=1)
+            fixed = embeddings[::count]     # view 0 of each sample is the fixed warp
         penalty = 0.0
         if spread_penalty:
             penalty += spread_penalty * regularizers.row_spread(w_plus)
         if anchor_penalty:
             anchor = latent_to_w_plus(generator, slots.anchor, space, truncation)
             penalty += anchor_penalty * regularizers.anchor_distance(w_plus, anchor)
-        return followed + penalty, tracked + penalty
+        similarity = _cosine(fixed, slots.targets) if cosine else None
+        return followed + penalty, tracked + penalty, similarity
     return objective
+
+
+def _cosine(a, b):
+    """[B, D], [B, D] -> [B] cosine similarity."""
+    return tf.reduce_sum(tf.math.l2_normalize(a, axis=-1) * tf.math.l2_normalize(b, axis=-1), axis=-1)

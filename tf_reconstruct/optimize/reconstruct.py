@@ -57,6 +57,7 @@ class ReconstructionResult:
       first_step_seconds: the part of `seconds` spent on the first step, which includes tracing.
       final_cosine: [B] cosine between f(align(g(w+*))) rendered at full resolution and the target, or None.
       images: [B, R, R, 3] uint8 full-resolution renders, or None.
+      stopped_by: B of 'patience', 'cap' or 'success' (what ended each sample's last attempt).
     """
     w_plus: np.ndarray
     loss: np.ndarray
@@ -66,6 +67,7 @@ class ReconstructionResult:
     first_step_seconds: float = 0.0
     final_cosine: np.ndarray = None
     images: np.ndarray = None
+    stopped_by: list = None
 
 
 def check_templates(targets, embedding_dim, name="templates"):
@@ -223,10 +225,11 @@ def _queue(generator, extractor, targets, settings, initial, finisher, resume, k
     objective = make_objective(generator, extractor, losses.LOSSES[settings.loss],
                                settings.resolution or generator.resolution, precisions.resolve(settings.precision),
                                settings.space, settings.truncation, views, settings.spread_penalty,
-                               settings.anchor_penalty, settings.steps)
+                               settings.anchor_penalty, settings.steps, cosine=bool(settings.success_cosine))
     step_body = slots_module.step_body(
         objective, lambda latent: latent_to_w_plus(generator, latent, settings.space, settings.truncation),
-        settings.patience, settings.steps)
+        settings.patience, settings.steps,
+        (settings.success_cosine, settings.success_steps) if settings.success_cosine else None)
 
     def new_slots(size):
         return slots_module.Slots(size, initial.shape[1:], extractor.embedding_dim, settings.optimizer,
@@ -239,6 +242,7 @@ def _queue(generator, extractor, targets, settings, initial, finisher, resume, k
                                         * RESTART_RATE_FACTOR ** attempt),
         learning_rate=settings.learning_rate, restarts=settings.restarts, patience=settings.patience,
         finisher=finisher, resume=resume.states, layout=resume.layout,
+        success_hold=settings.success_steps if settings.success_cosine else 0,
         earlier={index: (float(loss), start_from_w_plus(generator, w_plus, settings.truncation), int(spent))
                  for index, (loss, w_plus, spent) in known_attempts.items()})
 
@@ -293,4 +297,5 @@ def reconstruct(generator, extractor, targets, settings=None, *, render_final=Tr
         steps=np.array([sample.steps for sample in samples]), loss_curves=[sample.loss_curve for sample in samples],
         seconds=seconds, first_step_seconds=first,
         final_cosine=np.array([sample.final_cosine for sample in samples]) if rendered else None,
-        images=np.stack([sample.image for sample in samples]) if rendered else None)
+        images=np.stack([sample.image for sample in samples]) if rendered else None,
+        stopped_by=[sample.stopped_by for sample in samples])

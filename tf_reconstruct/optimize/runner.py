@@ -223,6 +223,7 @@ class _Writer:
         if is_done(self.out_dir, name):
             return          # replayed for an exact resume: written before the interruption
         record = {"template": name, "best_loss": sample.loss, "steps": sample.steps, "restarts": sample.restarts,
+                  "stopped_by": sample.stopped_by,
                   "final_cosine": sample.final_cosine, "seconds_since_start": round(time.time() - self.started, 2),
                   **self.shared}
         if name in self.resumed:

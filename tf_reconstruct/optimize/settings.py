@@ -48,7 +48,9 @@ class EngineSettings:
     compiled, jit_compile: the step as a tf.function, and with XLA (the benchmark's modes).
     Beyond the paper (0 / False / 1 are its engine): restarts and face_check (optimize/slot_queue.py),
     augment and augment_views (expectation over transformations, align/augment.py), spread_penalty and
-    anchor_penalty (optimize/regularizers.py).
+    anchor_penalty (optimize/regularizers.py), and the success stop: a face also stops once the attacker's
+    cosine through the fixed warp has been >= success_cosine for success_steps evaluations in a row
+    (optimize/stopping.py; 0 is off).
     """
     steps: int = 2000
     patience: int = 50
@@ -71,6 +73,8 @@ class EngineSettings:
     augment_views: int = 1
     spread_penalty: float = 0.0
     anchor_penalty: float = 0.0
+    success_cosine: float = 0.0
+    success_steps: int = 10
 
     def __post_init__(self):
         problems = _problems(self)
@@ -117,7 +121,8 @@ def _problems(settings):
                           ("init", INITIALISATIONS), ("loss", LOSSES), ("precision", PRECISIONS)):
         if getattr(s, name) not in allowed:
             problems.append(f"{name} must be one of {', '.join(allowed)}, not {getattr(s, name)!r}")
-    for name, least in (("steps", 2), ("patience", 1), ("batch_size", 1), ("augment_views", 1), ("restarts", 0)):
+    for name, least in (("steps", 2), ("patience", 1), ("batch_size", 1), ("augment_views", 1), ("restarts", 0),
+                        ("success_steps", 1)):
         value = getattr(s, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             problems.append(f"{name} must be a whole number >= {least}, not {value!r}")
@@ -126,6 +131,9 @@ def _problems(settings):
             problems.append(f"{name} must be a number >= 0, not {getattr(s, name)!r}")
     if not isinstance(s.truncation, (int, float)) or not 0.0 <= s.truncation <= 1.0:
         problems.append(f"truncation (the lerp weight) must be in [0, 1], not {s.truncation!r}")
+    if not isinstance(s.success_cosine, (int, float)) or not 0.0 <= s.success_cosine < 1.0:
+        problems.append(f"success_cosine (the attacker's cosine that stops a face; 0 is off) must be in [0, 1), "
+                        f"not {s.success_cosine!r}")
     if s.resolution is not None and (not isinstance(s.resolution, int) or not 16 <= s.resolution <= 1024):
         problems.append(f"resolution must be a side in 16..1024 (or None: the generator's), not {s.resolution!r}")
     if s.restarts and s.optimizer != "sgd":

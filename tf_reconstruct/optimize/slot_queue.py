@@ -43,6 +43,7 @@ class SampleResult:
     final_cosine: float = None
     image: np.ndarray = None
     restarts: int = 0
+    stopped_by: str = "patience"   # what ended its last attempt: 'patience', 'cap' or 'success'
 
 
 @dataclasses.dataclass
@@ -78,10 +79,11 @@ class SlotQueue:
     """
 
     def __init__(self, new_slots, starts, targets, *, batch_size, refill, rate_at, learning_rate, restarts,
-                 patience, finisher, resume=None, layout=None, earlier=None):
+                 patience, finisher, resume=None, layout=None, earlier=None, success_hold=0):
         self.new_slots, self.starts, self.targets = new_slots, starts, targets
         self.refill, self.rate_at, self.learning_rate = refill, rate_at, learning_rate
         self.restarts, self.patience, self.finisher = restarts, patience, finisher
+        self.success_hold = success_hold    # the success stop's evaluations in a row (0: off)
         self.resume = dict(resume or {})
         count = len(targets)
         self.results = [None] * count
@@ -162,6 +164,11 @@ class SlotQueue:
         else:
             self.slots.load(slot, self.starts[index], self.targets[index])
 
+    def _stopped_by(self, state):
+        if self.success_hold and int(state["held_steps"]) >= self.success_hold:
+            return "success"
+        return "patience" if int(state["stale_steps"]) >= self.patience else "cap"
+
     def _finish(self, slot):
         """A stopped sample: starts it again (overshot, or no face) or keeps its best attempt as its result."""
         state, index, finisher = self.slots.state_of(slot), self.owner[slot], self.finisher
@@ -191,7 +198,8 @@ class SlotQueue:
             self.slots.load(slot, self.starts[index], self.targets[index])
             return
         self.owner[slot] = -1
-        result = SampleResult(index, w_plus[0], best_loss, spent, self.curves[index], restarts=self.attempts[index])
+        result = SampleResult(index, w_plus[0], best_loss, spent, self.curves[index], restarts=self.attempts[index],
+                              stopped_by=self._stopped_by(state))
         if finisher.render_final:
             images, float_images = rendered or finisher.render(w_plus)
             result.image = images[0]

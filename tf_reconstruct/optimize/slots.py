@@ -1,7 +1,7 @@
 """The optimisation slots: a batch of samples optimised together, each with its own stopping state.
 
     Slots(size, latent_shape, embedding_dim, optimizer, learning_rate, step_body, compiled, jit_compile)
-    step_body(objective, to_w_plus, patience, steps) -> the compiled step's body, slots -> per-sample loss [B]
+    step_body(objective, to_w_plus, patience, steps, success) -> the compiled step's body, slots -> loss [B]
     compact(slots, owner, live, new_slots) -> a smaller Slots holding the live samples
     in_flight_state(...) -> a running sample's whole state, for optimize/in_flight.py
 
@@ -14,7 +14,9 @@ import tensorflow as tf
 from tf_reconstruct.optimize import stopping
 
 # The rows of a slot that make up a running sample's state (the anchor is its start, given again on restore).
-SLOT_STATE = ("latent", "best_latent", "best_loss", "stale_steps", "active", "steps_taken", "targets")
+SLOT_STATE = ("latent", "best_latent", "best_loss", "stale_steps", "active", "steps_taken", "targets", "held_steps")
+# What a state saved before a row existed means by it (in-flight checkpoints of older runs).
+OLDER_STATE = {"held_steps": 0}
 
 
 class Slots:
@@ -31,6 +33,7 @@ class Slots:
         self.best_loss, self.stale_steps = tf.Variable(best_loss), tf.Variable(stale_steps)
         self.active = tf.Variable(tf.zeros_like(active))
         self.steps_taken = tf.Variable(tf.zeros([size], tf.int32))
+        self.held_steps = tf.Variable(tf.zeros([size], tf.int32))   # the success stop's count (stopping.succeed)
         self.targets = tf.Variable(np.zeros((size, embedding_dim), np.float32))
         # Per-slot learning-rate factor (a schedule at each sample's own step); exact for SGD.
         self.rate_scale = tf.Variable(tf.ones([size]))
@@ -43,7 +46,7 @@ class Slots:
         """Starts a new sample in `slot`."""
         for variable, value in ((self.latent, latent), (self.best_latent, latent), (self.anchor, latent),
                                 (self.targets, target), (self.best_loss, np.inf), (self.stale_steps, 0),
-                                (self.active, True), (self.steps_taken, 0)):
+                                (self.active, True), (self.steps_taken, 0), (self.held_steps, 0)):
             _set_row(variable, slot, value)
 
     def state_of(self, slot):
@@ -52,7 +55,8 @@ class Slots:
     def restore(self, slot, state, target, start):
         """Puts a sample back in `slot` mid-optimisation, from `state_of` (its target and start given again)."""
         for name in SLOT_STATE:
-            _set_row(getattr(self, name), slot, target if name == "targets" else state[name])
+            value = target if name == "targets" else state[name] if name in state else OLDER_STATE[name]
+            _set_row(getattr(self, name), slot, value)
         _set_row(self.anchor, slot, start)
 
 
@@ -62,20 +66,25 @@ def _set_row(variable, row, value):
     variable.assign(array)
 
 
-def step_body(objective, to_w_plus, patience, steps):
+def step_body(objective, to_w_plus, patience, steps, success=None):
     """One optimisation step of every slot: follow the objective's gradient, update each sample's stopping
-    state and best latent. `objective(slots, w_plus)` -> (followed [B], tracked [B]) (optimize/objective.py);
-    `to_w_plus(latent)` applies the space and the restraint. Returns body(slots) -> tracked loss [B]."""
+    state and best latent. `objective(slots, w_plus)` -> (followed [B], tracked [B], cosine [B] or None)
+    (optimize/objective.py); `to_w_plus(latent)` applies the space and the restraint; `success` is None or
+    (level, hold) of the success stop (stopping.succeed). Returns body(slots) -> tracked loss [B]."""
     def body(slots):
         mask_shape = [slots.size] + [1] * (len(slots.latent.shape) - 1)
         with tf.GradientTape() as tape:
-            followed, per_sample = objective(slots, to_w_plus(slots.latent))
+            followed, per_sample, cosines = objective(slots, to_w_plus(slots.latent))
             # Samples are independent, so the gradient of the sum is each sample's own gradient.
             total = tf.reduce_sum(followed)
         gradient = tape.gradient(total, slots.latent)
         was_active = slots.active.read_value()
         state, improved = stopping.update((slots.best_loss, slots.stale_steps, was_active), per_sample,
                                           slots.steps_taken + 1, patience, steps)
+        if success is not None:
+            held, keep = stopping.succeed(slots.held_steps, cosines, was_active, *success)
+            slots.held_steps.assign(held)
+            state = (state[0], state[1], tf.logical_and(state[2], keep))
         slots.best_latent.assign(tf.where(tf.reshape(improved, mask_shape), slots.latent, slots.best_latent))
         previous = tf.identity(slots.latent)
         keep = tf.reshape(state[2], mask_shape)

@@ -54,6 +54,21 @@ def define_engine_flags(extractor_flag="extractor"):
     flags.DEFINE_integer("resolution", d.resolution, "Side at which the loss image is rendered (16..1024; below 1024 "
                          "the generator stops early; the final face is always rendered at 1024). 256 is twice as fast "
                          "but loses quality (experiments/engine/modes.md).", lower_bound=16, upper_bound=1024)
+    _define_beyond_paper_flags(d)
+    flags.DEFINE_integer("batch_size", d.batch_size, "Templates optimised together (slots refilled as samples stop).",
+                         lower_bound=1)
+    flags.DEFINE_integer("seed", d.seed, "Seed of initialisation and selection.")
+    flags.DEFINE_integer("threads", 0, "TensorFlow intra-op threads (0: one per core).", lower_bound=0)
+    flags.DEFINE_enum("precision", d.precision, settings.PRECISIONS,
+                      "What the generator and extractor compute in while optimising (w+, loss and optimizer "
+                      "stay float32; the final render and score are float32). bfloat16 is 10-30% faster on a CPU "
+                      "with AVX-512-bf16/AMX, but its loss floors near 0.01 and 6 of 52 LFW faces failed in it, 3 of "
+                      "which pass in float32 (BUILD_NOTES.md); auto: bfloat16 where the CPU has it natively, else float32 "
+                      "(emulated bfloat16 is 3.4x slower).")
+
+
+def _define_beyond_paper_flags(d):
+    """The engine options beyond the paper (each off at its default `d`: the paper's engine)."""
     flags.DEFINE_integer("restarts", d.restarts, "Beyond the paper (0: its engine): restart a template whose first SGD "
                          "steps overshot (it stopped on patience with its best loss in its first 5 steps) from its "
                          "start with half the step, at most this many times.", lower_bound=0)
@@ -76,16 +91,11 @@ def define_engine_flags(extractor_flag="extractor"):
                        "evaluations in a row.", lower_bound=0.0, upper_bound=0.999)
     flags.DEFINE_integer("success_steps", d.success_steps, "Evaluations in a row at --success_cosine that stop a face.",
                          lower_bound=1)
-    flags.DEFINE_integer("batch_size", d.batch_size, "Templates optimised together (slots refilled as samples stop).",
-                         lower_bound=1)
-    flags.DEFINE_integer("seed", d.seed, "Seed of initialisation and selection.")
-    flags.DEFINE_integer("threads", 0, "TensorFlow intra-op threads (0: one per core).", lower_bound=0)
-    flags.DEFINE_enum("precision", d.precision, settings.PRECISIONS,
-                      "What the generator and extractor compute in while optimising (w+, loss and optimizer "
-                      "stay float32; the final render and score are float32). bfloat16 is 10-30% faster on a CPU "
-                      "with AVX-512-bf16/AMX, but its loss floors near 0.01 and 6 of 52 LFW faces failed in it, 3 of "
-                      "which pass in float32 (BUILD_NOTES.md); auto: bfloat16 where the CPU has it natively, else float32 "
-                      "(emulated bfloat16 is 3.4x slower).")
+    flags.DEFINE_integer("coarse_resolution", d.coarse_resolution, "Beyond the paper (0: off): the loss image's "
+                         "side for a face's first --coarse_steps steps at most, then --resolution from there.",
+                         lower_bound=0)
+    flags.DEFINE_integer("coarse_steps", d.coarse_steps, "Cap on the coarse stage's steps (with --coarse_resolution).",
+                         lower_bound=0)
 
 
 def engine_settings():

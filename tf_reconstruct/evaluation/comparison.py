@@ -18,7 +18,7 @@ from absl import logging
 from tf_reconstruct.errors import InputError
 from tf_reconstruct.evaluation import aligned_faces, methods as methods_module, protocol, report_files
 from tf_reconstruct.metrics import verification
-from tf_reconstruct.optimize import runner
+from tf_reconstruct.optimize import coarse_to_fine, runner
 from tf_reconstruct.plots.image_grid import make_grid, save_png
 
 TABLE3_FAR_PERCENT = 0.1
@@ -58,11 +58,18 @@ def _steps(run_dir, method, identities):
 
 
 def _seconds_per_face(run_dir, method, identities):
-    """The method's measured seconds per face-step times its mean steps on `identities` (NaN when untimed)."""
-    steps = _steps(run_dir, method, identities)
-    if not steps:
+    """The method's measured seconds per face-step times its mean steps on `identities` (NaN when untimed); a
+    coarse-to-fine method's two stages each at their own seconds per step (optimize/coarse_to_fine.py)."""
+    if method == "nbnet" or not identities:
         return float("nan")
-    return runner.seconds_per_step(methods_module.output_dir(run_dir, method)) * float(np.mean(steps))
+    folder = methods_module.output_dir(run_dir, method)
+    records = [runner.read_record(folder, identity) for identity in identities]
+    fine = [record.get("fine_steps", record["steps"]) for record in records]
+    seconds = runner.seconds_per_step(folder) * float(np.mean(fine))
+    if "fine_steps" in records[0]:
+        coarse = [record["steps"] - record["fine_steps"] for record in records]
+        seconds += runner.seconds_per_step(folder / coarse_to_fine.COARSE_FOLDER) * float(np.mean(coarse))
+    return seconds
 
 
 def _liveness(run_dir, detectors, images_by_key, made_by):

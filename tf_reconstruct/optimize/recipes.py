@@ -3,7 +3,8 @@
     RECIPES[name] -> Recipe(start, changes, label)
     settings_of(name, base EngineSettings) -> EngineSettings
     starts_of(name, ...) -> warm_starts.Starts or None
-    run(name, ...) -> faces finished: the resumable runner, or multi_start for a multi-start recipe
+    run(name, ...) -> faces finished: the resumable runner, multi_start for a multi-start recipe, or
+      coarse_to_fine's two stages
     shared_attempt_dirs(name, run_dir, folder_of) -> where a multi-start recipe's attempts go in a run folder
 
 `ours` is the paper's engine (its section 1) with whatever engine flags are given; every recipe changes
@@ -19,7 +20,7 @@ import pathlib
 import numpy as np
 
 from tf_reconstruct.errors import InputError
-from tf_reconstruct.optimize import multi_start, runner, warm_starts
+from tf_reconstruct.optimize import coarse_to_fine, multi_start, runner, warm_starts
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,8 +78,13 @@ def run(name, generator, extractor, templates, out_dir, settings, starts, attemp
     starts (settings_of, starts_of); a multi-start keeps its attempts in `attempt_dirs` (shared_attempt_dirs;
     default <out_dir>/starts). `options`: runner.RunOptions. Returns the faces made."""
     if name != "ours" and RECIPES[name].multi:
+        if settings.coarse_resolution:
+            raise InputError(f"{name}: a multi-start recipe runs one resolution; leave out --coarse_resolution")
         return multi_start.run(generator, extractor, templates, out_dir, settings, starts, method=name,
                                combine=RECIPES[name].combine, attempt_dirs=attempt_dirs, options=options)
+    if settings.coarse_resolution:
+        return coarse_to_fine.run(generator, extractor, templates, out_dir, settings, method=name, starts=starts,
+                                  options=options)
     return runner.run(generator, extractor, templates, out_dir, settings, method=name, starts=starts, options=options)
 
 

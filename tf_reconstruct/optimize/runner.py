@@ -143,6 +143,9 @@ def run(generator, extractor, templates, out_dir, settings, *, method="ours", st
     options: RunOptions. Each record names the method, the whole settings and the start actually used.
     Returns the number reconstructed in this run.
     """
+    if settings.coarse_resolution:
+        # One stage per run: coarse to fine is two (optimize/coarse_to_fine.py, through recipes.run).
+        raise engine.SettingsError("coarse_resolution runs in two stages: use recipes.run or coarse_to_fine.run")
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     restore_faces(generator, out_dir, [name for name, _ in templates])
@@ -165,7 +168,8 @@ def run(generator, extractor, templates, out_dir, settings, *, method="ours", st
     made = []
     with (progress_bar(len(pending), settings, disable=not options.progress) as bar,
           timed(out_dir, made if options.timing else [], settings.batch_size)):
-        writer = _Writer(out_dir, names, shared, resumed, known, made, bar, options.on_written)
+        writer = _Writer(out_dir, names, shared, resumed, known, made, bar, options.on_written,
+                         starts.per_face if starts is not None else None)
 
         def save(states, batch_layout):
             in_flight.save(in_flight_path, {names[index]: state for index, state in states.items()}, context,
@@ -213,9 +217,10 @@ def _indexed_layout(layout, names):
 class _Writer:
     """Writes each finished face with its record (the `shared` fields and its own), once."""
 
-    def __init__(self, out_dir, names, shared, resumed, known, made, bar, on_written):
+    def __init__(self, out_dir, names, shared, resumed, known, made, bar, on_written, per_face_start=None):
         self.out_dir, self.names, self.shared, self.resumed, self.known = out_dir, names, shared, resumed, known
         self.made, self.bar, self.on_written = made, bar, on_written
+        self.per_face_start = per_face_start or {}
         self.started = time.time()
 
     def write(self, sample):
@@ -226,6 +231,8 @@ class _Writer:
                   "stopped_by": sample.stopped_by,
                   "final_cosine": sample.final_cosine, "seconds_since_start": round(time.time() - self.started, 2),
                   **self.shared}
+        if name in self.per_face_start:
+            record["start"] = {**record["start"], **self.per_face_start[name]}
         if name in self.resumed:
             record["resumed_from_evaluation"] = len(self.resumed[name]["curve"])
         if name in self.known:

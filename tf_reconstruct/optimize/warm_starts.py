@@ -27,9 +27,11 @@ TEMPERATURE = 0.05
 @dataclasses.dataclass(frozen=True)
 class Starts:
     """Warm starts of named templates, {name: w+ [num_ws, 512]}, and how they were made, as a face's record
-    names its start: {"kind": "bank", "neighbours": 8, "bank_size": 20000, ...}, {"kind": "mapping", ...}."""
+    names its start: {"kind": "bank", "neighbours": 8, "bank_size": 20000, ...}, {"kind": "mapping", ...};
+    `per_face`, {name: fields}, adds what differs from face to face (a coarse stage's steps)."""
     latents: dict
     how: dict
+    per_face: dict = None
 
 
 @dataclasses.dataclass

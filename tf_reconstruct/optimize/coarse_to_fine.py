@@ -1,0 +1,69 @@
+"""Coarse to fine: a face optimised with its loss image at a low resolution for its first steps, then at the
+settings' resolution from where it got to (issue 35's render-resolution lever: the generator's last block is
+most of a step's time, and the extractor reads a 112-px crop).
+
+    stages(settings) -> (coarse EngineSettings, fine EngineSettings)
+    run(generator, extractor, templates, out_dir, settings, *, method, starts, options) -> faces made
+
+The coarse stage is a run of its own into <out_dir>/coarse/ (resumable, with its records): the settings at
+`coarse_resolution`, capped at `coarse_steps`, from the method's start. The fine stage starts from each
+coarse face's w+ as it is and runs into out_dir at `resolution`, capped at the steps left; its record's
+start names the coarse stage and the face's coarse steps, and its `steps` counts both stages.
+"""
+
+import pathlib
+
+import numpy as np
+
+from tf_reconstruct.optimize import runner, warm_starts
+
+COARSE_FOLDER = "coarse"
+
+
+def stages(settings):
+    """(coarse, fine) EngineSettings of coarse-to-fine `settings`, each a one-stage engine."""
+    single = settings.replace(coarse_resolution=0, coarse_steps=0)
+    coarse = single.replace(resolution=settings.coarse_resolution, steps=settings.coarse_steps)
+    fine = single.replace(steps=settings.steps - settings.coarse_steps)
+    return coarse, fine
+
+
+def run(generator, extractor, templates, out_dir, settings, *, method="ours", starts=None,
+        options=runner.RunOptions()):
+    """Both stages for every (name, template) not yet done in `out_dir`; returns the faces made (fine stage)."""
+    out_dir = pathlib.Path(out_dir)
+    coarse_dir = out_dir / COARSE_FOLDER
+    coarse, fine = stages(settings)
+    names = [name for name, _ in templates]
+    _record_both_stages(out_dir, coarse_dir, names, settings)     # faces an interrupted run left uncounted
+    pending = [(name, template) for name, template in templates if not runner.is_done(out_dir, name)]
+    if not pending:
+        return 0
+    runner.run(generator, extractor, pending, coarse_dir, coarse, method=f"{method}/coarse", starts=starts,
+               options=options)
+    records = {name: runner.read_record(coarse_dir, name) for name, _ in pending}
+    how = {"kind": "coarse", "resolution": coarse.resolution, "cap": coarse.steps, "from": str(coarse_dir),
+           "coarse_start": runner.start_record(coarse, starts)}
+    fine_starts = warm_starts.Starts(
+        {name: np.load(coarse_dir / f"{name}_wplus.npy") for name, _ in pending}, how,
+        {name: {"coarse_steps": records[name]["steps"], "coarse_stopped_by": records[name].get("stopped_by")}
+         for name, _ in pending})
+    made = runner.run(generator, extractor, pending, out_dir, fine, method=method, starts=fine_starts,
+                      options=options)
+    _record_both_stages(out_dir, coarse_dir, names, settings)
+    return made
+
+
+def _record_both_stages(out_dir, coarse_dir, names, settings):
+    """Makes each finished fine record describe the whole face: `steps` counts both stages and `settings` is the
+    coarse-to-fine settings (the fine stage's own are kept as `fine_settings`, its steps as `fine_steps`)."""
+    for name in names:
+        if not (runner.is_done(out_dir, name) and runner.is_done(coarse_dir, name)):
+            continue
+        record = runner.read_record(out_dir, name)
+        if "fine_steps" in record:
+            continue
+        coarse_steps = runner.read_record(coarse_dir, name)["steps"]
+        runner.write_record(out_dir, name, {**record, "steps": record["steps"] + coarse_steps,
+                                            "fine_steps": record["steps"], "fine_settings": record["settings"],
+                                            "settings": settings.to_record()})

@@ -12,18 +12,20 @@ from tf_reconstruct.optimize.settings import EngineSettings, SettingsError
 
 
 def test_stages_split_the_settings_at_the_named_step():
-    settings = EngineSettings(resolution=512, coarse_resolution=256, coarse_steps=150, steps=2000, augment=1.0,
+    settings = EngineSettings(resolution=512, coarse_scale=2, coarse_steps=150, steps=2000, augment=1.0,
                               augment_views=4)
     coarse, fine = coarse_to_fine.stages(settings)
     assert (coarse.resolution, coarse.steps, fine.resolution, fine.steps) == (256, 150, 512, 1850)
     # Everything else is the method's, and neither stage is coarse to fine again.
     assert coarse.differences(settings) == {"resolution": (256, 512), "steps": (150, 2000),
-                                            "coarse_resolution": (0, 256), "coarse_steps": (0, 150)}
-    assert fine.coarse_resolution == 0 and fine.augment_views == 4
+                                            "coarse_scale": (1, 2), "coarse_steps": (0, 150)}
+    assert fine.coarse_scale == 1 and fine.augment_views == 4
     with pytest.raises(SettingsError, match="coarse_steps"):
-        EngineSettings(coarse_resolution=256, coarse_steps=2000)
-    with pytest.raises(SettingsError, match="below the resolution"):
-        EngineSettings(resolution=256, coarse_resolution=256, coarse_steps=10)
+        EngineSettings(coarse_scale=2, coarse_steps=2000)
+    with pytest.raises(SettingsError, match="power of two"):
+        EngineSettings(resolution=256, coarse_scale=3, coarse_steps=10)
+    with pytest.raises(SettingsError, match="16 px or more"):
+        EngineSettings(resolution=32, coarse_scale=4, coarse_steps=10)
 
 
 @pytest.mark.models
@@ -31,7 +33,7 @@ def test_two_stages_hand_over_the_w_plus_exactly_record_the_whole_face_and_resum
         tmp_path, generator, extractor192, monkeypatch):
     rng = np.random.default_rng(7)
     templates = [(name, rng.standard_normal(192).astype(np.float32)) for name in ("a", "b")]
-    settings = EngineSettings(steps=7, patience=50, resolution=64, coarse_resolution=32, coarse_steps=3,
+    settings = EngineSettings(steps=7, patience=50, resolution=64, coarse_scale=2, coarse_steps=3,
                               batch_size=2)
     with pytest.raises(SettingsError, match="two stages"):
         runner.run(generator, extractor192, templates, tmp_path / "one", settings)
@@ -69,7 +71,7 @@ def test_two_stages_hand_over_the_w_plus_exactly_record_the_whole_face_and_resum
 
 def test_a_record_left_uncounted_by_an_interruption_is_counted_on_the_next_run(tmp_path):
     out = tmp_path / "run"
-    settings = EngineSettings(resolution=64, coarse_resolution=32, coarse_steps=3, steps=7)
+    settings = EngineSettings(resolution=64, coarse_scale=2, coarse_steps=3, steps=7)
     fine_settings = coarse_to_fine.stages(settings)[1].to_record()
     for folder, steps, extra in ((out / "coarse", 3, {}), (out, 4, {"settings": fine_settings})):
         folder.mkdir(parents=True, exist_ok=True)

@@ -91,10 +91,10 @@ def _define_beyond_paper_flags(d):
                        "evaluations in a row.", lower_bound=0.0, upper_bound=0.999)
     flags.DEFINE_integer("success_steps", d.success_steps, "Evaluations in a row at --success_cosine that stop a face.",
                          lower_bound=1)
-    flags.DEFINE_integer("coarse_resolution", d.coarse_resolution, "Beyond the paper (0: off): the loss image's "
-                         "side for a face's first --coarse_steps steps at most, then --resolution from there.",
-                         lower_bound=0)
-    flags.DEFINE_integer("coarse_steps", d.coarse_steps, "Cap on the coarse stage's steps (with --coarse_resolution).",
+    flags.DEFINE_integer("coarse_scale", d.coarse_scale, "Beyond the paper (1: off): the loss image at --resolution "
+                         "divided by this (a power of two) for a face's first --coarse_steps steps at most, then at "
+                         "--resolution from there.", lower_bound=1)
+    flags.DEFINE_integer("coarse_steps", d.coarse_steps, "Cap on the coarse stage's steps (with --coarse_scale).",
                          lower_bound=0)
 
 

@@ -55,6 +55,13 @@ RECIPES = {
     # The same attempts, their w+ averaged (in a run folder they are shared, so this costs one render a face).
     "ours_multi_avg_eot_spread": Recipe(("bank", "bank_nearest", "mean"), {**EOT, **SPREAD},
                                         "ours, 3 starts averaged (bank, nearest, mean) + EOT + spread", "average"),
+    # Issue 35's candidates for a fast method (experiments/speed): ours_plus's options with 2 EOT views, the loss
+    # image at half the resolution (256 px) until the coarse stage stops, then at the resolution (512), and the
+    # success stop at the attacker's 90% genuine-pair quantile on LFW View 1 (experiments/speed/success_level.md),
+    # held 10 evaluations.
+    "ours_fast_c2f": Recipe("bank", {**EOT, "augment_views": 2, **SPREAD, **RESTARTS, "coarse_scale": 2,
+                                     "coarse_steps": 300, "success_cosine": 0.865, "success_steps": 10},
+                            "ours+ fast candidate (256 to 512 px, 2 views, success stop 0.865)"),
 }
 # 'bank': the similarity-weighted mean of the nearest bank entries; 'bank_nearest': the nearest one alone.
 STARTS = ("mean", "bank", "bank_nearest", "mapping")
@@ -78,11 +85,11 @@ def run(name, generator, extractor, templates, out_dir, settings, starts, attemp
     starts (settings_of, starts_of); a multi-start keeps its attempts in `attempt_dirs` (shared_attempt_dirs;
     default <out_dir>/starts). `options`: runner.RunOptions. Returns the faces made."""
     if name != "ours" and RECIPES[name].multi:
-        if settings.coarse_resolution:
-            raise InputError(f"{name}: a multi-start recipe runs one resolution; leave out --coarse_resolution")
+        if settings.coarse_scale > 1:
+            raise InputError(f"{name}: a multi-start recipe runs one resolution; leave out --coarse_scale")
         return multi_start.run(generator, extractor, templates, out_dir, settings, starts, method=name,
                                combine=RECIPES[name].combine, attempt_dirs=attempt_dirs, options=options)
-    if settings.coarse_resolution:
+    if settings.coarse_scale > 1:
         return coarse_to_fine.run(generator, extractor, templates, out_dir, settings, method=name, starts=starts,
                                   options=options)
     return runner.run(generator, extractor, templates, out_dir, settings, method=name, starts=starts, options=options)

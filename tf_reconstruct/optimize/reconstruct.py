@@ -249,8 +249,8 @@ def _queue(generator, extractor, targets, settings, initial, finisher, resume, k
 
 def _check_run(settings, count, known_attempts, resume, checkpoints):
     """Raises SettingsError naming the first run option that these settings cannot honour."""
-    if settings.coarse_resolution:
-        raise SettingsError("coarse_resolution is two runs of the engine, one per stage: use "
+    if settings.coarse_scale > 1:
+        raise SettingsError("coarse_scale is two runs of the engine, one per stage: use "
                             "optimize/coarse_to_fine.py (recipes.run does)")
     if known_attempts and (not settings.restarts or settings.space != "wplus"):
         raise SettingsError("known_attempts need restarts and space 'wplus' (they begin at the first restart)")

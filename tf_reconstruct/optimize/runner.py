@@ -143,9 +143,9 @@ def run(generator, extractor, templates, out_dir, settings, *, method="ours", st
     options: RunOptions. Each record names the method, the whole settings and the start actually used.
     Returns the number reconstructed in this run.
     """
-    if settings.coarse_resolution:
+    if settings.coarse_scale > 1:
         # One stage per run: coarse to fine is two (optimize/coarse_to_fine.py, through recipes.run).
-        raise engine.SettingsError("coarse_resolution runs in two stages: use recipes.run or coarse_to_fine.run")
+        raise engine.SettingsError("coarse_scale runs in two stages: use recipes.run or coarse_to_fine.run")
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     restore_faces(generator, out_dir, [name for name, _ in templates])

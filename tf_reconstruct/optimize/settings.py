@@ -50,9 +50,9 @@ class EngineSettings:
     augment and augment_views (expectation over transformations, align/augment.py), spread_penalty and
     anchor_penalty (optimize/regularizers.py), and the success stop: a face also stops once the attacker's
     cosine through the fixed warp has been >= success_cosine for success_steps evaluations in a row
-    (optimize/stopping.py; 0 is off). coarse_resolution, coarse_steps: coarse to fine (optimize/coarse_to_fine.py):
-    the loss image at coarse_resolution for a face's first coarse_steps steps at most, then at `resolution`
-    from where it got to (0 is off: one resolution throughout).
+    (optimize/stopping.py; 0 is off). coarse_scale, coarse_steps: coarse to fine (optimize/coarse_to_fine.py):
+    the loss image at resolution / coarse_scale for a face's first coarse_steps steps at most, then at
+    `resolution` from where it got to (1 is off: one resolution throughout).
     """
     steps: int = 2000
     patience: int = 50
@@ -77,7 +77,7 @@ class EngineSettings:
     anchor_penalty: float = 0.0
     success_cosine: float = 0.0
     success_steps: int = 10
-    coarse_resolution: int = 0
+    coarse_scale: int = 1
     coarse_steps: int = 0
 
     def __post_init__(self):
@@ -126,7 +126,7 @@ def _problems(settings):
         if getattr(s, name) not in allowed:
             problems.append(f"{name} must be one of {', '.join(allowed)}, not {getattr(s, name)!r}")
     for name, least in (("steps", 2), ("patience", 1), ("batch_size", 1), ("augment_views", 1), ("restarts", 0),
-                        ("success_steps", 1), ("coarse_resolution", 0), ("coarse_steps", 0)):
+                        ("success_steps", 1), ("coarse_scale", 1), ("coarse_steps", 0)):
         value = getattr(s, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             problems.append(f"{name} must be a whole number >= {least}, not {value!r}")
@@ -140,13 +140,14 @@ def _problems(settings):
                         f"not {s.success_cosine!r}")
     if s.resolution is not None and (not isinstance(s.resolution, int) or not 16 <= s.resolution <= 1024):
         problems.append(f"resolution must be a side in 16..1024 (or None: the generator's), not {s.resolution!r}")
-    if s.coarse_resolution and not problems:
-        if not 16 <= s.coarse_resolution < (s.resolution or 1024):
-            problems.append(f"coarse_resolution must be a side in 16..{(s.resolution or 1024) - 1} (below the "
-                            f"resolution {s.resolution}), or 0 for off, not {s.coarse_resolution!r}")
+    if s.coarse_scale > 1 and not problems:
+        side = s.resolution or 1024
+        if s.coarse_scale & (s.coarse_scale - 1) or side // s.coarse_scale < 16:
+            problems.append(f"coarse_scale must be a power of two leaving a coarse side of 16 px or more (the "
+                            f"resolution {side} / {s.coarse_scale}), or 1 for off")
         if not 2 <= s.coarse_steps < s.steps:
             problems.append(f"coarse_steps (the coarse stage's cap) must be in 2..{s.steps - 1} with a "
-                            f"coarse_resolution, not {s.coarse_steps!r}")
+                            f"coarse_scale, not {s.coarse_steps!r}")
     if s.restarts and s.optimizer != "sgd":
         problems.append("restarts need optimizer 'sgd' (a restarted sample needs its own step size)")
     if s.face_check and not s.restarts:

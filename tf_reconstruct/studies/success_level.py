@@ -27,7 +27,7 @@ from tf_reconstruct.models import registry
 from tf_reconstruct.plots.figure_file import save_figure
 
 FLAGS = flags.FLAGS
-QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9)
+QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 CHUNK = 32      # photos embedded between two saves of the cache
 
 
@@ -129,7 +129,7 @@ def main(argv):
         f"{': ' + ', '.join(unaligned[:10]) if unaligned else ''}. The success stop's level is chosen from "
         f"these (`python -m tf_reconstruct.studies.success_level`)."))
     _histogram(out / "success_level.png", scores, rows)
-    logging.info("median %.4f over %d pairs: %s", rows[3]["cosine"], len(kept), out / "success_level.md")
+    logging.info("median %.4f over %d pairs: %s", float(np.median(scores)), len(kept), out / "success_level.md")
 
 
 if __name__ == "__main__":

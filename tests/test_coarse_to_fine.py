@@ -99,3 +99,18 @@ def test_seconds_per_face_counts_each_stage_at_its_own_cost(tmp_path):
     (plain / runner.TIMING_FILE).write_text(json.dumps([{"faces": 1, "steps": 10, "seconds": 5.0}]))
     runner.write_record(plain, "a", {"steps": 10})
     assert comparison._seconds_per_face(tmp_path, "ours", ["a"]) == pytest.approx(5.0)
+
+
+@pytest.mark.models
+def test_the_reconstruct_command_runs_coarse_to_fine_in_its_shard_jobs(tmp_path, generator):
+    from cli_in_process import run_cli
+    np.save(tmp_path / "db.npy", np.random.default_rng(3).standard_normal((2, 192)).astype(np.float32))
+    out = tmp_path / "out"
+    done = run_cli("tf_reconstruct.reconstruct", f"--templates={tmp_path / 'db.npy'}", f"--out_dir={out}",
+                   "--steps=6", "--resolution=64", "--coarse_scale=2", "--coarse_steps=3", "--batch_size=2",
+                   "--success_cosine=0.99", "--success_steps=2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    records = [json.loads(path.read_text()) for path in sorted(out.glob("*.json")) if path.name != runner.TIMING_FILE]
+    assert len(records) == 2 and all(record["start"]["kind"] == "coarse" and record["steps"] == 6 for record in records)
+    assert all(EngineSettings.from_record(record["settings"]).coarse_scale == 2 for record in records)
+    assert len(list((out / "coarse").glob("*_wplus.npy"))) == 2

@@ -20,8 +20,13 @@ def test_stages_split_the_settings_at_the_named_step():
     assert coarse.differences(settings) == {"resolution": (256, 512), "steps": (150, 2000),
                                             "coarse_scale": (1, 2), "coarse_steps": (0, 150)}
     assert fine.coarse_scale == 1 and fine.augment_views == 4
-    with pytest.raises(SettingsError, match="coarse_steps"):
-        EngineSettings(coarse_scale=2, coarse_steps=2000)
+    # A cap beyond the steps leaves the fine stage 2 (a recipe's cap holds under a small --steps).
+    coarse, fine = coarse_to_fine.stages(settings.replace(steps=100, coarse_steps=300))
+    assert (coarse.steps, fine.steps) == (98, 2)
+    with pytest.raises(SettingsError, match="coarse_steps >= 2"):
+        EngineSettings(coarse_scale=2, coarse_steps=1)
+    with pytest.raises(SettingsError, match="steps >= 4"):
+        EngineSettings(coarse_scale=2, coarse_steps=2, steps=3)
     with pytest.raises(SettingsError, match="power of two"):
         EngineSettings(resolution=256, coarse_scale=3, coarse_steps=10)
     with pytest.raises(SettingsError, match="16 px or more"):

@@ -71,7 +71,7 @@ def test_every_engine_option_runs_with_the_judges_unloadable(tmp_path, monkeypat
                                training_pairs.PairSettings(shard_size=4, mixing_fraction=0.0), batch_size=4)
     rng = np.random.default_rng(0)
     templates = {"a": rng.standard_normal(192).astype(np.float32), "b": rng.standard_normal(192).astype(np.float32)}
-    settings = EngineSettings(steps=3, patience=2, resolution=32, truncation=0.7, batch_size=2)
+    settings = EngineSettings(steps=4, patience=2, resolution=32, truncation=0.7, batch_size=2)
     chosen = ["ours_restarts", *methods.VARIANTS]
     (tmp_path / "run" / "reconstructions").mkdir(parents=True)
     from tf_reconstruct.optimize import runner

@@ -6,9 +6,9 @@ most of a step's time, and the extractor reads a 112-px crop).
     run(generator, extractor, templates, out_dir, settings, *, method, starts, options) -> faces made
 
 The coarse stage is a run of its own into <out_dir>/coarse/ (resumable, with its records): the settings at
-resolution / `coarse_scale`, capped at `coarse_steps`, from the method's start. The fine stage starts from each
-coarse face's w+ as it is and runs into out_dir at `resolution`, capped at the steps left; its record's
-start names the coarse stage and the face's coarse steps, and its `steps` counts both stages.
+resolution / `coarse_scale`, capped at `coarse_steps` (or `steps` - 2), from the method's start. The fine
+stage starts from each coarse face's w+ as it is and runs into out_dir at `resolution`, capped at the steps
+left; its record's start names the coarse stage and the face's coarse steps, and its `steps` counts both.
 """
 
 import pathlib
@@ -23,9 +23,10 @@ COARSE_FOLDER = "coarse"
 def stages(settings):
     """(coarse, fine) EngineSettings of coarse-to-fine `settings`, each a one-stage engine."""
     single = settings.replace(coarse_scale=1, coarse_steps=0)
-    coarse = single.replace(resolution=(settings.resolution or 1024) // settings.coarse_scale,
-                            steps=settings.coarse_steps)
-    fine = single.replace(steps=settings.steps - settings.coarse_steps)
+    # The coarse cap leaves the fine stage 2 steps at least, so a recipe's cap holds under any --steps.
+    cap = min(settings.coarse_steps, settings.steps - 2)
+    coarse = single.replace(resolution=(settings.resolution or 1024) // settings.coarse_scale, steps=cap)
+    fine = single.replace(steps=settings.steps - cap)
     return coarse, fine
 
 

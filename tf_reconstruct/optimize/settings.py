@@ -51,8 +51,8 @@ class EngineSettings:
     anchor_penalty (optimize/regularizers.py), and the success stop: a face also stops once the attacker's
     cosine through the fixed warp has been >= success_cosine for success_steps evaluations in a row
     (optimize/stopping.py; 0 is off). coarse_scale, coarse_steps: coarse to fine (optimize/coarse_to_fine.py):
-    the loss image at resolution / coarse_scale for a face's first coarse_steps steps at most, then at
-    `resolution` from where it got to (1 is off: one resolution throughout).
+    the loss image at resolution / coarse_scale for a face's first coarse_steps steps at most (and 2 fewer than
+    `steps`), then at `resolution` from where it got to (1 is off: one resolution throughout).
     """
     steps: int = 2000
     patience: int = 50
@@ -145,9 +145,9 @@ def _problems(settings):
         if s.coarse_scale & (s.coarse_scale - 1) or side // s.coarse_scale < 16:
             problems.append(f"coarse_scale must be a power of two leaving a coarse side of 16 px or more (the "
                             f"resolution {side} / {s.coarse_scale}), or 1 for off")
-        if not 2 <= s.coarse_steps < s.steps:
-            problems.append(f"coarse_steps (the coarse stage's cap) must be in 2..{s.steps - 1} with a "
-                            f"coarse_scale, not {s.coarse_steps!r}")
+        if s.coarse_steps < 2 or s.steps < 4:
+            problems.append(f"coarse to fine needs coarse_steps >= 2 (the coarse stage's cap; it leaves the fine "
+                            f"stage 2 steps at least) and steps >= 4, not {s.coarse_steps!r} and {s.steps!r}")
     if s.restarts and s.optimizer != "sgd":
         problems.append("restarts need optimizer 'sgd' (a restarted sample needs its own step size)")
     if s.face_check and not s.restarts:

@@ -94,6 +94,8 @@ def train(data, out_dir, settings, features, progress=True):
         raise ValueError(f"unknown variant {settings.variant!r}; choose from {', '.join(VARIANTS)}")
     out_dir = pathlib.Path(out_dir)
     _keep_settings(out_dir, settings)
+    # The initial weights come from the seed too, not from whatever ran before in this process.
+    tf.keras.utils.set_random_seed(settings.seed)
     generator, discriminator = _models(settings)
     g_optimizer = tf.keras.optimizers.Adam(settings.learning_rate, beta_1=0.5, beta_2=0.999)
     d_optimizer = tf.keras.optimizers.Adam(settings.learning_rate, beta_1=0.5, beta_2=0.999)

@@ -6,7 +6,6 @@ import pytest
 
 from tf_reconstruct.datasets import lfw, selection
 from tf_reconstruct.datasets.errors import DatasetError
-from tf_reconstruct.evaluation import experiment
 
 IMAGES = {f"person_{index:02d}": [f"person_{index:02d}_{n:04d}" for n in range(1, 1 + index % 4)]
           for index in range(40)}
@@ -48,8 +47,8 @@ def test_excluded_identities_unite_several_runs(tmp_path):
     for run, names in (("run_a", ["person_01", "person_02"]), ("run_b", ["person_02", "person_03"])):
         (tmp_path / run).mkdir()
         (tmp_path / run / "selection.json").write_text(json.dumps({"identities": {n: [] for n in names}}))
-    excluded = experiment.excluded_identities((tmp_path / "run_a", tmp_path / "run_b"))
+    excluded = selection.excluded_identities((tmp_path / "run_a", tmp_path / "run_b"))
     assert excluded == {"person_01", "person_02", "person_03"}
-    assert experiment.excluded_identities(()) == set()
+    assert selection.excluded_identities(()) == set()
     with pytest.raises(DatasetError, match="--exclude_identities_from=.*no selection.json"):
-        experiment.excluded_identities((tmp_path / "run_a", tmp_path / "missing"))
+        selection.excluded_identities((tmp_path / "run_a", tmp_path / "missing"))

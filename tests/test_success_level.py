@@ -8,8 +8,9 @@ import pytest
 
 from cli_in_process import run_cli
 from conftest import require_shared_data
+from tf_reconstruct.datasets import selection
+from tf_reconstruct.datasets.errors import DatasetError
 from tf_reconstruct.datasets.lfw import Pair
-from tf_reconstruct.errors import InputError
 from tf_reconstruct.studies import success_level
 
 
@@ -31,9 +32,9 @@ def test_quantile_rows_by_hand():
 def test_excluded_identities_read_runs_and_name_a_folder_without_a_selection(tmp_path):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "selection.json").write_text(json.dumps({"identities": {"Ann_Lee": [], "Bo_Wu": []}}))
-    assert success_level.excluded_identities([tmp_path / "run"]) == {"Ann_Lee", "Bo_Wu"}
-    with pytest.raises(InputError, match="nowhere has no selection.json"):
-        success_level.excluded_identities([tmp_path / "nowhere"])
+    assert selection.excluded_identities([tmp_path / "run"], "--success_exclude") == {"Ann_Lee", "Bo_Wu"}
+    with pytest.raises(DatasetError, match="--success_exclude=.*nowhere: no selection.json"):
+        selection.excluded_identities([tmp_path / "nowhere"], "--success_exclude")
 
 
 @pytest.mark.models

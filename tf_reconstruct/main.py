@@ -17,7 +17,8 @@ from tf_reconstruct.datasets import colorferet, ffhq, folder, lfw
 from tf_reconstruct.datasets.errors import DatasetError
 from tf_reconstruct.errors import InputError
 from tf_reconstruct.evaluation import methods
-from tf_reconstruct.evaluation.experiment import ExperimentConfig, excluded_identities, run_experiment
+from tf_reconstruct.datasets.selection import excluded_identities
+from tf_reconstruct.evaluation.experiment import ExperimentConfig, run_experiment
 from tf_reconstruct.models import registry
 
 FLAGS = flags.FLAGS

@@ -2,7 +2,11 @@
 type II compares a reconstruction with the identity's other images.
 
     select_identities({identity: [image ids]}, count, seed, min_images) -> [identity] (sorted)
+    excluded_identities(run folders, flag) -> the identities those runs selected (their selection.json)
 """
+
+import json
+import pathlib
 
 import numpy as np
 
@@ -26,3 +30,16 @@ def split_source(images):
     """(source image, other images): the source is the first image id in sorted order."""
     ordered = sorted(images)
     return ordered[0], ordered[1:]
+
+
+def excluded_identities(run_dirs, flag="--exclude_identities_from"):
+    """The identities other runs selected (their selection.json), which a study of other people must not draw;
+    a folder without one is a DatasetError naming `flag`, the option that gave it."""
+    excluded = set()
+    for run_dir in run_dirs:
+        path = pathlib.Path(run_dir) / "selection.json"
+        if not path.is_file():
+            raise DatasetError(f"{flag}={run_dir}: no selection.json there; give run folders such as "
+                               f"experiments/lfw/<run_name>, separated by commas")
+        excluded |= set(json.loads(path.read_text())["identities"])
+    return excluded

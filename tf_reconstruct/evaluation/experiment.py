@@ -67,7 +67,7 @@ def _select(dataset, config):
     needs_two = config.eval_type != "I"
     if needs_two and not dataset.labelled:
         raise DatasetError(f"{dataset.name} has no identity labels, so type II is impossible: use --eval_type=I")
-    excluded = excluded_identities(config.exclude_identities_from)
+    excluded = selecting.excluded_identities(config.exclude_identities_from)
     candidates = {name: images for name, images in dataset.images_by_identity.items() if name not in excluded}
     try:
         identities = selecting.select_identities(candidates, config.num_identities, config.seed,
@@ -84,18 +84,6 @@ def _select(dataset, config):
     report_files.write_text(path, json.dumps({**wanted, "identities": chosen, "excluded_identities_of": [
         str(run_dir) for run_dir in config.exclude_identities_from], "excluded_count": len(excluded)}, indent=1))
     return chosen
-
-
-def excluded_identities(run_dirs):
-    """The identities other runs selected (their selection.json), which a study of other people must not draw."""
-    excluded = set()
-    for run_dir in run_dirs:
-        path = pathlib.Path(run_dir) / "selection.json"
-        if not path.is_file():
-            raise DatasetError(f"--exclude_identities_from={run_dir}: no selection.json there; give run folders "
-                               f"such as experiments/lfw/<run_name>, separated by commas")
-        excluded |= set(json.loads(path.read_text())["identities"])
-    return excluded
 
 
 def _check_settings(run_dir, engine_settings):

@@ -11,7 +11,6 @@ resumes); a photo MTCNN cannot align is named in the table's heading and its pai
     genuine_pairs(pairs, excluded) -> [(first id, second id)]      quantile_rows(scores, quantiles) -> rows
 """
 
-import json
 import pathlib
 
 import numpy as np
@@ -20,7 +19,7 @@ from tqdm import tqdm
 
 from tf_reconstruct import atomic_files, cli, flags as project_flags
 from tf_reconstruct.align import photo_align
-from tf_reconstruct.datasets import lfw
+from tf_reconstruct.datasets import lfw, selection
 from tf_reconstruct.errors import InputError
 from tf_reconstruct.evaluation import report_files
 from tf_reconstruct.models import registry
@@ -47,18 +46,6 @@ def quantile_rows(scores, quantiles=QUANTILES):
     rows = [{"statistic": f"{100 * q:g}% quantile", "cosine": float(np.quantile(scores, q))} for q in quantiles]
     return rows + [{"statistic": "mean", "cosine": float(scores.mean())},
                    {"statistic": "pairs", "cosine": int(len(scores))}]
-
-
-def excluded_identities(run_folders):
-    """Every identity named by the selection.json of each run folder; an InputError names a folder without one."""
-    excluded = set()
-    for folder in run_folders:
-        path = pathlib.Path(folder) / "selection.json"
-        if not path.is_file():
-            raise InputError(f"--success_exclude: {folder} has no selection.json; name the folder of a run made by "
-                             f"tf_reconstruct.main, or leave it out")
-        excluded |= set(json.loads(path.read_text())["identities"])
-    return excluded
 
 
 def _embed_missing(image_ids, images_source, extractor, cache_file):
@@ -105,7 +92,7 @@ def main(argv):
     pairs_file = data_dir / FLAGS.success_pairs_file
     if not pairs_file.is_file():
         raise InputError(f"--success_pairs_file: {pairs_file} not found; --data_dir must hold LFW's pairs files")
-    excluded = excluded_identities(FLAGS.success_exclude)
+    excluded = selection.excluded_identities(FLAGS.success_exclude, "--success_exclude")
     pairs = genuine_pairs(lfw.parse_pairs(pairs_file.read_text()), excluded)
     if FLAGS.success_max_pairs:
         pairs = pairs[:FLAGS.success_max_pairs]

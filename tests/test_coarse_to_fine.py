@@ -23,6 +23,12 @@ def test_stages_split_the_settings_at_the_named_step():
     # A cap beyond the steps leaves the fine stage 2 (a recipe's cap holds under a small --steps).
     coarse, fine = coarse_to_fine.stages(settings.replace(steps=100, coarse_steps=300))
     assert (coarse.steps, fine.steps) == (98, 2)
+    # The success stop holds coarse_success_steps in the coarse stage, success_steps in the fine one.
+    coarse, fine = coarse_to_fine.stages(settings.replace(success_cosine=0.9, success_steps=10,
+                                                          coarse_success_steps=30))
+    assert (coarse.success_steps, fine.success_steps, coarse.coarse_success_steps) == (30, 10, 0)
+    coarse, fine = coarse_to_fine.stages(settings.replace(success_cosine=0.9, success_steps=10))
+    assert (coarse.success_steps, fine.success_steps) == (10, 10)
     with pytest.raises(SettingsError, match="coarse_steps >= 2"):
         EngineSettings(coarse_scale=2, coarse_steps=1)
     with pytest.raises(SettingsError, match="steps >= 4"):

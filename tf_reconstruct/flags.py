@@ -96,6 +96,8 @@ def _define_beyond_paper_flags(d):
                          "--resolution from there.", lower_bound=1)
     flags.DEFINE_integer("coarse_steps", d.coarse_steps, "Cap on the coarse stage's steps (with --coarse_scale).",
                          lower_bound=0)
+    flags.DEFINE_integer("coarse_success_steps", d.coarse_success_steps, "The success stop's hold in the coarse "
+                         "stage (0: --success_steps, as in the fine stage).", lower_bound=0)
 
 
 def engine_settings():
@@ -156,6 +158,10 @@ def define_bench_flags():
     flags.DEFINE_integer("bench_mean_steps", 318, "Steps per face used to turn s/step into s/face (the mean of the "
                          "default mode on 20 LFW templates, experiments/engine/modes.md).", lower_bound=1)
     flags.DEFINE_bool("bench_xla", True, "Also time the compiled step with XLA jit_compile.")
+    flags.DEFINE_list("bench_methods", ["ours_plus", "ours_fast"], "Methods whose step is timed too (one mode per "
+                      "stage); the first is the reference of the s / face ratios.")
+    flags.DEFINE_string("bench_steps_from", "", "A finished run folder: each method's s / face at the mean steps "
+                        "its faces took there (empty: s / face-step only).")
     flags.DEFINE_string("bench_out", "experiments/bench/README.md", "Markdown output.")
 
 

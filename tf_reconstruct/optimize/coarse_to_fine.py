@@ -1,6 +1,7 @@
 """Coarse to fine: a face optimised with its loss image at a low resolution for its first steps, then at the
 settings' resolution from where it got to (issue 35's render-resolution lever: the generator's last block is
-most of a step's time, and the extractor reads a 112-px crop).
+most of a step's time, and the extractor reads a 112-px crop). The coarse stage's success stop may hold longer
+(coarse_success_steps).
 
     stages(settings) -> (coarse EngineSettings, fine EngineSettings)
     run(generator, extractor, templates, out_dir, settings, *, method, starts, options) -> faces made
@@ -22,10 +23,13 @@ COARSE_FOLDER = "coarse"
 
 def stages(settings):
     """(coarse, fine) EngineSettings of coarse-to-fine `settings`, each a one-stage engine."""
-    single = settings.replace(coarse_scale=1, coarse_steps=0)
+    single = settings.replace(coarse_scale=1, coarse_steps=0, coarse_success_steps=0)
     # The coarse cap leaves the fine stage 2 steps at least, so a recipe's cap holds under any --steps.
     cap = min(settings.coarse_steps, settings.steps - 2)
-    coarse = single.replace(resolution=(settings.resolution or 1024) // settings.coarse_scale, steps=cap)
+    # A longer hold is cheapest in the coarse stage, where a step costs half as much (experiments/speed).
+    hold = settings.coarse_success_steps or settings.success_steps
+    coarse = single.replace(resolution=(settings.resolution or 1024) // settings.coarse_scale, steps=cap,
+                            success_steps=hold)
     fine = single.replace(steps=settings.steps - cap)
     return coarse, fine
 

@@ -52,7 +52,8 @@ class EngineSettings:
     cosine through the fixed warp has been >= success_cosine for success_steps evaluations in a row
     (optimize/stopping.py; 0 is off). coarse_scale, coarse_steps: coarse to fine (optimize/coarse_to_fine.py):
     the loss image at resolution / coarse_scale for a face's first coarse_steps steps at most (and 2 fewer than
-    `steps`), then at `resolution` from where it got to (1 is off: one resolution throughout).
+    `steps`), then at `resolution` from where it got to (1 is off: one resolution throughout);
+    coarse_success_steps: the success stop's hold in the coarse stage (0: success_steps, as the fine stage).
     """
     steps: int = 2000
     patience: int = 50
@@ -79,6 +80,7 @@ class EngineSettings:
     success_steps: int = 10
     coarse_scale: int = 1
     coarse_steps: int = 0
+    coarse_success_steps: int = 0
 
     def __post_init__(self):
         problems = _problems(self)
@@ -126,7 +128,8 @@ def _problems(settings):
         if getattr(s, name) not in allowed:
             problems.append(f"{name} must be one of {', '.join(allowed)}, not {getattr(s, name)!r}")
     for name, least in (("steps", 2), ("patience", 1), ("batch_size", 1), ("augment_views", 1), ("restarts", 0),
-                        ("success_steps", 1), ("coarse_scale", 1), ("coarse_steps", 0)):
+                        ("success_steps", 1), ("coarse_scale", 1), ("coarse_steps", 0),
+                        ("coarse_success_steps", 0)):
         value = getattr(s, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             problems.append(f"{name} must be a whole number >= {least}, not {value!r}")

@@ -36,9 +36,11 @@ class Starts:
 
 @dataclasses.dataclass
 class LatentBank:
-    """Templates [N, D] of generated faces and their latents w [N, 512] (as rendered, after the restraint)."""
+    """Templates [N, D] of generated faces and their latents w [N, 512] (as rendered, after the restraint), from
+    `pairs` pairs of a store (the mixed ones are left out)."""
     templates: np.ndarray
     latents: np.ndarray
+    pairs: int = None
 
     def __post_init__(self):
         if len(self.templates) != len(self.latents) or not len(self.templates):
@@ -66,15 +68,16 @@ class LatentBank:
         return np.einsum("bk,bkd->bd", weights, self.latents[indices]).astype(np.float32)
 
 
-def load_bank(store_dir, extractor_name, num_ws, limit=None):
-    """The bank of a pair store's unmixed pairs (crossover = num_ws; a mixed pair's face has no single w).
-    Refuses a store whose build was interrupted (fewer shards than it was asked for), with the command that
-    finishes it: a bank of 3 of 20 shards would start every face from a sparser prior, silently."""
+def load_bank(store_dir, extractor_name, num_ws, limit=None, least=None):
+    """The bank of a pair store's unmixed pairs (crossover = num_ws; a mixed pair's face has no single w), from
+    its first `limit` pairs (None: all). Refuses a store whose build was interrupted (fewer shards than it was
+    asked for), or that holds fewer than `least` pairs, with the command that finishes it: a bank of 3 of 20
+    shards would start every face from a sparser prior, silently."""
     from tf_reconstruct.baselines import training_pairs
-    training_pairs.require_complete(store_dir)
+    training_pairs.require_complete(store_dir, least)
     pairs = training_pairs.load_store(store_dir, ("template", "w", "crossover"), extractor_name, limit=limit)
     unmixed = pairs["crossover"] >= num_ws
-    return LatentBank(pairs["template"][unmixed], pairs["w"][unmixed])
+    return LatentBank(pairs["template"][unmixed], pairs["w"][unmixed], len(pairs["crossover"]))
 
 
 def as_w_plus(w, num_ws):

@@ -123,11 +123,8 @@ def test_pair_store_nbnet_training_and_warm_start(tmp_path, monkeypatch, generat
     with pytest.raises(training_pairs.PairStoreError, match="2 of 3 shards"):
         training_pairs.require_complete(store)
     (store / training_pairs.TARGET_FILE).write_text(json.dumps({"pairs": 8, "shards": 2}))
-    # A method that needs more pairs than the store holds is refused with the command that grows it; one that
-    # needs fewer reads the first pairs only.
-    with pytest.raises(training_pairs.PairStoreError, match=r"2 of 3 shards.*--pairs=12 --train="):
-        warm_starts.load_bank(store, "mobilefacenet192", generator.num_ws, limit=12, least=12)
-    small = warm_starts.load_bank(store, "mobilefacenet192", generator.num_ws, limit=4, least=4)
+    # A method that needs fewer pairs reads the first ones only.
+    small = warm_starts.load_bank(store, "mobilefacenet192", generator.num_ws, limit=4)
     assert small.pairs == 4 and len(small.latents) == 4 - np.sum(pairs["crossover"][:4] < generator.num_ws)
     with np.load(store / "pairs-00001.npz") as shard:
         np.testing.assert_array_equal(shard["w"], pairs["w"][4:])

@@ -1,7 +1,11 @@
 """The named methods beyond the paper: ours stays the paper's engine, a recipe changes only its settings, and
 a missing prior is a clear error."""
 
+import json
+
+import numpy as np
 import pytest
+from absl import logging
 
 from tf_reconstruct.baselines.training_pairs import PairStoreError
 from tf_reconstruct.optimize import recipes
@@ -48,6 +52,35 @@ def test_mean_start_needs_no_prior_and_a_missing_bank_says_how_to_make_it(tmp_pa
         num_ws = 23
     with pytest.raises(PairStoreError, match="train_baselines"):
         recipes.starts_of("ours_bank", Generator(), "mobilefacenet192", tmp_path, {"a": [1.0, 0.0]})
+
+
+def _store(folder, pairs, num_ws, shard_size=4):
+    """A hand-made pair store: pair i has template e_(i mod 3) and w = i in every entry, all unmixed."""
+    folder.mkdir(parents=True)
+    (folder / "settings.json").write_text(json.dumps({"extractor": "mobilefacenet192", "shard_size": shard_size}))
+    (folder / "target.json").write_text(json.dumps({"pairs": pairs, "shards": pairs // shard_size}))
+    for shard in range(pairs // shard_size):
+        index = np.arange(shard * shard_size, (shard + 1) * shard_size)
+        np.savez(folder / f"pairs-{shard:05d}.npz", z=np.zeros((shard_size, 512)), template=np.eye(3)[index % 3],
+                 w=np.repeat(index[:, None].astype(np.float32), 512, axis=1),
+                 crossover=np.full(shard_size, num_ws, np.int32))
+
+
+def test_a_recipes_bank_size_reads_the_first_pairs_and_a_smaller_store_is_named(tmp_path, monkeypatch):
+    class Generator:
+        num_ws = 2
+    _store(tmp_path / "pairs", 8, Generator.num_ws)
+    monkeypatch.setitem(recipes.RECIPES, "small_bank", recipes.Recipe("bank", {}, "a bank of 4 pairs",
+                                                                        bank_pairs=4))
+    warnings = []
+    monkeypatch.setattr(logging, "warning", lambda message, *args: warnings.append(message % args))
+    starts = recipes.starts_of("small_bank", Generator(), "mobilefacenet192", tmp_path, {"a": np.eye(3)[1]})
+    assert starts.how["bank_pairs"] == 4 and starts.how["bank_size"] == 4 and not warnings
+    # Of the first 4 pairs only pair 1 has template e_1 (pair 4 would too): the nearest carries all the weight.
+    np.testing.assert_allclose(starts.latents["a"][:, :3], 1.0, atol=1e-3)
+    everything = recipes.starts_of("ours_bank", Generator(), "mobilefacenet192", tmp_path, {"a": np.eye(3)[1]})
+    assert everything.how["bank_pairs"] == 8
+    assert len(warnings) == 1 and "holds 8 pairs, fewer than the 20000" in warnings[0] and "--pairs=20000" in warnings[0]
 
 
 def test_multi_start_attempts_are_shared_with_the_one_start_recipe_of_the_same_settings(tmp_path):

@@ -159,23 +159,21 @@ def _target(store_dir):
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def require_complete(store_dir, least=None):
+def require_complete(store_dir):
     """Raises PairStoreError when the store holds fewer shards than its last build was asked for, or has a gap
-    (a store made before target.json was kept is complete if its shards are numbered without gaps), or holds
-    fewer than `least` pairs (None: any number)."""
+    (a store made before target.json was kept is complete if its shards are numbered without gaps)."""
     store_dir = pathlib.Path(store_dir)
     present = {int(path.stem.split("-")[1]) for path in shard_paths(store_dir)}
-    settings = json.loads((store_dir / "settings.json").read_text()) if (store_dir / "settings.json").is_file() \
-        else {}
-    shard_size = settings.get("shard_size", 1000)
-    wanted = max(_target(store_dir).get("shards", max(present, default=-1) + 1), -(-(least or 0) // shard_size))
+    wanted = _target(store_dir).get("shards", max(present, default=-1) + 1)
     missing = sorted(set(range(wanted)) - present)
     if missing:
-        pairs = wanted * shard_size
+        settings = json.loads((store_dir / "settings.json").read_text()) if (store_dir / "settings.json").is_file() \
+            else {}
+        pairs = wanted * settings.get("shard_size", 1000)
         raise PairStoreError(
             f"the latent bank in {store_dir} is incomplete: {wanted - len(missing)} of {wanted} shards (its build "
-            f"was interrupted, or the method needs more pairs); finish it with `python -m "
-            f"tf_reconstruct.train_baselines --pairs={pairs} --train= --baselines_dir={store_dir.parent}` (resumable)")
+            f"was interrupted); finish it with `python -m tf_reconstruct.train_baselines --pairs={pairs} --train= "
+            f"--baselines_dir={store_dir.parent}` (resumable)")
 
 
 def load_store(store_dir, fields, extractor_name=None, limit=None):

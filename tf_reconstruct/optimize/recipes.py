@@ -18,6 +18,7 @@ import dataclasses
 import pathlib
 
 import numpy as np
+from absl import logging
 
 from tf_reconstruct.errors import InputError
 from tf_reconstruct.optimize import coarse_to_fine, multi_start, runner, warm_starts
@@ -141,11 +142,23 @@ def starts_of(name, generator, attacker_name, baselines_dir, templates, banks=No
     return warm_start_latents(start, generator, attacker_name, baselines_dir, templates, banks, pairs)
 
 
+# The pairs of the bank every bank recipe without its own bank_pairs was measured with (experiments/fidelity).
+MEASURED_BANK_PAIRS = 20000
+
+
+def _warn_if_small(bank, measured, baselines_dir):
+    if bank.pairs < measured:
+        logging.warning("the latent bank in %s holds %d pairs, fewer than the %d this method was measured with: "
+                        "its faces start from a sparser prior (grow it with `python -m tf_reconstruct.train_baselines "
+                        "--pairs=%d --train=`)", pathlib.Path(baselines_dir) / "pairs", bank.pairs, measured, measured)
+
+
 def warm_start_latents(start, generator, attacker_name, baselines_dir, templates, banks=None, bank_pairs=None):
     """warm_starts.Starts from the 'bank' or 'mapping' prior in `baselines_dir` (train_baselines' output), or
     None for 'mean'. `banks`, a dict, keeps a loaded bank for the next call. A bank start refuses a bank
-    whose build was interrupted (warm_starts.load_bank), and one with fewer than `bank_pairs` pairs; it reads
-    the store's first `bank_pairs` pairs (None: all)."""
+    whose build was interrupted (warm_starts.load_bank); it reads the store's first `bank_pairs` pairs (None:
+    all), and warns when the store holds fewer than the method was measured with (each face's record names the
+    bank's size)."""
     if start not in STARTS:
         raise ValueError(f"unknown warm start {start!r}; choose from {', '.join(STARTS)}")
     if start == "mean":
@@ -159,7 +172,8 @@ def warm_start_latents(start, generator, attacker_name, baselines_dir, templates
         key = ("bank", bank_pairs)
         if key not in banks:
             banks[key] = warm_starts.load_bank(pathlib.Path(baselines_dir) / "pairs", attacker_name,
-                                               generator.num_ws, limit=bank_pairs, least=bank_pairs)
+                                               generator.num_ws, limit=bank_pairs)
+            _warn_if_small(banks[key], bank_pairs or MEASURED_BANK_PAIRS, baselines_dir)
         bank = banks[key]
         neighbours = warm_starts.DEFAULT_NEIGHBOURS if start == "bank" else 1
         how = {"kind": start, "neighbours": neighbours, "temperature": warm_starts.TEMPERATURE,

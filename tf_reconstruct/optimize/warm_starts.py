@@ -68,13 +68,13 @@ class LatentBank:
         return np.einsum("bk,bkd->bd", weights, self.latents[indices]).astype(np.float32)
 
 
-def load_bank(store_dir, extractor_name, num_ws, limit=None, least=None):
+def load_bank(store_dir, extractor_name, num_ws, limit=None):
     """The bank of a pair store's unmixed pairs (crossover = num_ws; a mixed pair's face has no single w), from
     its first `limit` pairs (None: all). Refuses a store whose build was interrupted (fewer shards than it was
-    asked for), or that holds fewer than `least` pairs, with the command that finishes it: a bank of 3 of 20
-    shards would start every face from a sparser prior, silently."""
+    asked for), with the command that finishes it: a bank of 3 of 20 shards would start every face from a
+    sparser prior, silently."""
     from tf_reconstruct.baselines import training_pairs
-    training_pairs.require_complete(store_dir, least)
+    training_pairs.require_complete(store_dir)
     pairs = training_pairs.load_store(store_dir, ("template", "w", "crossover"), extractor_name, limit=limit)
     unmixed = pairs["crossover"] >= num_ws
     return LatentBank(pairs["template"][unmixed], pairs["w"][unmixed], len(pairs["crossover"]))

@@ -70,8 +70,8 @@ def test_a_recipes_bank_size_reads_the_first_pairs_and_a_smaller_store_is_named(
     class Generator:
         num_ws = 2
     _store(tmp_path / "pairs", 8, Generator.num_ws)
-    monkeypatch.setitem(recipes.RECIPES, "small_bank", recipes.Recipe("bank", {}, "a bank of 4 pairs",
-                                                                        bank_pairs=4))
+    small = recipes.Recipe("bank", {}, "a bank of 4 pairs", bank_pairs=4)
+    monkeypatch.setitem(recipes.RECIPES, "small_bank", small)
     warnings = []
     monkeypatch.setattr(logging, "warning", lambda message, *args: warnings.append(message % args))
     starts = recipes.starts_of("small_bank", Generator(), "mobilefacenet192", tmp_path, {"a": np.eye(3)[1]})

@@ -290,3 +290,17 @@ def test_a_face_stamp_follows_its_w_plus_or_else_its_png(tmp_path):
     nbnet.mkdir()
     (nbnet / "a.png").write_bytes(b"png one")
     assert comparison.face_stamp(tmp_path, "nbnet", "a") != first
+
+
+def test_an_interrupted_liveness_scoring_keeps_what_it_scored(tmp_path):
+    def detector(image, key):
+        if image == 60:
+            raise KeyboardInterrupt
+        return float(image), True
+
+    images = {f"m/{index}": (lambda index=index: index) for index in range(80)}
+    made_by = {key: "w" for key in images}
+    with pytest.raises(KeyboardInterrupt):
+        comparison._liveness(tmp_path, {"d": detector}, images, made_by)
+    kept = json.loads((tmp_path / "liveness_scores.json").read_text())["d"]
+    assert sorted(kept, key=lambda key: int(key[2:])) == [f"m/{index}" for index in range(50)]

@@ -14,6 +14,7 @@ import pathlib
 
 import numpy as np
 from absl import logging
+from tqdm import tqdm
 
 from tf_reconstruct.errors import InputError
 from tf_reconstruct.evaluation import aligned_faces, methods as methods_module, protocol, report_files
@@ -86,14 +87,17 @@ def _liveness(run_dir, detectors, images_by_key, made_by):
         stale = [key for key in images_by_key if key in scores and scores[key].get("made_by") != made_by[key]]
         if stale:
             logging.info("%s: %d cached liveness scores belong to other images; scoring them again", name, len(stale))
-        for key, read in images_by_key.items():
-            if key in scores and key not in stale:
-                continue
+        to_score = [(key, read) for key, read in images_by_key.items() if key not in scores or key in stale]
+        # About half a second a face per detector: a bar with an ETA over the hundreds of a full run.
+        for done, (key, read) in enumerate(tqdm(to_score, desc=f"liveness ({name})", unit="face",
+                                                disable=not to_score), 1):
             try:
                 score, passed = detector(read(), key)
                 scores[key] = {"score": round(score, 5), "passed": passed, "made_by": made_by[key]}
             except NoFaceFoundError:
                 scores[key] = {"score": None, "passed": None, "made_by": made_by[key]}
+            if done % 50 == 0:   # an interrupted scoring keeps what it scored
+                report_files.write_text(path, json.dumps(cache, indent=0, sort_keys=True))
         report_files.write_text(path, json.dumps(cache, indent=0, sort_keys=True))
     return {name: {key: cache[name][key]["passed"] for key in images_by_key} for name in detectors}
 

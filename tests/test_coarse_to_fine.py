@@ -118,7 +118,7 @@ def test_the_reconstruct_command_runs_coarse_to_fine_in_its_shard_jobs(tmp_path,
     np.save(tmp_path / "db.npy", np.random.default_rng(3).standard_normal((2, 192)).astype(np.float32))
     out = tmp_path / "out"
     done = run_cli("tf_reconstruct.reconstruct", f"--templates={tmp_path / 'db.npy'}", f"--out_dir={out}",
-                   "--steps=6", "--resolution=64", "--coarse_scale=2", "--coarse_steps=3", "--batch_size=2",
+                   "--method=ours", "--steps=6", "--resolution=64", "--coarse_scale=2", "--coarse_steps=3", "--batch_size=2",
                    "--success_cosine=0.99", "--success_steps=2")
     assert done.returncode == 0, done.stderr[-3000:]
     records = [json.loads(path.read_text()) for path in sorted(out.glob("*.json")) if path.name != runner.TIMING_FILE]

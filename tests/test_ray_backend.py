@@ -78,7 +78,8 @@ def local_run_one_thread(tmp_path_factory, templates):
     flags = [f"--{name}={value}" for name, value in SETTINGS.to_record().items()
              if name not in ("compiled", "jit_compile")]
     done = subprocess.run([sys.executable, "-m", "tf_reconstruct.reconstruct", f"--templates={folder / 'db.npy'}",
-                           f"--out_dir={out_dir}", "--backend=local", "--shard_size=2", "--threads=1", *flags],
+                           f"--out_dir={out_dir}", "--method=ours", "--backend=local", "--shard_size=2", "--threads=1",
+                           *flags],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     return out_dir
@@ -109,6 +110,26 @@ def test_ray_writes_what_the_local_backend_writes_at_the_same_threads_survives_a
     assert again.written == 1 and again.done_before == len(NAMES) - 1
     assert all(same_outputs(local, tmp_path, name) for name in NAMES)
     assert ray_backend.run(config(tmp_path), templates, shard_size=2, workers=1).written == 0
+
+
+def test_the_fast_method_runs_on_a_ray_shard_as_it_does_locally(ray_session, templates, tiny_bank, tmp_path):
+    # ours_fast (issue 35, the default method) is two stages and a bank start: a Ray worker's shard writes the
+    # faces, w+ and records the local backend writes, coarse stage included.
+    fast = EngineSettings(steps=6, resolution=64, batch_size=2)
+
+    def job(out_dir):
+        return JobConfig(out_dir=str(out_dir), method="ours_fast", settings=fast,
+                         baselines_dir=str(tiny_bank))
+
+    shard = templates[:2]
+    local = local_backend.run(job(tmp_path / "local"), shard, shard_size=2)
+    on_ray = ray_backend.run(job(tmp_path / "ray"), shard, shard_size=2, workers=1, cpus_per_worker=2)
+    assert local.written == on_ray.written == 2 and not on_ray.failures
+    for name, _ in shard:
+        assert same_outputs(tmp_path / "local", tmp_path / "ray", name), name
+        record = json.loads((tmp_path / "ray" / f"{name}.json").read_text())
+        assert record["method"] == "ours_fast" and record["start"]["coarse_start"]["kind"] == "bank"
+        assert (tmp_path / "ray" / "coarse" / f"{name}_wplus.npy").is_file()
 
 
 def test_a_malformed_database_is_refused_before_any_worker_starts(tmp_path):

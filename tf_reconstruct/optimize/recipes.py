@@ -41,10 +41,18 @@ EOT = {"augment": 1.0, "augment_views": 4}
 SPREAD = {"spread_penalty": 1.0}
 ADAM = {"optimizer": "adam", "schedule": "projector"}
 RESTARTS = {"restarts": 3, "face_check": True}   # as ours_restarts: an overshoot or a non-face starts again
+# The fast candidates' common ground (issue 35): ours_plus's options with 2 views, coarse to fine (256 px for
+# at most 300 steps, then 512) and the success stop at the attacker's 99% genuine-pair cosine, held 10.
+FAST = {**EOT, "augment_views": 2, **SPREAD, **RESTARTS, "coarse_scale": 2, "coarse_steps": 300,
+        "success_cosine": 0.929, "success_steps": 10}
 # They run in this order: ours_plus, the combination the screen chose (experiments/fidelity), then the
 # options it was chosen from.
 RECIPES = {
     "ours_plus": Recipe("bank", {**EOT, **SPREAD, **RESTARTS}, "ours+ (bank start, EOT, spread, restarts)"),
+    # The fast method (issue 35, experiments/speed), chosen on the 24 and the 48 among the candidates below: the
+    # settings of ours_fast_c2f_hold30, the default of `reconstruct` and `make run`.
+    "ours_fast": Recipe("bank", {**FAST, "coarse_success_steps": 30},
+                        "ours_fast (256 to 512 px, 2 views, success stop 0.929 held 30 coarse / 10 fine)"),
     "ours_bank_eot_spread": Recipe("bank", {**EOT, **SPREAD}, "ours from the bank + EOT + spread"),
     "ours_bank": Recipe("bank", {}, "ours from the latent bank"),
     "ours_eot": Recipe("mean", EOT, "ours + EOT"),
@@ -61,27 +69,22 @@ RECIPES = {
     # image at half the resolution (256 px) until the coarse stage stops, then at the resolution (512), and the
     # success stop at the attacker's 90% genuine-pair quantile on LFW View 1 (experiments/speed/success_level.md),
     # held 10 evaluations.
-    "ours_fast_c2f": Recipe("bank", {**EOT, "augment_views": 2, **SPREAD, **RESTARTS, "coarse_scale": 2,
-                                     "coarse_steps": 300, "success_cosine": 0.865, "success_steps": 10},
+    "ours_fast_c2f": Recipe("bank", {**FAST, "success_cosine": 0.865},
                             "ours+ fast candidate (256 to 512 px, 2 views, success stop 0.865)"),
     # The same, stopping at the attacker's 99% genuine-pair quantile: closer to the template before it stops.
-    "ours_fast_c2f_q99": Recipe("bank", {**EOT, "augment_views": 2, **SPREAD, **RESTARTS, "coarse_scale": 2,
-                                         "coarse_steps": 300, "success_cosine": 0.929, "success_steps": 10},
-                                "ours+ fast candidate (256 to 512 px, 2 views, success stop 0.929)"),
+    "ours_fast_c2f_q99": Recipe("bank", FAST, "ours+ fast candidate (256 to 512 px, 2 views, success stop 0.929)"),
     # The 48 found q99's faces less like the person (gender) than ours_plus's: hold the level longer, in the
     # cheap coarse stage only (hold30), or in both stages (k30).
-    "ours_fast_c2f_hold30": Recipe("bank", {**EOT, "augment_views": 2, **SPREAD, **RESTARTS, "coarse_scale": 2,
-                                            "coarse_steps": 300, "success_cosine": 0.929, "success_steps": 10,
-                                            "coarse_success_steps": 30},
+    "ours_fast_c2f_hold30": Recipe("bank", {**FAST, "coarse_success_steps": 30},
                                    "ours+ fast candidate (256 to 512 px, 2 views, 0.929 held 30 coarse, 10 fine)"),
-    # hold30 from the first 4,000 pairs of the bank only: a bank built in about 5 minutes instead of 25.
-    "ours_fast_c2f_hold30_bank4k": Recipe("bank", {**EOT, "augment_views": 2, **SPREAD, **RESTARTS, "coarse_scale": 2,
-                                                   "coarse_steps": 300, "success_cosine": 0.929, "success_steps": 10,
-                                                   "coarse_success_steps": 30},
-                                          "ours+ fast candidate (hold30 from a 4,000-pair bank)", bank_pairs=4000),
-    "ours_fast_c2f_k30": Recipe("bank", {**EOT, "augment_views": 2, **SPREAD, **RESTARTS, "coarse_scale": 2,
-                                         "coarse_steps": 300, "success_cosine": 0.929, "success_steps": 30},
+    "ours_fast_c2f_k30": Recipe("bank", {**FAST, "success_steps": 30},
                                 "ours+ fast candidate (256 to 512 px, 2 views, success stop 0.929 held 30)"),
+    # hold30 from the first 4,000 pairs of the bank only: a bank built in about 5 minutes instead of 25.
+    "ours_fast_c2f_hold30_bank4k": Recipe("bank", {**FAST, "coarse_success_steps": 30},
+                                          "ours+ fast candidate (hold30 from a 4,000-pair bank)", bank_pairs=4000),
+    # The 48 found hold30's faces still less often of the person's gender than ours_plus's: hold 60.
+    "ours_fast_c2f_hold60": Recipe("bank", {**FAST, "coarse_success_steps": 60},
+                                   "ours+ fast candidate (256 to 512 px, 2 views, 0.929 held 60 coarse, 10 fine)"),
 }
 # 'bank': the similarity-weighted mean of the nearest bank entries; 'bank_nearest': the nearest one alone.
 STARTS = ("mean", "bank", "bank_nearest", "mapping")

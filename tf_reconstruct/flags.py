@@ -177,6 +177,18 @@ def define_profile_flags():
     flags.DEFINE_string("profile_out", "experiments/speed", "Where profile.md and profile.csv go.")
 
 
+def define_speed_strength_flags():
+    """`python -m tf_reconstruct.studies.speed_strength`: the speed-strength table of issue 35."""
+    flags.DEFINE_list("speed_runs", ["experiments/fidelity/lfw/screen24", "experiments/fidelity/lfw/finalists48",
+                                     "experiments/lfw/mobilefacenet192_150id_seed0_sgd_t0.7_512px"],
+                      "Finished run folders whose summary.csv gives the rows.")
+    flags.DEFINE_list("speed_methods", ["ours", "ours_plus", "ours_bank_eot_spread", "ours_fast", "ours_fast_c2f",
+                                        "ours_fast_c2f_q99", "ours_fast_c2f_hold30", "ours_fast_c2f_k30",
+                                        "ours_fast_c2f_hold30_bank4k", "ours_fast_c2f_hold60"],
+                      "The methods shown (empty: every method of the runs).")
+    flags.DEFINE_string("speed_out", "experiments/speed/strength_vs_time", "Output path without suffix.")
+
+
 def define_success_level_flags():
     """`python -m tf_reconstruct.studies.success_level`: the attacker's genuine-pair cosines (the success stop's level)."""
     define_checkpoint_flags()

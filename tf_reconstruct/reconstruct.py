@@ -2,9 +2,10 @@
 
 Template in, face out; `--method` picks the method: ours_fast (the default; issue 35, experiments/speed), the
 paper's engine (ours) or another method beyond it (optimize/recipes.py). ours_fast starts from the latent
-bank of generated faces (`python -m tf_reconstruct.train_baselines --pairs=20000 --train=`, once). Per template it writes <name>.png (the full-resolution face), <name>_wplus.npy
-and <name>.json (loss, steps, seconds, cosine of the final face to the template, settings). A re-run
-skips templates whose .json exists; every file is written to a temporary name and renamed.
+bank of generated faces (`python -m tf_reconstruct.train_baselines --pairs=20000 --train=`, once). Per
+template it writes <name>.png (the full-resolution face), <name>_wplus.npy and <name>.json (loss, steps,
+seconds, cosine of the final face to the template, settings). A re-run skips templates whose .json exists;
+every file is written to a temporary name and renamed.
 
 The database (datasets/templates.py: a .npy [N, d], a folder of .npy files, or a list file of them) is
 read and validated whole before any work starts. `--backend=local` (the default) runs it in this process;

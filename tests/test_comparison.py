@@ -71,6 +71,11 @@ def test_auto_precision_follows_the_cpu_flags(tmp_path):
     assert precision.cpu_has_native_bfloat16(str(amx))
     assert not precision.cpu_has_native_bfloat16(str(avx2))
     assert not precision.cpu_has_native_bfloat16(str(tmp_path / "missing"))
+    # Every timing names the CPU kind it came from.
+    tile = tmp_path / "tile"
+    tile.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f amx_tile\n")
+    assert [precision.cpu_kind(str(path)) for path in (tile, amx, avx2, tmp_path / "missing")] == [
+        "AVX-512 with AMX", "AVX-512", "AVX2 only", "unknown"]
     assert precision.resolve("auto") in precision.PRECISIONS and precision.resolve("float32") == "float32"
     with pytest.raises(ValueError, match="auto"):
         precision.resolve("float16")

@@ -31,7 +31,7 @@ from absl import app, flags, logging
 from tf_reconstruct import cli, flags as project_flags
 from tf_reconstruct.evaluation import report_files
 from tf_reconstruct.evaluation import methods as methods_module
-from tf_reconstruct.models import registry
+from tf_reconstruct.models import precision, registry
 from tf_reconstruct.optimize import coarse_to_fine, recipes, runner
 from tf_reconstruct.optimize import reconstruct as engine
 from tf_reconstruct.optimize.settings import EngineSettings
@@ -190,9 +190,9 @@ def method_sentence(measurements, steps_of, steps_from):
 def markdown(measurements, steps, mean_steps):
     baseline = measurements[0].seconds_per_face_step
     heading = (f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on "
-               f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, TensorFlow "
-               f"{tf.__version__}; {steps} timed steps per mode after one tracing step; generator MobileStyleGAN, "
-               f"extractor MobileFaceNet-192.\n\n")
+               f"{platform.processor() or platform.machine()} ({precision.cpu_kind()}), {os.cpu_count()} logical "
+               f"CPUs, TensorFlow {tf.__version__}; {steps} timed steps per mode after one tracing step; generator "
+               f"MobileStyleGAN, extractor MobileFaceNet-192.\n\n")
     rows = [{"mode": item.mode.label, "what": item.mode.description, "batch": str(item.mode.batch),
              "s / step": f"{item.seconds_per_step:.3f}", "s / face-step": f"{item.seconds_per_face_step:.3f}",
              "speed-up per face vs i": f"{baseline / item.seconds_per_face_step:.1f}x",

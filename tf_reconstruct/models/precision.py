@@ -21,14 +21,26 @@ CHOICES = PRECISIONS + ("auto",)
 NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
-def cpu_has_native_bfloat16(cpuinfo="/proc/cpuinfo"):
-    """True when the CPU flags list AVX-512-bf16 or AMX-bf16 (False where /proc/cpuinfo cannot be read)."""
+def _cpu_flags(cpuinfo):
     try:
         text = open(cpuinfo).read()
     except OSError:
-        return False
-    flags = {flag for line in text.splitlines() if line.startswith("flags") for flag in line.split(":", 1)[1].split()}
-    return any(flag in flags for flag in NATIVE_BF16_FLAGS)
+        return set()
+    return {flag for line in text.splitlines() if line.startswith("flags") for flag in line.split(":", 1)[1].split()}
+
+
+def cpu_has_native_bfloat16(cpuinfo="/proc/cpuinfo"):
+    """True when the CPU flags list AVX-512-bf16 or AMX-bf16 (False where /proc/cpuinfo cannot be read)."""
+    return any(flag in _cpu_flags(cpuinfo) for flag in NATIVE_BF16_FLAGS)
+
+
+def cpu_kind(cpuinfo="/proc/cpuinfo"):
+    """The CPU kind a timing must name (machines here differ 2-4x): 'AVX-512 with AMX', 'AVX-512', 'AVX2 only',
+    or 'unknown' where /proc/cpuinfo cannot be read."""
+    flags = _cpu_flags(cpuinfo)
+    if "avx512f" in flags:
+        return "AVX-512 with AMX" if "amx_tile" in flags else "AVX-512"
+    return "AVX2 only" if "avx2" in flags else "unknown"
 
 
 def resolve(precision):

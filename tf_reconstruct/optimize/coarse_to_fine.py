@@ -12,6 +12,7 @@ stage starts from each coarse face's w+ as it is and runs into out_dir at `resol
 left; its record's start names the coarse stage and the face's coarse steps, and its `steps` counts both.
 """
 
+import dataclasses
 import pathlib
 
 import numpy as np
@@ -45,8 +46,9 @@ def run(generator, extractor, templates, out_dir, settings, *, method="ours", st
     pending = [(name, template) for name, template in templates if not runner.is_done(out_dir, name)]
     if not pending:
         return 0
+    # A face is written once, by the fine stage: the caller's on_written must not count its coarse stage too.
     runner.run(generator, extractor, pending, coarse_dir, coarse, method=f"{method}/coarse", starts=starts,
-               options=options)
+               options=dataclasses.replace(options, on_written=None))
     records = {name: runner.read_record(coarse_dir, name) for name, _ in pending}
     how = {"kind": "coarse", "resolution": coarse.resolution, "cap": coarse.steps, "from": str(coarse_dir),
            "coarse_start": runner.start_record(coarse, starts)}

@@ -27,7 +27,7 @@ def plot_strength_time(rows, judges, path, title="Strength against time"):
         axis.set_xlabel("s / face (wall, 2 cores)")
         axis.set_ylabel(f"type II TAR % at FAR 0.1%, {judge}")
         axis.grid(alpha=0.3)
-        axis.legend(fontsize=8, loc="lower right")
+        axis.legend(fontsize=8, loc="best")
     figure.suptitle(title)
     figure.tight_layout()
     save_figure(figure, path)

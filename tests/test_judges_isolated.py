@@ -72,7 +72,8 @@ def test_every_engine_option_runs_with_the_judges_unloadable(tmp_path, monkeypat
     rng = np.random.default_rng(0)
     templates = {"a": rng.standard_normal(192).astype(np.float32), "b": rng.standard_normal(192).astype(np.float32)}
     settings = EngineSettings(steps=4, patience=2, resolution=32, truncation=0.7, batch_size=2)
-    chosen = ["ours_restarts", *methods.VARIANTS]
+    # issue 35's candidates run ours_fast's code with other numbers: ours_fast covers them (and keeps this short).
+    chosen = ["ours_restarts", *[name for name in methods.VARIANTS if not name.startswith("ours_fast_c2f")]]
     (tmp_path / "run" / "reconstructions").mkdir(parents=True)
     from tf_reconstruct.optimize import runner
     runner.run(generator, extractor192, list(templates.items()), tmp_path / "run" / "reconstructions", settings)

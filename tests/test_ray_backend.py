@@ -115,7 +115,7 @@ def test_ray_writes_what_the_local_backend_writes_at_the_same_threads_survives_a
 def test_the_fast_method_runs_on_a_ray_shard_as_it_does_locally(ray_session, templates, tiny_bank, tmp_path):
     # ours_fast (issue 35, the default method) is two stages and a bank start: a Ray worker's shard writes the
     # faces, w+ and records the local backend writes, coarse stage included.
-    fast = EngineSettings(steps=6, resolution=64, batch_size=2)
+    fast = EngineSettings(steps=6, resolution=32, batch_size=2)
 
     def job(out_dir):
         return JobConfig(out_dir=str(out_dir), method="ours_fast", settings=fast,

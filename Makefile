@@ -35,7 +35,7 @@ fetch: $(INSTALLED)
 	$(PY) -m tf_reconstruct.checkpoints verify
 
 # The main job at a small size, first with the fast method (ours_fast, issue 35) on 8 LFW identities, from a
-# latent bank of 4,000 generated pairs (about 5 minutes on 2 cores, made once, resumable; ours_fast was
+# latent bank of 4,000 generated pairs (6 minutes on 2 cores, made once, resumable; ours_fast was
 # measured with 20,000 and says so), so the first tables come within minutes; then the paper's engine (ours)
 # on the same 8 identities beside it. The paper-size command is printed after.
 QUICK := $(PY) -m tf_reconstruct.main --dataset=lfw --num_identities=8 --impostors=all --run_name=quick8

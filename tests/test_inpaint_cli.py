@@ -1,5 +1,7 @@
 """The inpaint command: classical and inversion fills write their files; bad inputs get a clear message."""
 
+import json
+
 import cv2
 import numpy as np
 import pytest
@@ -26,6 +28,31 @@ def test_bad_masks_are_refused_with_the_fix(tmp_path):
     full = _write(tmp_path / "full.png", np.full((64, 48), 255, np.uint8))
     assert "marks every pixel as missing" in _run(f"--image={image}", f"--mask={full}", "--method=ns").stderr
     assert "not a readable image" in _run(f"--image={tmp_path / 'none.png'}", f"--mask={full}").stderr
+    grey = _write(tmp_path / "grey.png", np.tile(np.linspace(0, 255, 48).astype(np.uint8), (64, 1)))
+    refused = _run(f"--image={image}", f"--mask={grey}", "--method=telea")
+    assert refused.returncode == 2 and "grey.png is not binary" in refused.stderr and "threshold" in refused.stderr
+    for mask in (wrong, empty, full, grey):
+        assert _run(f"--image={image}", f"--mask={mask}", "--method=telea").returncode == 2
+    assert not list(tmp_path.glob("face_telea*"))   # nothing written
+
+
+def test_a_zero_one_mask_and_an_antialiased_edge_are_binary_enough(tmp_path):
+    from tf_reconstruct.inpainting import inputs
+    hole = np.zeros((20, 20), np.uint8)
+    hole[5:10, 5:10] = 1
+    assert inputs.binary_hole(hole).sum() == 25
+    soft = hole * 255
+    soft[10, 5:8] = 128                  # 3 grey edge pixels of 400: under 1%
+    assert inputs.binary_hole(soft).sum() == 28
+
+
+def test_a_photo_without_a_face_is_refused_before_any_model_loads(tmp_path):
+    wall = _write(tmp_path / "wall.png", np.full((200, 200, 3), 128, np.uint8))
+    small = np.zeros((200, 200), np.uint8)
+    small[90:110, 90:110] = 255
+    refused = _run(f"--image={wall}", f"--mask={_write(tmp_path / 'small.png', small)}", "--method=inversion",
+                   "--checkpoint_dir=/nonexistent")
+    assert refused.returncode == 2 and "no face found" in refused.stderr and "wall.png" in refused.stderr
 
 
 def test_telea_writes_the_filled_image_and_side_by_side(tmp_path):
@@ -64,11 +91,44 @@ def test_inversion_fills_a_real_face_and_refuses_a_wall(tmp_path, tiny_bank):
     from_mapping = cv2.imread(str(tmp_path / "mapped.png"))
     np.testing.assert_array_equal(from_mapping[hole == 0], cv2.imread(str(image))[hole == 0])
     assert not np.array_equal(from_mapping[hole > 0], filled[hole > 0])
-    wall = _write(tmp_path / "wall.png", np.full((200, 200, 3), 128, np.uint8))
-    small = np.zeros((200, 200), np.uint8)
-    small[90:110, 90:110] = 255
-    refused = _run(f"--image={wall}", f"--mask={_write(tmp_path / 'small.png', small)}", "--method=inversion")
-    assert refused.returncode != 0 and "no face found" in refused.stderr
+
+
+@pytest.mark.models
+@pytest.mark.slow
+def test_a_template_guides_the_fill_and_a_wrong_one_is_refused(tmp_path, tiny_bank, monkeypatch):
+    from conftest import require_shared_data
+    from tf_reconstruct.datasets import lfw
+    photos = lfw.load_lfw(require_shared_data("lfw")).read(["George_W_Bush_0001", "George_W_Bush_0002"])
+    image = _write(tmp_path / "bush.png", cv2.cvtColor(photos["George_W_Bush_0001"], cv2.COLOR_RGB2BGR))
+    other = _write(tmp_path / "bush_other.jpg", cv2.cvtColor(photos["George_W_Bush_0002"], cv2.COLOR_RGB2BGR))
+    hole = np.zeros(photos["George_W_Bush_0001"].shape[:2], np.uint8)
+    hole[140:172, 100:150] = 255
+    mask = _write(tmp_path / "hole.png", hole)
+    wrong = tmp_path / "wide.npy"
+    np.save(wrong, np.ones(512, np.float32))
+    refused = _run(f"--image={image}", f"--mask={mask}", f"--template={wrong}", f"--out={tmp_path / 'x'}")
+    assert refused.returncode == 2 and "wide.npy has shape (512,)" in refused.stderr and "192-d" in refused.stderr
+    assert not list(tmp_path.glob("x*"))
+    # The judges cannot be loaded: the guided fill must not need them.
+    from tf_reconstruct.models import registry
+    real = registry.get_extractor
+    monkeypatch.setattr(registry, "get_extractor", lambda name, *a, **k: real(name, *a, **k) if name == "mobilefacenet192"
+                        else (_ for _ in ()).throw(AssertionError(f"a judge ({name}) was loaded while filling")))
+    done = _run(f"--image={image}", f"--mask={mask}", f"--template={other}", "--invert_steps=3", "--blend=poisson",
+                f"--baselines_dir={tiny_bank}", f"--out={tmp_path / 'guided'}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    record = json.loads((tmp_path / "guided.json").read_text())
+    assert record["guided"] and record["template_source"] == "photo" and record["blend"] == "poisson"
+    assert record["models_touched"] == ["mobilestylegan", "mobilefacenet192", "mtcnn"]
+    filled = cv2.imread(str(tmp_path / "guided.png"))
+    np.testing.assert_array_equal(filled[hole == 0], cv2.imread(str(image))[hole == 0])
+    from tf_reconstruct.inpainting import inputs
+    template, source = inputs.read_template(other, real("mobilefacenet192", None, None))
+    stored = tmp_path / "bush.npy"
+    np.save(stored, template)
+    again = _run(f"--image={image}", f"--mask={mask}", f"--template={stored}", "--invert_steps=3",
+                 f"--baselines_dir={tiny_bank}", f"--out={tmp_path / 'from_db'}")
+    assert again.returncode == 0 and json.loads((tmp_path / "from_db.json").read_text())["template_source"] == "database"
 
 
 @pytest.mark.models

@@ -49,3 +49,15 @@ def test_paired_difference_by_hand():
         inpainting.paired_difference([1, 2], [1, 2, 3])
     with pytest.raises(ValueError, match="at least 2"):
         inpainting.paired_difference([1, np.nan], [0, 0])
+
+
+def test_seam_jump_averages_the_steps_across_the_hole_border():
+    image = np.zeros((3, 3, 3), np.uint8)
+    image[1, 1] = 30                    # the hole's one pixel, 30 above its four neighbours
+    hole = np.zeros((3, 3), np.uint8)
+    hole[1, 1] = 1
+    assert inpainting.seam_jump(image, hole) == pytest.approx(30.0)
+    image[0, 1] = 30                    # one neighbour now matches it: (0 + 30 + 30 + 30) / 4
+    assert inpainting.seam_jump(image, hole) == pytest.approx(22.5)
+    with pytest.raises(ValueError, match="no border"):
+        inpainting.seam_jump(image, np.zeros((3, 3)))

@@ -35,3 +35,29 @@ def test_a_batch_inverts_each_face_as_alone_and_the_mask_limits_the_pixel_loss(g
     same = photo_inversion.invert_framed(generator, extractor192, faces[1], starts[1], steps=3, known=known[1],
                                          identity_weight=0.0)
     np.testing.assert_allclose(again.w_plus, same.w_plus, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_a_given_template_guides_the_composite_not_the_holed_face(generator, extractor192):
+    import tensorflow as tf
+    from tf_reconstruct.align.generator_warp import warp_to_arcface
+    rng = np.random.default_rng(1)
+    face = rng.integers(0, 256, (64, 64, 3)).astype(np.uint8)
+    start = generator.mean_w_plus(1)[0]
+    known = np.ones((64, 64), np.float32)
+    known[20:50, 16:48] = 0
+    template = rng.standard_normal(192).astype(np.float32)
+    before = photo_inversion.invert_framed(generator, extractor192, face, start, steps=0, known=known,
+                                           identity_weight=5.0, template=template)
+    after = photo_inversion.invert_framed(generator, extractor192, face, start, steps=6, known=known,
+                                          identity_weight=5.0, template=template)
+    # The reported cosine is the composite's (the photo's known pixels, the fit in the hole) to the given template.
+    composite = np.where(known[..., None] > 0, face, after.face).astype(np.float32) / 127.5 - 1.0
+    crop = warp_to_arcface(tf.constant(composite[None]), generator.landmarks)
+    embedded = extractor192(crop, value_range="signed").numpy()[0]
+    expected = float(embedded @ template / np.linalg.norm(embedded) / np.linalg.norm(template))
+    assert after.cosine == pytest.approx(expected, abs=0.02)
+    assert after.cosine > before.cosine + 0.01   # the fill moved towards the template
+    other = photo_inversion.invert_framed(generator, extractor192, face, start, steps=6, known=known,
+                                          identity_weight=5.0, template=-template)
+    assert np.abs(other.w_plus - after.w_plus).max() > 1e-3   # another template, another fill

@@ -389,6 +389,14 @@ def define_inpaint_flags():
                       "template: the latent bank's w, or the trained Mapping's (train_baselines makes both).")
     flags.DEFINE_string("baselines_dir", None, "Where the latent bank and the Mapping are (default: "
                         "checkpoints/baselines/<extractor>).")
+    flags.DEFINE_string("template", None, "With --method=inversion: guide the fill by the person's template, a .npy "
+                        "of one --extractor template (from a database) or another photo of the person (embedded "
+                        "here); the record names which.")
+    flags.DEFINE_float("identity_weight", None, "Weight of the identity term against the known pixels' MSE "
+                       "(default: 0.1 unguided, 1.0 guided).", lower_bound=0.0)
+    flags.DEFINE_enum("blend", "paste", ["paste", "feather", "poisson"], "How the inversion's face goes into the "
+                      "hole: pasted, feathered with its colours matched to a ring around the hole, or Poisson-blended "
+                      "(cv2.seamlessClone). Pixels outside the hole are never changed.")
     flags.mark_flags_as_required(["image", "mask"])
 
 

@@ -5,6 +5,7 @@
     ssim(a, b, mask=None) -> tf.image.ssim over the image, or over the hole's bounding box (at least 11 px)
     frechet_distance(features_a [N, D], features_b [M, D]) -> ||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^1/2)
     paired_difference(a [N], b [N]) -> (mean of a - b, its standard error), over the pairs where both are finite
+    seam_jump(image, hole) -> mean |difference| in grey levels between 4-neighbour pixels across the hole's border
 
 The Frechet distance is FID's formula; FID proper needs InceptionV3's ImageNet weights, which are not
 reachable here, so on other features it must not be called FID (inpainting reports name the features).
@@ -77,3 +78,23 @@ def paired_difference(a, b):
     if len(difference) < 2:
         raise ValueError(f"a paired difference needs at least 2 finite pairs, got {len(difference)}")
     return float(difference.mean()), float(difference.std(ddof=1) / np.sqrt(len(difference)))
+
+
+def seam_jump(image, hole):
+    """Mean absolute difference (0-255 units, averaged over channels) between each pair of 4-neighbour pixels
+    with one in the hole and one outside it: a fill's seam. Read it against the same measure on the original
+    image over the same border, which holds the photo's own edges there."""
+    image = np.asarray(image, np.float64)
+    hole = np.asarray(hole) > 0
+    jumps = []
+    for axis in (0, 1):
+        first = [slice(None)] * 2
+        second = [slice(None)] * 2
+        first[axis], second[axis] = slice(None, -1), slice(1, None)
+        across = hole[tuple(first)] != hole[tuple(second)]
+        difference = np.abs(image[tuple(first)] - image[tuple(second)]).mean(axis=-1)
+        jumps.append(difference[across])
+    jumps = np.concatenate(jumps)
+    if not len(jumps):
+        raise ValueError("the hole has no border: it is empty or covers the whole image")
+    return float(jumps.mean())

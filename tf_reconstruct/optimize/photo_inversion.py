@@ -6,6 +6,7 @@ masked inversion, issue 21).
     invert_framed(generator, extractor, framed, start_w_plus, ..., known) -> Inversion(w_plus, psnr, cosine,
                                                                                       losses, face)
     template_starts(generator, extractor, framed [B, R, R, 3], baselines_dir, start) -> starts [B, num_ws, 512]
+    starts_for_templates(generator, attacker_name, templates [B, D], baselines_dir, start) -> the same, given templates
     invert_photo(generator, extractor, photo, name, bank_dir) -> (Inversion, PSNR on the face region)
 
 The photo is warped into the generator's own frame (its five MTCNN landmarks onto the generator's mean
@@ -65,18 +66,28 @@ def warp_to_generator_frame(photo, landmarks, generator, size):
     return framed, matrix
 
 
-def _fit(start_w_plus, target, weights, render, arcface_crop, extractor, steps, learning_rate, identity_weight):
+def _fit(start_w_plus, target, weights, render, arcface_crop, extractor, steps, learning_rate, identity_weight,
+         template=None):
     """Adam on a batch of w+ [B, num_ws, 512]: per sample, weighted pixel MSE of render(w+) to `target` [B, ...]
     plus identity_weight x (1 - cosine) of the attacker's templates of arcface_crop(render) and of
-    arcface_crop(target). The loss is the sum over samples and Adam's moments are elementwise, so each
-    sample's path is what it would be alone (up to floating point).
+    arcface_crop(target). With a given `template` [B, D] (guided inpainting) the identity term is instead the
+    cosine of the composite (the target's pixels where weights are 1, the render's in the hole) to it: the
+    fill is pulled towards the person the template stores, judged on the image the user receives.
+    The loss is the sum over samples and Adam's moments are elementwise, so each sample's path is what it
+    would be alone (up to floating point).
     Returns (w+ [B, ...], cosines [B], losses [steps], faces [B, ...])."""
-    template = tf.math.l2_normalize(extractor(arcface_crop(target), value_range="signed"), axis=-1)
+    guided = template is not None
+    if guided:
+        template = tf.math.l2_normalize(tf.constant(np.asarray(template, np.float32)), axis=-1)
+    else:
+        template = tf.math.l2_normalize(extractor(arcface_crop(target), value_range="signed"), axis=-1)
     weight_sums = tf.reduce_sum(weights, axis=[1, 2, 3]) * 3.0
     w_plus = tf.Variable(np.asarray(start_w_plus, np.float32))
     optimizer = tf.keras.optimizers.Adam(learning_rate)
 
     def identity(images):
+        if guided:
+            images = weights * target + (1.0 - weights) * images
         embedding = extractor.model((arcface_crop(images) + 1.0) * 127.5, training=False)
         return tf.reduce_sum(tf.math.l2_normalize(tf.cast(embedding, tf.float32), axis=-1) * template, axis=-1)
 
@@ -103,21 +114,23 @@ def _weights(shape, known):
 
 
 def invert_framed(generator, extractor, framed, start_w_plus, steps=300, learning_rate=0.05, known=None,
-                  identity_weight=IDENTITY_WEIGHT):
+                  identity_weight=IDENTITY_WEIGHT, template=None):
     """Fits w+ to photos in the generator's own frame, [R, R, 3] or a batch [B, R, R, 3] uint8
     (align_to_generator_frame), comparing pixels with the generator's R-px image directly; the identity term
-    reads both through the fixed warp. A batch (starts [B, num_ws, 512], known [B, R, R]) gives a list of
-    Inversions, each as its photo alone would (the per-face losses are summed)."""
+    reads both through the fixed warp, or, with `template` ([D] or [B, D], the attacker's), holds the
+    composite to it (_fit). A batch (starts [B, num_ws, 512], known [B, R, R]) gives a list of Inversions,
+    each as its photo alone would (the per-face losses are summed)."""
     single = np.asarray(framed).ndim == 3
     framed = np.asarray(framed)[None] if single else np.asarray(framed)
     starts = np.asarray(start_w_plus)[None] if single else np.asarray(start_w_plus)
+    template = None if template is None else np.asarray(template, np.float32).reshape(len(framed), -1)
     synthesis = generator.synthesis(framed.shape[1])
     target = tf.constant(framed.astype(np.float32) / 127.5 - 1.0)
     weights = _weights(framed.shape[:3], known)
     w_plus, cosines, losses, fitted = _fit(
         starts, target, weights, lambda latent: synthesis(latent, training=False),
         lambda images: warp_to_arcface(images, generator.landmarks), extractor, steps, learning_rate,
-        identity_weight)
+        identity_weight, template)
     masks = weights.numpy()[..., 0] > 0
     results = [Inversion(w_plus[i], psnr(fitted[i][masks[i]], framed[i][masks[i]]), float(cosines[i]), losses,
                          fitted[i]) for i in range(len(framed))]
@@ -136,12 +149,20 @@ def template_starts(generator, extractor, framed, baselines_dir, start="bank"):
     """Starts [B, num_ws, 512] for faces in the generator frame [B, R, R, 3] uint8 (holes and all), from each
     face's attacker template (cut by the fixed warp): the latent bank's w ('bank') or the trained Mapping's
     ('mapping'), both in `baselines_dir` (train_baselines' output)."""
-    from tf_reconstruct.optimize import recipes
     if start not in ("bank", "mapping"):
         raise InputError(f"unknown inversion start {start!r}; choose bank or mapping")
     crops = warp_to_arcface(tf.constant(np.asarray(framed), tf.float32) / 127.5 - 1.0, generator.landmarks)
-    templates = extractor(crops, value_range="signed").numpy()
-    starts = recipes.warm_start_latents(start, generator, extractor.name, baselines_dir,
+    return starts_for_templates(generator, extractor.name, extractor(crops, value_range="signed").numpy(),
+                                baselines_dir, start)
+
+
+def starts_for_templates(generator, attacker_name, templates, baselines_dir, start="bank"):
+    """Starts [B, num_ws, 512] for attacker templates [B, D]: the latent bank's w ('bank') or the trained
+    Mapping's ('mapping'), both in `baselines_dir` (train_baselines' output)."""
+    from tf_reconstruct.optimize import recipes
+    if start not in ("bank", "mapping"):
+        raise InputError(f"unknown inversion start {start!r}; choose bank or mapping")
+    starts = recipes.warm_start_latents(start, generator, attacker_name, baselines_dir,
                                         {str(index): template for index, template in enumerate(templates)})
     return np.stack([starts.latents[str(index)] for index in range(len(templates))])
 

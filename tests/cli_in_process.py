@@ -30,6 +30,7 @@ DEFINES = {
     "tf_reconstruct.inpaint": project_flags.define_inpaint_flags,
     "tf_reconstruct.studies.editing_control": project_flags.define_editing_study_flags,
     "tf_reconstruct.studies.inpainting_eval": project_flags.define_inpainting_eval_flags,
+    "tf_reconstruct.studies.guided_inpainting": project_flags.define_guided_inpainting_flags,
     "tf_reconstruct.studies.success_level": project_flags.define_success_level_flags,
 }
 # absl's own flags (logging, help), there before any tool defined its own.

@@ -165,12 +165,12 @@ def test_inpainting_study_on_a_tiny_test_set(tmp_path, tiny_bank):
     study = "tf_reconstruct.studies.inpainting_eval"
     args = [f"--data_dir={require_shared_data('lfw')}",
             f"--ffhq_dir={require_shared_data('ffhq_samples')}", "--inpaint_test_faces=3", "--inpaint_ffhq_faces=1",
-            f"--baselines_dir={tiny_bank}", "--inpaint_methods=telea,ns,inversion", "--inpaint_invert_steps=2",
-            f"--inpaint_out={out}"]
+            f"--baselines_dir={tiny_bank}", "--inpaint_methods=telea,ns,inversion,inversion_poisson",
+            "--inpaint_invert_steps=2", f"--inpaint_out={out}"]
     result = run_cli(study, *args)
     assert result.returncode == 0, result.stderr[-3000:]
     table = (out / "results.csv").read_text()
-    assert "PSNR hole dB" in table and "Frechet distance" in table and len(table.splitlines()) == 1 + 3 * 3
+    assert "PSNR hole dB" in table and "Frechet distance" in table and len(table.splitlines()) == 1 + 4 * 3
     with np.load(out / "test_set" / "masks.npz") as saved:
         names, bins = saved["names"].tolist(), saved["bins"]
         holes = np.unpackbits(saved["packed"], axis=-1)[..., :256]
@@ -181,7 +181,7 @@ def test_inpainting_study_on_a_tiny_test_set(tmp_path, tiny_bank):
         assert low <= hole.mean() < high
     assert (out / "figure.png").is_file() and (out / "parsing.png").is_file()
     # A second run reuses the masks and the filled faces.
-    cached = out / "cache" / "filled_inversion.npz"
+    cached = out / "cache" / "fits_inversion.npz"
     written = cached.stat().st_mtime_ns
     again = run_cli(study, *args[:-3], "--inpaint_methods=inversion", *args[-2:])
     assert again.returncode == 0, again.stderr[-3000:]
@@ -190,7 +190,31 @@ def test_inpainting_study_on_a_tiny_test_set(tmp_path, tiny_bank):
     mapped = run_cli(study, *args[:-3], "--inpaint_methods=inversion,inversion_mapping", *args[-2:])
     assert mapped.returncode == 0, mapped.stderr[-3000:]
     rows = [line.split(",")[0] for line in (out / "results.csv").read_text().splitlines()[1:]]
-    assert rows == ["telea"] * 3 + ["ns"] * 3 + ["inversion"] * 3 + ["inversion_mapping"] * 3   # earlier rows kept
+    assert rows == (["telea"] * 3 + ["ns"] * 3 + ["inversion"] * 3 + ["inversion_mapping"] * 3 +
+                    ["inversion_poisson"] * 3)   # earlier rows kept, in table order
     assert cached.stat().st_mtime_ns == written
-    with np.load(out / "cache" / "filled_inversion_mapping.npz") as saved:
+    with np.load(out / "cache" / "fits_inversion_mapping.npz") as saved:
         assert "mapping start" in str(saved["made_by"]) and len(saved["names"]) == 4
+
+
+@pytest.mark.models
+@pytest.mark.slow
+def test_guided_study_on_a_tiny_dev_split(tmp_path, tiny_bank):
+    from conftest import require_shared_data
+    out = tmp_path / "study"
+    args = [f"--data_dir={require_shared_data('lfw')}", "--guided_split=dev", "--guided_dev_faces=3",
+            "--guided_weights=1", "--guided_steps=2", "--unguided_steps=2", f"--baselines_dir={tiny_bank}",
+            f"--inpaint_out={out}"]
+    done = run_cli("tf_reconstruct.studies.guided_inpainting", *args)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = (out / "guided_dev" / "results.csv").read_text().splitlines()
+    assert len(rows) == 1 + 7 * 4   # Telea, and 2 inversions x 3 blends, per bin and over all
+    assert "seam excess" in rows[0] and "attacker cosine to template" in rows[0]
+    faces = json.loads((out / "guided_dev" / "faces.json").read_text())
+    for face in faces:   # the template comes from another photo of the same person
+        identity = face["face"].split("/")[1]
+        assert face["template_from"].startswith(identity) and face["template_from"] != f"{identity}_0001"
+    cache = out / "guided_dev" / "cache" / "fits_guided_2_1.npz"
+    written = cache.stat().st_mtime_ns
+    again = run_cli("tf_reconstruct.studies.guided_inpainting", *args)
+    assert again.returncode == 0 and cache.stat().st_mtime_ns == written   # resumed, not refitted

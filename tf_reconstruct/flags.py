@@ -393,8 +393,9 @@ def define_inpaint_flags():
                         "of one --extractor template (from a database) or another photo of the person (embedded "
                         "here); the record names which.")
     flags.DEFINE_float("identity_weight", None, "Weight of the identity term against the known pixels' MSE "
-                       "(default: 0.1 unguided, 1.0 guided).", lower_bound=0.0)
-    flags.DEFINE_enum("blend", "paste", ["paste", "feather", "poisson"], "How the inversion's face goes into the "
+                       "(default 0.1, guided or not; the guided one chosen on dev identities: "
+                       "experiments/inpainting/guided_dev).", lower_bound=0.0)
+    flags.DEFINE_enum("blend", "poisson", ["paste", "feather", "poisson"], "How the inversion's face goes into the "
                       "hole: pasted, feathered with its colours matched to a ring around the hole, or Poisson-blended "
                       "(cv2.seamlessClone). Pixels outside the hole are never changed.")
     flags.mark_flags_as_required(["image", "mask"])
@@ -412,6 +413,19 @@ def define_inpainting_training_flags():
     flags.DEFINE_integer("train_steps", 20000, "Total training steps (a resumed run goes on to this).", lower_bound=1)
     flags.DEFINE_integer("train_batch", 4, "Faces per step.", lower_bound=1)
     flags.DEFINE_integer("checkpoint_every", 200, "Steps between checkpoints.", lower_bound=1)
+
+
+def define_guided_inpainting_flags():
+    """`python -m tf_reconstruct.studies.guided_inpainting`: fills guided by the person's template (issue 36)."""
+    define_inpainting_eval_flags()
+    flags.DEFINE_enum("guided_split", "test", ["test", "dev"], "test: the inpainting test set's LFW faces whose "
+                      "identity has >= 2 photos; dev: other LFW identities, where the guided identity weight is chosen.")
+    flags.DEFINE_integer("guided_dev_faces", 24, "Faces of the dev split.", lower_bound=3)
+    flags.DEFINE_list("guided_weights", ["0.3", "1", "3"], "With --guided_split=dev: the guided fill's identity "
+                      "weights to compare.")
+    flags.DEFINE_integer("guided_steps", 200, "Adam steps of the guided inversion.", lower_bound=1)
+    flags.DEFINE_integer("unguided_steps", 100, "Adam steps of the unguided inversion it is compared with.",
+                         lower_bound=1)
 
 
 def define_inpainting_eval_flags():

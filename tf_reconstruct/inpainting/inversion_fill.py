@@ -30,7 +30,7 @@ from tf_reconstruct.optimize import photo_inversion
 RESOLUTION = 256
 # The guided fill's identity weight (the unguided one is photo_inversion.IDENTITY_WEIGHT), chosen on LFW
 # identities outside the inpainting test set: experiments/inpainting/guided_dev.md.
-GUIDED_IDENTITY_WEIGHT = 1.0
+GUIDED_IDENTITY_WEIGHT = 0.1
 
 
 def fill(image, hole, generator, extractor, baselines_dir, steps=300, name="image", start="bank", template=None,

@@ -32,7 +32,7 @@ from tf_reconstruct.datasets import ffhq, lfw, selection
 from tf_reconstruct.editing import render
 from tf_reconstruct.errors import InputError
 from tf_reconstruct.evaluation import report_files
-from tf_reconstruct.inpainting import classical, masks, parsing, patent_fill, trainer
+from tf_reconstruct.inpainting import classical, compositing, masks, parsing, patent_fill, trainer
 from tf_reconstruct.inpainting.paths import trained_network_dir
 from tf_reconstruct.metrics import inpainting as measures, verification
 from tf_reconstruct.models import registry
@@ -46,10 +46,14 @@ SIZE = 256
 JUDGES = ("mobilefacenet512", "dlib_resnet128")
 BIN_NAMES = ("0-20%", "20-40%", "40-60%")
 INVERSIONS = {"inversion": "bank", "inversion_mapping": "mapping"}   # method: where its w+ starts
+# The same fits composited without seams (issue 36): method: (the inversion, the blend).
+BLENDED = {f"{base}_{blend}": (base, blend) for base in INVERSIONS
+           for blend in compositing.BLENDS if blend != "paste"}
 ATTACKER = "mobilefacenet192"   # the inversion's identity term and the templates its starts come from
 NETWORKS = {f"patent_{variant}": variant for variant in trainer.VARIANTS}   # method: the patent variant
-METHODS = (*classical.METHODS, *INVERSIONS, *NETWORKS)   # every method the study offers, in table order
-FIGURE_METHODS = ("telea", "patent_full", "inversion")   # the figure's columns between masked and original
+METHODS = (*classical.METHODS, *INVERSIONS, *BLENDED, *NETWORKS)   # every method the study offers, in table order
+# The figure's columns between masked and original.
+FIGURE_METHODS = ("telea", "patent_full", "inversion", "inversion_poisson")
 
 
 def test_set(generator, out):
@@ -186,32 +190,18 @@ def save_fills(cache, done, made_by):
 
 
 def _method_fills(method, names, faces, holes, models, out):
-    """Filled faces [N, 256, 256, 3] of `method`, cached per method and what made it (models["made_by"])."""
+    """Filled faces [N, 256, 256, 3] of `method`, cached per method and what made it (models["made_by"]); an
+    inversion's generated faces are cached once (_inversion_fits) and composited by each blend."""
+    if method in INVERSIONS or method in BLENDED:
+        base, blend = BLENDED.get(method, (method, "paste"))
+        generated = _inversion_fits(base, names, faces, holes, models, out)
+        return np.stack([compositing.composite(generated[i], faces[i], holes[i], blend) for i in range(len(names))])
     cache, made_by = out / "cache" / f"filled_{method}.npz", models["made_by"][method]
     done = cached_fills(cache, made_by)
     todo = [index for index, name in enumerate(names) if name not in done]
-
-    def keep():
-        save_fills(cache, done, made_by)
-
     if method in classical.METHODS:
         for index in todo:
             done[names[index]] = classical.fill(faces[index] * (1 - holes[index][..., None]), holes[index], method)
-    elif method in INVERSIONS:
-        generator, extractor = models["generator"], models["attacker"]
-        priors = baselines_dir(FLAGS.baselines_dir, extractor.name, FLAGS.checkpoint_dir)
-        for start in tqdm(range(0, len(todo), 8), desc=method, unit="batch"):
-            batch = todo[start:start + 8]
-            holed = np.stack([faces[i] * (1 - holes[i][..., None]) for i in batch]).astype(np.uint8)
-            starts = photo_inversion.template_starts(generator, extractor, holed, priors, INVERSIONS[method])
-            fits = photo_inversion.invert_framed(generator, extractor, holed, starts,
-                                                 steps=FLAGS.inpaint_invert_steps,
-                                                 known=np.stack([1 - holes[i] for i in batch]).astype(np.float32))
-            for i, fit in zip(batch, fits):
-                filled = faces[i].copy()
-                filled[holes[i] > 0] = fit.face[holes[i] > 0]
-                done[names[i]] = filled
-            keep()
     else:
         network, size = models[method]
         for start in range(0, len(todo), 8):
@@ -219,7 +209,26 @@ def _method_fills(method, names, faces, holes, models, out):
             fills = patent_fill.fill_framed(network, size, faces[batch], holes[batch], models["parsings"][batch])
             done.update({names[i]: fill for i, fill in zip(batch, fills)})
     if todo:
-        keep()
+        save_fills(cache, done, made_by)
+    return np.stack([done[name] for name in names])
+
+
+def _inversion_fits(method, names, faces, holes, models, out):
+    """The generated faces [N, 256, 256, 3] of a masked inversion (before any compositing), in batches of 8,
+    cached by what made them, saved after each batch."""
+    cache, made_by = out / "cache" / f"fits_{method}.npz", models["made_by"][method]
+    done = cached_fills(cache, made_by)
+    todo = [index for index, name in enumerate(names) if name not in done]
+    generator, extractor = models["generator"], models["attacker"]
+    priors = baselines_dir(FLAGS.baselines_dir, extractor.name, FLAGS.checkpoint_dir)
+    for start in tqdm(range(0, len(todo), 8), desc=method, unit="batch"):
+        batch = todo[start:start + 8]
+        holed = np.stack([faces[i] * (1 - holes[i][..., None]) for i in batch]).astype(np.uint8)
+        starts = photo_inversion.template_starts(generator, extractor, holed, priors, INVERSIONS[method])
+        fits = photo_inversion.invert_framed(generator, extractor, holed, starts, steps=FLAGS.inpaint_invert_steps,
+                                             known=np.stack([1 - holes[i] for i in batch]).astype(np.float32))
+        done.update({names[i]: fit.face for i, fit in zip(batch, fits)})
+        save_fills(cache, done, made_by)
     return np.stack([done[name] for name in names])
 
 
@@ -232,7 +241,7 @@ def chosen_methods(requested, networks, mapping_trained):
         if unknown:
             raise InputError(f"--inpaint_methods: unknown {', '.join(unknown)}; choose from {', '.join(METHODS)}")
         return [method for method in METHODS if method in requested]
-    runnable = {"inversion_mapping": mapping_trained}
+    runnable = {method: mapping_trained for method in METHODS if method.startswith("inversion_mapping")}
     runnable.update({method: method in networks and (networks[method] / "generator.weights.h5").is_file()
                      for method in NETWORKS})
     return [method for method in METHODS if runnable.get(method, True)]
@@ -265,15 +274,28 @@ def main(argv):
         f"unmasked one. The Frechet distance uses MobileFaceNet-512 embeddings, not InceptionV3: it is not FID. "
         f"`python -m tf_reconstruct.studies.inpainting_eval`; a method's rows stay until a run measures it again."))
     for method in FIGURE_METHODS:   # a method not run this time: its cached fills of the figure's faces, if any
-        if method in filled_by_method or method not in models["made_by"]:
-            continue
-        kept = cached_fills(out / "cache" / f"filled_{method}.npz", models["made_by"][method], set_aside=False)
-        if all(name in kept for name in names[:8]):
-            filled_by_method[method] = np.stack([kept[name] for name in names[:8]])
+        if method not in filled_by_method:
+            kept = _cached_figure_fills(method, names[:8], faces, holes, models, out)
+            if kept is not None:
+                filled_by_method[method] = kept
     _figure(names, faces, holes, filled_by_method, out)
     ablation_table(per_face, bins, out)
     training_table({method: networks[method] for method in methods if method in networks}, out)
     atomic_files.write_text(out / "test_set" / "faces.json", json.dumps(names, indent=1))
+
+
+def _cached_figure_fills(method, names, faces, holes, models, out):
+    """[len(names), 256, 256, 3] fills of `method` from its cache, or None where some are not there."""
+    base, blend = BLENDED.get(method, (method, "paste"))
+    if base not in models["made_by"]:
+        return None
+    stem = "fits" if base in INVERSIONS else "filled"
+    kept = cached_fills(out / "cache" / f"{stem}_{base}.npz", models["made_by"][base], set_aside=False)
+    if not all(name in kept for name in names):
+        return None
+    if base not in INVERSIONS:
+        return np.stack([kept[name] for name in names])
+    return np.stack([compositing.composite(kept[name], faces[i], holes[i], blend) for i, name in enumerate(names)])
 
 
 def _models(generator, methods, networks):

@@ -183,7 +183,9 @@ def scored_rows(method, blend, filled, faces, holes, bins, judges, originals, at
         row = {"method": method, "blend": blend, "hole ratio": bin_name, "faces": int(chosen.sum())}
         row["faces MTCNN found"] = int(np.sum(np.isfinite(np.asarray(per_face["MobileFaceNet-512 cosine"])[chosen])))
         for measure, values in per_face.items():
-            row[measure] = float(np.nanmean(np.asarray(values, np.float64)[chosen])) if chosen.any() else np.nan
+            kept = np.asarray(values, np.float64)[chosen]
+            kept = kept[np.isfinite(kept)]   # a face MTCNN does not find has no similarity: counted apart
+            row[measure] = float(kept.mean()) if len(kept) else np.nan
         rows.append(row)
     return rows
 

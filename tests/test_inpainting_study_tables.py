@@ -45,8 +45,10 @@ def test_the_study_runs_what_can_run_and_names_what_it_does_not_offer(tmp_path):
     trained.mkdir()
     (trained / "generator.weights.h5").write_bytes(b"")
     networks = {"patent_full": trained, "patent_global_style": untrained}
-    assert inpainting_eval.chosen_methods([], networks, False) == ["telea", "ns", "inversion", "patent_full"]
-    every = ["telea", "ns", "inversion", "inversion_mapping", "patent_full"]
+    assert inpainting_eval.chosen_methods([], networks, False) == [
+        "telea", "ns", "inversion", "inversion_feather", "inversion_poisson", "patent_full"]
+    every = ["telea", "ns", "inversion", "inversion_mapping", "inversion_feather", "inversion_poisson",
+             "inversion_mapping_feather", "inversion_mapping_poisson", "patent_full"]
     assert inpainting_eval.chosen_methods([], networks, True) == every
     assert inpainting_eval.chosen_methods(["patent_global_style", "telea"], networks, False) == [
         "telea", "patent_global_style"]   # table order; a named network without weights fails later, naming the fix

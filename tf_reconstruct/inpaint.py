@@ -66,8 +66,7 @@ def _fill(image, hole, landmarks, guide):
     bank = baselines_dir(FLAGS.baselines_dir, extractor.name, FLAGS.checkpoint_dir)
     filled, fit = inversion_fill.fill(image, hole, generator, extractor, bank, FLAGS.invert_steps, FLAGS.image,
                                       FLAGS.invert_start, template, FLAGS.identity_weight, FLAGS.blend, landmarks)
-    weight = FLAGS.identity_weight if FLAGS.identity_weight is not None else (
-        inversion_fill.GUIDED_IDENTITY_WEIGHT if template is not None else inversion_fill.photo_inversion.IDENTITY_WEIGHT)
+    weight = inversion_fill.chosen_weight(template is not None, FLAGS.identity_weight)
     return filled, {**record, "guided": template is not None, "template": FLAGS.template, "template_source": source,
                     "blend": FLAGS.blend, "steps": FLAGS.invert_steps, "start": FLAGS.invert_start,
                     "baselines_dir": str(bank), "identity_weight": weight, "learning_rate": 0.05,

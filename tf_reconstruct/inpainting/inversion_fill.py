@@ -33,6 +33,13 @@ RESOLUTION = 256
 GUIDED_IDENTITY_WEIGHT = 0.1
 
 
+def chosen_weight(guided, identity_weight=None):
+    """The identity weight a fill uses: the one given, or the default of a guided or unguided fill."""
+    if identity_weight is not None:
+        return identity_weight
+    return GUIDED_IDENTITY_WEIGHT if guided else photo_inversion.IDENTITY_WEIGHT
+
+
 def fill(image, hole, generator, extractor, baselines_dir, steps=300, name="image", start="bank", template=None,
          identity_weight=None, blend="paste", landmarks=None, resolution=RESOLUTION):
     image = photo_align.as_rgb_uint8(image, name)
@@ -47,13 +54,12 @@ def fill(image, hole, generator, extractor, baselines_dir, steps=300, name="imag
     holed = (framed * known[..., None]).astype(np.uint8)
     if template is None:
         first = photo_inversion.template_starts(generator, extractor, holed[None], baselines_dir, start)[0]
-        weight = photo_inversion.IDENTITY_WEIGHT if identity_weight is None else identity_weight
     else:
         template = np.asarray(template, np.float32).reshape(1, -1)
         first = photo_inversion.starts_for_templates(generator, extractor.name, template, baselines_dir, start)[0]
-        weight = GUIDED_IDENTITY_WEIGHT if identity_weight is None else identity_weight
     result = photo_inversion.invert_framed(generator, extractor, holed, first, steps=steps, known=known,
-                                           identity_weight=weight, template=template)
+                                           identity_weight=chosen_weight(template is not None, identity_weight),
+                                           template=template)
     back = cv2.warpAffine(result.face, cv2.invertAffineTransform(matrix), image.shape[1::-1], flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
     return compositing.composite(back, image, hole, blend), result

@@ -256,12 +256,7 @@ def _figures(folder, names, faces, holes, filled, fits):
     full size, the guided fill pasted and Poisson-blended."""
     unguided, guided = [label for label in fits if label.startswith("unguided")][0], list(fits)[-1]
     columns = [("telea", "-"), (unguided, "poisson"), (guided, "poisson")]
-    tiles = []
-    for index in range(min(8, len(names))):
-        masked = faces[index].copy()
-        masked[holes[index] > 0] = 255
-        tiles.extend([masked] + [filled[key][index] for key in columns] + [faces[index]])
-    save_png(make_grid(np.stack(tiles), len(columns) + 2, 160), folder / "figure.png")
+    inpainting_eval.comparison_figure(faces, holes, [filled[key] for key in columns], folder / "figure.png")
     largest = np.argsort([-hole.mean() for hole in holes])[:2]
     seams = [image for index in largest for image in (filled[(guided, "paste")][index],
                                                       filled[(guided, "poisson")][index], faces[index])]

@@ -404,15 +404,21 @@ def merged_rows(previous, rows, order):
     return sorted(kept, key=lambda row: rank.get(row["method"], len(order)))
 
 
+def comparison_figure(faces, holes, columns, path, count=8):
+    """Writes a grid of the first `count` faces, a row each: masked (the hole white), each of `columns`
+    ([N, ...] fills), original."""
+    tiles = []
+    for index in range(min(count, len(faces))):
+        masked = faces[index].copy()
+        masked[holes[index] > 0] = 255
+        tiles.extend([masked] + [column[index] for column in columns] + [faces[index]])
+    save_png(make_grid(np.stack(tiles), len(columns) + 2, 160), path)
+
+
 def _figure(names, faces, holes, filled_by_method, out):
     """8 faces: masked, each method, original."""
     order = [m for m in FIGURE_METHODS if m in filled_by_method]
-    tiles = []
-    for index in range(min(8, len(names))):
-        masked = faces[index].copy()
-        masked[holes[index] > 0] = 255
-        tiles.extend([masked] + [filled_by_method[m][index] for m in order] + [faces[index]])
-    save_png(make_grid(np.stack(tiles), len(order) + 2, 160), out / "figure.png")
+    comparison_figure(faces, holes, [filled_by_method[m] for m in order], out / "figure.png")
     atomic_files.write_text(out / "figure.txt", "columns: masked, " + ", ".join(order) + ", original\n" +
                             "\n".join(names[:8]) + "\n")
 

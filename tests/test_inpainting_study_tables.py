@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from tf_reconstruct.evaluation import report_files
 from tf_reconstruct.studies import inpainting_eval
 
 
@@ -65,3 +66,21 @@ def test_a_run_replaces_the_rows_of_the_methods_it_measured_and_keeps_the_others
         ("telea", "0-20%", 2.0), ("telea", "20-40%", 2.0), ("inversion", "0-20%", 1.0), ("inversion", "20-40%", 1.0),
         ("patent_full", "0-20%", 2.0), ("patent_full", "20-40%", 2.0)]
     assert inpainting_eval.merged_rows([], rows, []) == rows
+    # A measure added since a kept row was measured: the kept row shows it empty, and the table still writes.
+    newer = [{**row, "faces MTCNN found": 7} for row in rows]
+    merged = inpainting_eval.merged_rows(previous, newer, ["telea", "ns", "inversion", "patent_full"])
+    assert [r["faces MTCNN found"] for r in merged] == [7, 7, "", "", 7, 7]
+    assert "faces MTCNN found" in report_files.markdown_table(merged)
+
+
+def test_identity_is_compared_with_telea_on_the_faces_both_keep(tmp_path):
+    nan = float("nan")
+    bins = np.array([0, 0, 0, 1, 1, 1])
+    per_face = {"telea": {"MobileFaceNet-512 cosine": np.array([0.5, 0.6, nan, 0.2, 0.4, 0.3])},
+                "inversion": {"MobileFaceNet-512 cosine": np.array([0.7, 0.6, 0.9, nan, 0.5, 0.5])}}
+    inpainting_eval.identity_against_telea(per_face, bins, tmp_path)
+    rows = report_files.read_csv(tmp_path / "identity_against_telea.csv")
+    assert [row["faces both find"] for row in rows] == [2, 2]   # face 2 (Telea lost it) and face 3 left out
+    assert rows[0]["method cosine"] == pytest.approx(0.65) and rows[0]["Telea cosine"] == pytest.approx(0.55)
+    assert rows[0]["difference"] == "+0.100 ± 0.100"   # differences 0.2 and 0.0
+    assert rows[1]["method cosine"] == pytest.approx(0.5) and rows[1]["Telea cosine"] == pytest.approx(0.35)

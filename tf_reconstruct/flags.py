@@ -402,17 +402,39 @@ def define_inpaint_flags():
 
 
 def define_inpainting_training_flags():
-    """`python -m tf_reconstruct.train_inpainting`: the patent's network on generated faces."""
+    """`python -m tf_reconstruct.train_inpainting`: the patent's network on real and generated faces."""
     define_checkpoint_flags()
-    flags.DEFINE_integer("train_faces", 6000, "Generated faces rendered and parsed for training.", lower_bound=8)
-    flags.DEFINE_string("data_dir", None, "Training faces (default: checkpoints/inpainting/data).")
-    flags.DEFINE_string("out_dir", None, "Trained network (default: checkpoints/inpainting/<variant>_<size>).")
+    define_inpainting_test_set_flags()
+    flags.DEFINE_string("lfw_dir", "../shared/data/lfw", "LFW folder: the real training and validation photos, "
+                        "from identities outside the inpainting test set.")
+    flags.DEFINE_integer("train_faces", 2000, "Generated faces rendered and parsed for training.", lower_bound=8)
+    flags.DEFINE_integer("real_faces", 3000, "LFW photos (at most 2 per identity) framed and parsed for training "
+                         "(0: generated faces only, as issue 21's networks).", lower_bound=0)
+    flags.DEFINE_integer("validation_faces", 64, "LFW photos of other identities whose hole L1 stops training "
+                         "(0: no validation, a fixed --train_steps budget).", lower_bound=0)
+    flags.DEFINE_float("real_fraction", 0.75, "The chance that a training face is a real photo.", lower_bound=0.0,
+                       upper_bound=1.0)
+    flags.DEFINE_bool("augment", True, "Colour, light and mirror jitter of the training faces.")
+    flags.DEFINE_enum("style", "liu2018", ["liu2018", "rebalanced"], "The style term's weight: liu2018 (120, about "
+                      "90% of the generator's loss here) or rebalanced (3, level with the L1 term).")
+    flags.DEFINE_integer("patience", 5, "Validations without a lower hole L1 before training stops.", lower_bound=1)
+    flags.DEFINE_string("data_dir", None, "Generated training faces (default: checkpoints/inpainting/data).")
+    flags.DEFINE_string("out_dir", None, "Trained network (default: checkpoints/inpainting/<variant>_<size>[_<style>]).")
+    flags.DEFINE_string("report_dir", "experiments/inpainting/training_runs", "Where each run's training curve "
+                        "(losses and validation, CSV and PNG) is written, for git.")
     flags.DEFINE_enum("variant", "full", ["full", "no_region_norm", "global_style"], "The network or an ablation.")
     flags.DEFINE_integer("inpaint_size", 256, "Training resolution (the patent's 256; 128 on a tight CPU budget).")
     flags.DEFINE_float("inpaint_width", 1.0, "Channel multiplier of both networks (1: the patent's widths).")
-    flags.DEFINE_integer("train_steps", 20000, "Total training steps (a resumed run goes on to this).", lower_bound=1)
+    flags.DEFINE_integer("train_steps", 20000, "Most training steps, if validation has not stopped it first (a "
+                         "resumed run goes on to this).", lower_bound=1)
     flags.DEFINE_integer("train_batch", 4, "Faces per step.", lower_bound=1)
-    flags.DEFINE_integer("checkpoint_every", 200, "Steps between checkpoints.", lower_bound=1)
+    flags.DEFINE_integer("checkpoint_every", 200, "Steps between checkpoints and validations.", lower_bound=1)
+
+
+def define_inpainting_test_set_flags():
+    """The inpainting test set's draw, which training must stay out of."""
+    flags.DEFINE_integer("inpaint_test_faces", 200, "LFW test faces (one per identity).", lower_bound=1)
+    flags.DEFINE_integer("seed", 0, "Seed of the test identities and their masks.")
 
 
 def define_guided_inpainting_flags():
@@ -433,9 +455,8 @@ def define_inpainting_eval_flags():
     define_checkpoint_flags()
     flags.DEFINE_string("data_dir", "../shared/data/lfw", "LFW folder.")
     flags.DEFINE_string("ffhq_dir", "../shared/data/ffhq_samples", "FFHQ samples folder.")
-    flags.DEFINE_integer("inpaint_test_faces", 200, "LFW test faces (one per identity).", lower_bound=1)
+    define_inpainting_test_set_flags()
     flags.DEFINE_integer("inpaint_ffhq_faces", 10, "FFHQ test faces (the samples, in name order).", lower_bound=0)
-    flags.DEFINE_integer("seed", 0, "Seed of the test identities and their masks.")
     flags.DEFINE_integer("inpaint_invert_steps", 200, "Adam steps of the masked inversion.", lower_bound=1)
     flags.DEFINE_string("baselines_dir", None, "Where the latent bank and the Mapping (the inversion's starts) are "
                         "(default: checkpoints/baselines/mobilefacenet192, made by train_baselines).")

@@ -1,6 +1,7 @@
 """Generated faces with their parsing maps, the patent network's training data, as a resumable store.
 
     build_store(generator, parser, store_dir, count, settings) -> faces held
+    write_shards(store_dir, settings, shards, make, description): the resumable shard loop of every store
     load_store(store_dir, limit) -> {"image": [N, S, S, 3] uint8, "labels": [N, S, S] uint8}
 
 The faces are drawn as the labelled samples of editing are (z per shard from (seed, shard), w truncated
@@ -48,23 +49,30 @@ def make_shard(generator, parser, settings, index):
 
 
 def build_store(generator, parser, store_dir, count, settings=DEFAULT_SETTINGS):
+    shards = -(-count // settings.shard_size)
+    write_shards(store_dir, dataclasses.asdict(settings), shards,
+                 lambda index: make_shard(generator, parser, settings, index), "rendering and parsing training faces")
+    return shards * settings.shard_size
+
+
+def write_shards(store_dir, settings, shards, make, description):
+    """Makes each missing shard `make(index) -> (images, labels[, names])` of `shards` into store_dir, atomically,
+    after checking that the store was made with these `settings` (a dict, kept in settings.json)."""
     store_dir = pathlib.Path(store_dir)
     settings_file = store_dir / "settings.json"
-    wanted = dataclasses.asdict(settings)
-    if settings_file.is_file() and json.loads(settings_file.read_text()) != wanted:
+    if settings_file.is_file() and json.loads(settings_file.read_text()) != settings:
         raise TrainingDataError(f"{store_dir} holds faces made with other settings; use another --data_dir or "
                                 f"delete it")
     store_dir.mkdir(parents=True, exist_ok=True)
-    atomic_files.write_text(settings_file, json.dumps(wanted, indent=1))
-    shards = -(-count // settings.shard_size)
+    atomic_files.write_text(settings_file, json.dumps(settings, indent=1))
     missing = [index for index in range(shards) if not (store_dir / SHARD_PATTERN.format(index)).is_file()]
-    for index in tqdm(missing, desc="rendering and parsing training faces", unit="shard"):
+    for index in tqdm(missing, desc=description, unit="shard"):
         started = time.time()
-        images, labels = make_shard(generator, parser, settings, index)
+        parts = make(index)
         with atomic_files.replacing(store_dir / SHARD_PATTERN.format(index)) as temporary:
-            np.savez(temporary, image=images, labels=labels)
-        logging.info("shard %d: %d faces parsed in %.0f s", index, len(images), time.time() - started)
-    return shards * settings.shard_size
+            np.savez(temporary, **dict(zip(("image", "labels", "names"), parts)))
+        logging.info("shard %d of %s: %d faces parsed in %.0f s", index, store_dir, len(parts[0]),
+                     time.time() - started)
 
 
 def load_store(store_dir, limit=None):

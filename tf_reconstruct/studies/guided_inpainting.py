@@ -35,7 +35,7 @@ from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.datasets import lfw, selection
 from tf_reconstruct.editing import render
 from tf_reconstruct.evaluation import report_files
-from tf_reconstruct.inpainting import classical, compositing, inversion_fill, masks
+from tf_reconstruct.inpainting import classical, compositing, inversion_fill, masks, real_faces
 from tf_reconstruct.metrics import inpainting as measures, verification
 from tf_reconstruct.models import registry
 from tf_reconstruct.optimize import photo_inversion
@@ -194,8 +194,7 @@ def _split(generator, dataset, out):
     """The chosen split's (names, faces, holes, bins, photo ids) and its output folder."""
     if FLAGS.guided_split == "test":
         return (*test_split(generator, dataset, out), out / "guided")
-    test_identities = set(selection.select_identities(dataset.images_by_identity, FLAGS.inpaint_test_faces,
-                                                      FLAGS.seed, min_images=1))   # as inpainting_eval.test_set
+    test_identities = set(real_faces.test_identities(dataset.images_by_identity, FLAGS.inpaint_test_faces, FLAGS.seed))
     folder = out / "guided_dev"
     return (*dev_split(generator, dataset, test_identities, FLAGS.guided_dev_faces, FLAGS.seed,
                        folder / "cache" / "dev_faces.npz"), folder)

@@ -28,11 +28,11 @@ from tf_reconstruct import atomic_files, cli, flags as project_flags, interrupts
 from tf_reconstruct.align import photo_align
 from tf_reconstruct.baselines import template_to_latent
 from tf_reconstruct.baselines.paths import baselines_dir
-from tf_reconstruct.datasets import ffhq, lfw, selection
+from tf_reconstruct.datasets import ffhq, lfw
 from tf_reconstruct.editing import render
 from tf_reconstruct.errors import InputError
 from tf_reconstruct.evaluation import report_files
-from tf_reconstruct.inpainting import classical, compositing, masks, parsing, patent_fill, trainer
+from tf_reconstruct.inpainting import classical, compositing, masks, parsing, patent_fill, real_faces, trainer
 from tf_reconstruct.inpainting.paths import trained_network_dir
 from tf_reconstruct.metrics import inpainting as measures, verification
 from tf_reconstruct.models import registry
@@ -50,7 +50,9 @@ INVERSIONS = {"inversion": "bank", "inversion_mapping": "mapping"}   # method: w
 BLENDED = {f"{base}_{blend}": (base, blend) for base in INVERSIONS
            for blend in compositing.BLENDS if blend != "paste"}
 ATTACKER = "mobilefacenet192"   # the inversion's identity term and the templates its starts come from
-NETWORKS = {f"patent_{variant}": variant for variant in trainer.VARIANTS}   # method: the patent variant
+# method: (the patent variant, its style weight's name); Liu et al.'s weight is the unsuffixed method.
+NETWORKS = {f"patent_{variant}" + ("" if style == "liu2018" else f"_{style}"): (variant, style)
+            for style in trainer.STYLE_WEIGHTS for variant in trainer.VARIANTS}
 METHODS = (*classical.METHODS, *INVERSIONS, *BLENDED, *NETWORKS)   # every method the study offers, in table order
 # The figure's columns between masked and original.
 FIGURE_METHODS = ("telea", "patent_full", "inversion", "inversion_poisson")
@@ -64,8 +66,7 @@ def test_set(generator, out):
             names, faces = saved["names"].tolist(), saved["faces"]
     else:
         dataset = lfw.load_lfw(FLAGS.data_dir)
-        identities = selection.select_identities(dataset.images_by_identity, FLAGS.inpaint_test_faces, FLAGS.seed,
-                                                 min_images=1)
+        identities = real_faces.test_identities(dataset.images_by_identity, FLAGS.inpaint_test_faces, FLAGS.seed)
         wanted = {f"lfw/{identity}": sorted(dataset.images_by_identity[identity])[0] for identity in identities}
         photos = dataset.read(list(wanted.values()))
         samples = ffhq.load_ffhq(FLAGS.ffhq_dir)
@@ -251,7 +252,8 @@ def main(argv):
     del argv
     interrupts.stop_on_sigterm()
     out = pathlib.Path(FLAGS.inpaint_out)
-    networks = {method: trained_network_dir(None, variant, FLAGS.checkpoint_dir) for method, variant in NETWORKS.items()}
+    networks = {method: trained_network_dir(None, variant, FLAGS.checkpoint_dir, style)
+                for method, (variant, style) in NETWORKS.items()}
     priors = baselines_dir(FLAGS.baselines_dir, ATTACKER, FLAGS.checkpoint_dir)
     methods = chosen_methods(FLAGS.inpaint_methods, networks, template_to_latent.mapping_files(priors, "w")[1].is_file())
     generator = registry.get_generator("mobilestylegan", FLAGS.checkpoint_dir)
@@ -280,6 +282,7 @@ def main(argv):
                 filled_by_method[method] = kept
     _figure(names, faces, holes, filled_by_method, out)
     ablation_table(per_face, bins, out)
+    identity_against_telea(per_face, bins, out)
     training_table({method: networks[method] for method in methods if method in networks}, out)
     atomic_files.write_text(out / "test_set" / "faces.json", json.dumps(names, indent=1))
 
@@ -310,8 +313,9 @@ def _models(generator, methods, networks):
         if method in networks:
             network, settings = trainer.load_generator(networks[method])
             models[method] = (network, settings.size)
-            trained = json.loads((networks[method] / "training.json").read_text())["steps"]
-            models["made_by"][method] = f"{networks[method].name} at step {trained}"
+            trained = json.loads((networks[method] / "training.json").read_text())
+            # An early-stopped network keeps its best validation's weights, not its last step's.
+            models["made_by"][method] = f"{networks[method].name} at step {trained.get('best_step') or trained['steps']}"
     return models
 
 
@@ -344,6 +348,8 @@ def _scored(method, filled, faces, holes, bins, judges, originals):
             row[f"{name} {label} to original"] = (-1 if label == "distance" else 1) * float(np.mean(values))
         both = [i for i in chosen if np.all(np.isfinite(embedded["mobilefacenet512"][i]))
                 and np.all(np.isfinite(originals["mobilefacenet512"][i]))]
+        # The judges score only faces MTCNN finds after the fill: a fill that smears the face drops out.
+        row["faces MTCNN found"] = len(both)
         row["Frechet distance, MobileFaceNet-512 features"] = measures.frechet_distance(
             embedded["mobilefacenet512"][both], originals["mobilefacenet512"][both]) if len(both) > 2 else np.nan
         rows.append(row)
@@ -371,6 +377,31 @@ def ablation_table(per_face, bins, out, full="patent_full"):
             "difference ± its standard error (positive: the full network is better on PSNR and cosine)."))
 
 
+def identity_against_telea(per_face, bins, out, anchor="telea"):
+    """Each method's MobileFaceNet-512 cosine against Telea's on the faces MTCNN finds after both fills: the
+    results table averages each method over the faces it keeps, and Telea loses the hardest (a third of the
+    40-60% holes), which flatters it. Mean paired difference ± its standard error, per bin."""
+    if anchor not in per_face:
+        return
+    rows = []
+    measure = "MobileFaceNet-512 cosine"
+    for method in (m for m in per_face if m != anchor):
+        for bin_index, bin_name in enumerate(BIN_NAMES):
+            ours, theirs = per_face[method][measure][bins == bin_index], per_face[anchor][measure][bins == bin_index]
+            both = np.isfinite(ours) & np.isfinite(theirs)
+            if both.sum() < 2:
+                continue
+            mean, error = measures.paired_difference(ours[both], theirs[both])
+            rows.append({"method": method, "hole ratio": bin_name, "faces both find": int(both.sum()),
+                         "method cosine": float(ours[both].mean()), "Telea cosine": float(theirs[both].mean()),
+                         "difference": f"{mean:+.3f} ± {error:.3f}"})
+    if rows:
+        report_files.write_table(out / "identity_against_telea", rows, (
+            "MobileFaceNet-512 cosine to the original on the faces MTCNN finds after both the method's fill and "
+            "Telea's (the results table averages each method over the faces it keeps): method minus Telea, face "
+            "by face, ± its standard error."))
+
+
 def training_table(folders, out, last=100):
     """Each evaluated patent network's training ({method: its folder}): its budget and its losses over the last
     `last` steps (batches and holes are fixed by (seed, step), so the variants are compared on the same ones)."""
@@ -379,7 +410,11 @@ def training_table(folders, out, last=100):
         summary = json.loads((folder / "training.json").read_text())
         logged = trainer.read_losses(folder)
         row = {"network": method, "size px": summary["settings"]["size"], "steps": summary["steps"],
-               "faces seen": summary["faces_seen"], "training faces": summary["training_faces"]}
+               "faces seen": summary["faces_seen"], "training faces": summary["training_faces"],
+               "real of them": summary.get("real_training_faces", 0),
+               "style weight": summary["settings"]["style_weight"],
+               "weights of step": summary.get("best_step") or summary["steps"],
+               "best validation hole L1": summary.get("best_validation_hole_l1")}
         timed = summary.get("timed_steps", summary["steps_this_run"])
         seconds = summary.get("timed_seconds", summary["seconds_this_run"])
         row.update({"timed steps": timed, "seconds per step": round(seconds / max(timed, 1), 2)})
@@ -389,19 +424,23 @@ def training_table(folders, out, last=100):
         curves[method] = (logged["step"], logged["reconstruction"])
     if rows:
         report_files.write_table(out / "training", rows, (
-            "Training of each patent network evaluated: raw loss terms (before their weights 1, 0.05, 120, 0.1), on "
-            "the same seeded batches and holes for every variant; seconds per step over the steps whose run left a "
-            "summary (2 CPU cores). `python -m tf_reconstruct.train_inpainting`."))
+            "Training of each patent network evaluated: raw loss terms (before their weights 1, 0.05, the style "
+            "weight, 0.1), on the same seeded batches and holes for every variant; the weights evaluated are those of "
+            "the best validation (LFW identities outside the test set) when the run was validated; seconds per step "
+            "over the steps whose run left a summary (2 CPU cores). `python -m tf_reconstruct.train_inpainting`."))
         save_training_curves(out / "training.png", curves, "hole-weighted L1", "the patent's network and its ablations")
 
 
 def merged_rows(previous, rows, order):
     """The results table: this run's `rows`, and the `previous` rows of every method it did not measure (the
-    test set is fixed, so they still hold), sorted by the methods' `order` (others last), bins kept in order."""
+    test set is fixed, so they still hold), sorted by the methods' `order` (others last), bins kept in order.
+    A measure that a kept row's run did not take is left empty in it."""
     ran = {row["method"] for row in rows}
     kept = [row for row in previous if row["method"] not in ran] + rows
+    columns = list(dict.fromkeys(column for row in rows + kept for column in row))
     rank = {method: index for index, method in enumerate(order)}
-    return sorted(kept, key=lambda row: rank.get(row["method"], len(order)))
+    return sorted(({column: row.get(column, "") for column in columns} for row in kept),
+                  key=lambda row: rank.get(row["method"], len(order)))
 
 
 def comparison_figure(faces, holes, columns, path, count=8):

@@ -55,7 +55,7 @@ NETWORKS = {f"patent_{variant}" + ("" if style == "liu2018" else f"_{style}"): (
             for style in trainer.STYLE_WEIGHTS for variant in trainer.VARIANTS}
 METHODS = (*classical.METHODS, *INVERSIONS, *BLENDED, *NETWORKS)   # every method the study offers, in table order
 # The figure's columns between masked and original.
-FIGURE_METHODS = ("telea", "patent_full", "inversion", "inversion_poisson")
+FIGURE_METHODS = ("telea", "patent_full_rebalanced", "inversion", "inversion_poisson")
 
 
 def test_set(generator, out):

@@ -67,25 +67,25 @@ def test_validation_stops_training_and_keeps_the_best_weights(tmp_path):
     past the first, and resuming does not train on."""
     features = _pooled_pixels
     settings = trainer.TrainSettings(size=64, width=0.0625, batch_size=2, steps=100, learning_rate=0.0,
-                                     checkpoint_every=5, patience=2)
+                                     checkpoint_every=3, patience=2)
     held = trainer.validation_set(_faces(3), 64)
     assert held[0].shape == (3, 64, 64, 3) and held[1].shape == (3, 64, 64, 1)
     ratios = [float(hole.mean()) for hole in held[1]]
     assert 0 < ratios[0] < 0.2 <= ratios[1] < 0.4 <= ratios[2] < 0.6   # face i's hole in bin i mod 3
     summary = trainer.train(_faces(), tmp_path, settings, features, held, progress=False)
-    assert summary["steps"] == 15 and summary["stopped_early"] and summary["best_step"] == 5
+    assert summary["steps"] == 9 and summary["stopped_early"] and summary["best_step"] == 3
     assert summary["validations"] == 3
     assert (tmp_path / "generator.weights.h5").read_bytes() == (tmp_path / "best.weights.h5").read_bytes()
     again = trainer.train(_faces(), tmp_path, settings, features, held, progress=False)
-    assert again["steps"] == 15 and again["steps_this_run"] == 0
+    assert again["steps"] == 9 and again["steps_this_run"] == 0
     from tf_reconstruct.inpainting.training_report import write_training_report
     telea = trainer.telea_l1(held)
     assert 0.0 < telea < 1.0
-    report = write_training_report(tmp_path, tmp_path / "report", telea, every=5)
+    report = write_training_report(tmp_path, tmp_path / "report", telea, every=3)
     assert json.loads((report / "training.json").read_text())["telea_validation_hole_l1"] == telea
     assert (report / "curve.png").is_file()
     assert (report / "validation.csv").read_text().splitlines()[0] == "step,hole_l1"
-    assert len((report / "losses.csv").read_text().splitlines()) == 4   # header and 3 bins of 5 steps
+    assert len((report / "losses.csv").read_text().splitlines()) == 4   # header and 3 bins of 3 steps
 
 
 def test_batches_are_fixed_by_seed_and_step():

@@ -3,6 +3,7 @@
     free_form(size, rng) -> uint8 [size, size], 1 in the hole
     boxes(size, rng) -> uint8 [size, size]
     mask_in_bin(size, seed, low, high) -> (mask, hole ratio) with low <= ratio < high
+    fixed_hole(size, seed, index) -> (mask, ratio): a test or validation face's hole, fixed by its index
     BINS: the issue's hole-ratio bins, (0, 0.2), (0.2, 0.4), (0.4, 0.6)
 
 The strokes follow DeepFill v2's free-form generator (Yu et al. 2019): a few strokes, each a chain of
@@ -82,3 +83,13 @@ def mask_in_bin(size, seed, low, high, kind="free_form", attempts=200):
             mask = candidate
             if ratio >= low and (low > 0 or ratio > 0):
                 return mask, ratio
+
+
+def fixed_kind(index):
+    """Free-form strokes for even faces, boxes for odd ones."""
+    return "free_form" if index % 2 == 0 else "boxes"
+
+
+def fixed_hole(size, seed, index):
+    """Face `index`'s fixed hole: in bin index mod 3, of fixed_kind(index), drawn from seed * 100003 + index."""
+    return mask_in_bin(size, seed * 100003 + index, *BINS[index % len(BINS)], kind=fixed_kind(index))

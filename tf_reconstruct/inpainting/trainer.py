@@ -124,9 +124,7 @@ def validation_set(data, size, seed=1):
     face i with a fixed hole in bin i mod 3 (free-form strokes for even i, boxes for odd i) drawn from
     seed * 100003 + i, as the test set's holes are (from seed 0)."""
     data = at_size(data, size)
-    holes = [masks.mask_in_bin(size, seed * 100003 + index, *masks.BINS[index % len(masks.BINS)],
-                               kind="free_form" if index % 2 == 0 else "boxes")[0]
-             for index in range(len(data["image"]))]
+    holes = [masks.fixed_hole(size, seed, index)[0] for index in range(len(data["image"]))]
     return (data["image"].astype(np.float32) / 127.5 - 1.0, np.stack(holes)[..., None].astype(np.float32),
             np.stack([parsing.one_hot(labels.astype(np.int64)) for labels in data["labels"]]))
 
@@ -134,12 +132,14 @@ def validation_set(data, size, seed=1):
 def telea_l1(validation):
     """validation_l1's measure for OpenCV's Telea fill of the same holes: the anchor a network must beat."""
     images, holes, _ = validation
-    errors = []
-    for image, hole in zip(images, holes):
-        known = photo_align.signed_to_uint8(image * (1.0 - hole))
-        filled = classical.fill(known, hole[..., 0]).astype(np.float32) / 127.5 - 1.0
-        errors.append(np.sum(np.abs(filled - image) * hole) / (hole.sum() * image.shape[-1]))
-    return float(np.mean(errors))
+    filled = np.stack([classical.fill(photo_align.signed_to_uint8(image * (1.0 - hole)), hole[..., 0])
+                       for image, hole in zip(images, holes)]).astype(np.float32) / 127.5 - 1.0
+    return float(np.mean(hole_l1(filled, images, holes)))
+
+
+def hole_l1(output, images, holes):
+    """[B] each face's mean absolute error in its hole ([-1, 1] units) of `output` against `images`."""
+    return (np.abs(output - images) * holes).sum(axis=(1, 2, 3)) / (holes.sum(axis=(1, 2, 3)) * images.shape[-1])
 
 
 def validation_l1(generator, validation, chunk=16):
@@ -149,8 +149,7 @@ def validation_l1(generator, validation, chunk=16):
     for start in range(0, len(images), chunk):
         part = slice(start, start + chunk)
         output = generator([images[part] * (1.0 - holes[part]), holes[part], parsings[part]], training=False).numpy()
-        error = np.abs(output - images[part]) * holes[part]
-        errors.append(error.sum(axis=(1, 2, 3)) / (holes[part].sum(axis=(1, 2, 3)) * images.shape[-1]))
+        errors.append(hole_l1(output, images[part], holes[part]))
     return float(np.mean(np.concatenate(errors)))
 
 

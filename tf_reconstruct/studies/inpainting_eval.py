@@ -97,15 +97,14 @@ def fixed_masks(names, seed, folder):
     mask_file, record_file = folder / "masks.npz", folder / "masks.json"
     bins = np.arange(len(names)) % len(masks.BINS)
     seeds = [seed * 100003 + index for index in range(len(names))]
-    kinds = ["free_form" if index % 2 == 0 else "boxes" for index in range(len(names))]
+    kinds = [masks.fixed_kind(index) for index in range(len(names))]
     if mask_file.is_file():
         with np.load(mask_file) as saved:
             if saved["names"].tolist() != names:
                 raise InputError(f"{mask_file} was made for another test set; delete it to draw the masks again")
             holes = np.unpackbits(saved["packed"], axis=-1)[..., :SIZE]
     else:
-        holes = np.stack([masks.mask_in_bin(SIZE, seeds[index], *masks.BINS[bins[index]], kind=kinds[index])[0]
-                          for index in range(len(names))])
+        holes = np.stack([masks.fixed_hole(SIZE, seed, index)[0] for index in range(len(names))])
         with atomic_files.replacing(mask_file) as temporary:
             np.savez_compressed(temporary, names=np.array(names), packed=np.packbits(holes, axis=-1), bins=bins,
                                 seeds=np.array(seeds))
@@ -377,17 +376,17 @@ def ablation_table(per_face, bins, out, full="patent_full"):
             "difference ± its standard error (positive: the full network is better on PSNR and cosine)."))
 
 
-def identity_against_telea(per_face, bins, out, anchor="telea"):
+def identity_against_telea(per_face, bins, out):
     """Each method's MobileFaceNet-512 cosine against Telea's on the faces MTCNN finds after both fills: the
     results table averages each method over the faces it keeps, and Telea loses the hardest (a third of the
     40-60% holes), which flatters it. Mean paired difference ± its standard error, per bin."""
-    if anchor not in per_face:
+    if "telea" not in per_face:
         return
     rows = []
     measure = "MobileFaceNet-512 cosine"
-    for method in (m for m in per_face if m != anchor):
+    for method in (m for m in per_face if m != "telea"):
         for bin_index, bin_name in enumerate(BIN_NAMES):
-            ours, theirs = per_face[method][measure][bins == bin_index], per_face[anchor][measure][bins == bin_index]
+            ours, theirs = per_face[method][measure][bins == bin_index], per_face["telea"][measure][bins == bin_index]
             both = np.isfinite(ours) & np.isfinite(theirs)
             if both.sum() < 2:
                 continue

@@ -25,6 +25,7 @@ DEFINES = {
     "tf_reconstruct.main": project_flags.define_main_flags,
     "tf_reconstruct.reconstruct": project_flags.define_reconstruct_flags,
     "tf_reconstruct.train_baselines": project_flags.define_baseline_flags,
+    "tf_reconstruct.train_adapter": project_flags.define_train_adapter_flags,
     "tf_reconstruct.train_boundaries": project_flags.define_boundary_flags,
     "tf_reconstruct.edit": project_flags.define_edit_flags,
     "tf_reconstruct.inpaint": project_flags.define_inpaint_flags,

@@ -47,6 +47,25 @@ def test_no_attack_module_names_a_judge_model():
                 assert not named, f"{path.name} names the judge {named} in {node.value[:80]!r}"
 
 
+# The black-box attack (issue 37) may call its oracle, dlib, and nothing it is judged by: the judges there are
+# MobileFaceNet-512 and the attribute classifiers (and MobileFaceNet-192 when no route uses it as the surrogate,
+# which each face's record names). It reaches the oracle by its registry name, never by importing it.
+BLACKBOX_JUDGE_NAMES = tuple(name for name in JUDGE_NAMES if name != "dlib")
+
+
+def test_no_blackbox_module_imports_or_names_a_judge():
+    for path in sorted((PACKAGE / "blackbox").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] + [f"{node.module}.{alias.name}" for alias in node.names]
+                     if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                assert not name.startswith(JUDGE_MODULES), f"{path.name} imports the judge module {name}"
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                named = [judge for judge in BLACKBOX_JUDGE_NAMES if judge in node.value.lower()]
+                assert not named, f"{path.name} names the judge {named} in {node.value[:80]!r}"
+
+
 def test_the_guard_itself_catches_a_judge(tmp_path):
     # A module that would leak must be caught, or the two tests above could never fail.
     leaking = "from tf_reconstruct.attributes import classifiers\nMODEL = 'mobilefacenet512'\n"

@@ -139,7 +139,57 @@ def define_reconstruct_flags():
                         "on this machine.")
     flags.DEFINE_integer("fault_drill_after", 0, "Ray only, to check recovery: kill worker 0 once after this many "
                          "faces of the run are written (Ray restarts it and retries its shard).", lower_bound=0)
+    flags.DEFINE_enum("attack", "whitebox", ["whitebox", "blackbox"], "whitebox: --extractor's gradients; blackbox: "
+                      "--oracle's outputs only, with a black-box --method (bb_..., blackbox/methods.py).")
+    define_oracle_flags()
+    define_blackbox_flags()
     flags.mark_flags_as_required(["templates", "out_dir"])
+
+
+def define_oracle_flags():
+    """The attacked system seen only through its outputs (blackbox/oracle.py)."""
+    flags.DEFINE_string("oracle", "dlib", "The black box: dlib (dlib's ResNet, C++), or python:<module>:<function> for "
+                        "your own system, a function from uint8 ArcFace-aligned faces [B, 112, 112, 3] to templates "
+                        "[B, --oracle_dim] (blackbox/oracle.py shows how to wrap an SDK).")
+    flags.DEFINE_integer("oracle_dim", None, "A python: oracle's template dimension.", lower_bound=1)
+    flags.DEFINE_enum("oracle_similarity", "cosine", ["cosine", "negative_euclidean"], "How a python: oracle's "
+                      "templates compare (dlib's is its own: negative Euclidean distance).")
+    define_surrogate_flag()
+
+
+def define_surrogate_flag():
+    flags.DEFINE_string("surrogate", "mobilefacenet192", "The white-box model the adapter translates the oracle's "
+                        "templates into, and whose latent bank the black-box attack reads.")
+
+
+def define_blackbox_flags():
+    """The black-box attack's search (blackbox/): its query budget and CMA-ES's subspace."""
+    flags.DEFINE_integer("queries", 1000, "Oracle calls per face for a black-box method's search (the latent bank's "
+                         "one-off scoring is counted apart).", lower_bound=1)
+    flags.DEFINE_integer("bb_directions", 32, "Directions of CMA-ES's subspace of w.", lower_bound=1)
+    flags.DEFINE_integer("bb_groups", 2, "w+ row groups moving apart in CMA-ES (1: W).", lower_bound=1)
+    flags.DEFINE_float("bb_sigma", 0.5, "CMA-ES's first step, in the bank's standard deviations.", lower_bound=0.0)
+    flags.DEFINE_integer("bb_popsize", 16, "CMA-ES faces per generation.", lower_bound=2)
+
+
+def blackbox_config(method):
+    """The parsed black-box flags as a blackbox.attack.BlackBoxConfig for `method`."""
+    from tf_reconstruct.blackbox.attack import BlackBoxConfig
+    from tf_reconstruct.blackbox.cma_refine import CmaSettings
+    values = flags.FLAGS
+    cma = CmaSettings(queries=values.queries, directions=values.bb_directions, groups=values.bb_groups,
+                      sigma=values.bb_sigma, popsize=values.bb_popsize)
+    return BlackBoxConfig(method=method, queries=values.queries, cma=cma, engine_settings=engine_settings(),
+                          surrogate=values.surrogate)
+
+
+def define_train_adapter_flags():
+    """`python -m tf_reconstruct.train_adapter`: the bank scored by the oracle, and the adapter trained on it."""
+    define_checkpoint_flags()
+    define_oracle_flags()
+    flags.DEFINE_string("baselines_dir", None, "The surrogate's latent bank (default: checkpoints/baselines/"
+                        "<surrogate>); the scored bank and the adapter go beside it.")
+    flags.DEFINE_integer("adapter_epochs", 60, "Most adapter epochs (the best held-out one is kept).", lower_bound=1)
 
 
 def define_scale_flags():
@@ -268,6 +318,8 @@ def define_main_flags():
     flags.DEFINE_list("liveness", [], "Liveness detectors for table4 (the paper's Table 4): antispoof "
                       "(FaceAntiSpoofing.tflite), faceplugin (fr_liveness.onnx).")
     flags.DEFINE_string("baselines_dir", None, "Trained baselines (default: checkpoints/baselines/<attack_model>).")
+    define_blackbox_flags()
+    define_surrogate_flag()
     flags.DEFINE_integer("max_warm_starts", None, "Run at most this many new reconstructions per optimising "
                          "comparison method: mapping_opt and the ablations (default: --max_reconstructions).",
                          lower_bound=0)

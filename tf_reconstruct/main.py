@@ -13,6 +13,7 @@ from absl import app, flags, logging
 
 from tf_reconstruct import cli, flags as project_flags, interrupts
 from tf_reconstruct.baselines.paths import baselines_dir
+from tf_reconstruct.blackbox import methods as blackbox_methods
 from tf_reconstruct.datasets import colorferet, ffhq, folder, lfw
 from tf_reconstruct.datasets.errors import DatasetError
 from tf_reconstruct.errors import InputError
@@ -62,6 +63,7 @@ def main(argv):
     del argv
     interrupts.stop_on_sigterm()
     check_choices()   # before anything loads: a bad list is one line
+    black_box = blackbox_methods.is_blackbox(FLAGS.methods[0])
     settings = project_flags.engine_settings()
     project_flags.apply_threads()
     data_dir = FLAGS.data_dir or project_flags.DEFAULT_DATA_DIRS.get(FLAGS.dataset)
@@ -89,9 +91,13 @@ def main(argv):
                               max_warm_starts=FLAGS.max_warm_starts,
                               thresholds_from=FLAGS.thresholds_from and pathlib.Path(FLAGS.thresholds_from),
                               exclude_identities_from=excluded_runs,
-                              baselines_dir=baselines_dir(FLAGS.baselines_dir, FLAGS.attack_model, FLAGS.checkpoint_dir))
+                              baselines_dir=baselines_dir(FLAGS.baselines_dir, FLAGS.surrogate if black_box
+                                                          else FLAGS.attack_model, FLAGS.checkpoint_dir),
+                              blackbox=project_flags.blackbox_config(FLAGS.methods[0]) if black_box else None)
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
-    attacker = registry.get_attack_extractor(FLAGS.attack_model, FLAGS.extractor_weights, FLAGS.checkpoint_dir)
+    # A black-box run's attacked system is only ever called as an oracle (blackbox/), so it needs no gradients.
+    attacker = (registry.get_extractor(FLAGS.attack_model, FLAGS.extractor_weights, FLAGS.checkpoint_dir) if black_box
+                else registry.get_attack_extractor(FLAGS.attack_model, FLAGS.extractor_weights, FLAGS.checkpoint_dir))
     evaluators = [registry.get_extractor(name, None, FLAGS.checkpoint_dir) for name in FLAGS.eval_models
                   if name != FLAGS.attack_model]
     run_experiment(dataset, generator, attacker, evaluators, config)

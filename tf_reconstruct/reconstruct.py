@@ -12,13 +12,20 @@ read and validated whole before any work starts. `--backend=local` (the default)
 `--backend=ray` cuts it into shards of `--shard_size` templates and runs them on Ray actors, on this
 machine or a cluster (distributed/ray_backend.py). For the same shard size both write the same files,
 whatever the worker count, retries or resumes (a shard resumes by replaying its last checkpoint's batch).
+
+`--attack=blackbox --oracle=dlib --method=bb_adapter_cma [--queries=N]` attacks a system seen only through its
+outputs (blackbox/): the templates are the oracle's, each face's search may call it at most --queries times,
+and each record names the oracle calls and every model touched. It reads what `python -m
+tf_reconstruct.train_adapter --oracle=dlib` prepares once (the latent bank scored by the oracle, the adapter).
 """
 
 from absl import app, flags, logging
 
 from tf_reconstruct import cli, flags as project_flags, interrupts
 from tf_reconstruct.baselines.paths import baselines_dir
+from tf_reconstruct.blackbox import methods as blackbox_methods
 from tf_reconstruct.datasets.templates import load_templates
+from tf_reconstruct.errors import InputError
 from tf_reconstruct.distributed import local_backend, ray_backend
 from tf_reconstruct.distributed.shard_job import JobConfig
 from tf_reconstruct.models import registry
@@ -45,9 +52,33 @@ def run_one_stream(extractor, templates):
     return recipes.run(FLAGS.method, generator, extractor, templates, FLAGS.out_dir, settings, starts)
 
 
+def run_blackbox():
+    """--attack=blackbox: the oracle's templates, attacked through its outputs only (blackbox/attack.py)."""
+    from tf_reconstruct.blackbox.attack import Attacker
+    from tf_reconstruct.blackbox.oracle import load_oracle
+    method = blackbox_methods.check_method(FLAGS.method)
+    if FLAGS.backend == "ray":
+        raise InputError("--attack=blackbox runs with --backend=local (its faces are independent: split --templates "
+                         "to run several machines)")
+    project_flags.apply_threads()
+    oracle = load_oracle(FLAGS.oracle, FLAGS.checkpoint_dir, FLAGS.oracle_dim, FLAGS.oracle_similarity)
+    templates = load_templates(FLAGS.templates, oracle.embedding_dim)
+    surrogate = (registry.get_attack_extractor(FLAGS.surrogate, None, FLAGS.checkpoint_dir)
+                 if method.uses_surrogate else None)
+    generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
+    attacker = Attacker(generator, oracle, baselines_dir(FLAGS.baselines_dir, FLAGS.surrogate, FLAGS.checkpoint_dir),
+                        project_flags.blackbox_config(FLAGS.method), surrogate)
+    made = attacker.run(templates, FLAGS.out_dir)
+    print(f"{made} faces made by {FLAGS.method} against {oracle.name} into {FLAGS.out_dir}")
+
+
 def main(argv):
     del argv
     interrupts.stop_on_sigterm()
+    if FLAGS.attack == "blackbox" or blackbox_methods.is_blackbox(FLAGS.method):
+        if FLAGS.attack != "blackbox":
+            raise InputError(f"--method={FLAGS.method} is a black-box method: add --attack=blackbox --oracle=...")
+        return run_blackbox()
     recipes.settings_of(FLAGS.method, project_flags.engine_settings())   # bad settings fail before anything loads
     if FLAGS.backend == "ray":
         ray_backend.require_ray()

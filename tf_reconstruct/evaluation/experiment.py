@@ -19,6 +19,7 @@ import time
 import numpy as np
 from absl import logging
 
+from tf_reconstruct.blackbox import methods as blackbox_methods
 from tf_reconstruct.checkpoints.manifest import manifest_records
 from tf_reconstruct.datasets import base, selection as selecting
 from tf_reconstruct.datasets.errors import DatasetError
@@ -51,6 +52,7 @@ class ExperimentConfig:
     exclude_identities_from: tuple = ()  # runs whose selected identities this one must not draw
     resemblance: bool = True          # gender and age of every face against its source (evaluation/resemblance.py)
     grid_rows: int = 6                # identities in the methods grid (fig6_methods.png)
+    blackbox: object = None           # blackbox.attack.BlackBoxConfig of a run whose methods are black-box (bb_...)
 
 
 def _select(dataset, config):
@@ -234,6 +236,10 @@ def reconstruct(selection, generator, attacker, config):
         templates = [item for item in templates if runner.is_done(folder, item[0])]
         templates += pending[:config.max_reconstructions]
     started = time.time()
+    if blackbox_methods.is_blackbox(lead):
+        made = methods.blackbox_outputs(lead, run_dir, generator, attacker, dict(templates), config.baselines_dir,
+                                        config.blackbox)
+        return Attack(every_template, made, time.time() - started, photo_embeddings_of)
     settings = recipes.settings_of(lead, config.engine_settings)
     starts = recipes.starts_of(lead, generator, attacker.name, config.baselines_dir,
                                {name: template for name, template in templates if not runner.is_done(folder, name)})

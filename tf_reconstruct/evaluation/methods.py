@@ -29,6 +29,7 @@ from tqdm import tqdm
 from tf_reconstruct import atomic_files
 from tf_reconstruct.align import photo_align
 from tf_reconstruct.baselines import nbnet, template_to_latent
+from tf_reconstruct.blackbox.methods import BB_METHODS
 from tf_reconstruct.errors import InputError
 from tf_reconstruct.evaluation import aligned_faces
 from tf_reconstruct.models import precision as precisions
@@ -42,18 +43,21 @@ ABLATIONS = {"z_mean": {"space": "z", "init": "mean"}, "w_mean": {"space": "w", 
 # The ablation grid's columns in the paper's order: Z, W, then W+ from the mean (ours) and from uniform.
 ABLATION_ORDER = ("z_mean", "w_mean", "ours", "wplus_uniform")
 VARIANTS = recipes.RECIPES   # beyond the paper: ours with engine options (optimize/recipes.py)
+# Black-box methods (blackbox/methods.py): they attack a --attack_model seen only through its outputs.
+BLACKBOX = BB_METHODS
 METHODS = (("ours", "mapping", "mapping_wplus", "mapping_opt", "nbnet", "ours_restarts") + tuple(ABLATIONS)
-           + tuple(VARIANTS))
+           + tuple(VARIANTS) + tuple(BLACKBOX))
 # One forward pass per face: cheap enough to run on every selected identity, not only on those ours has finished.
 ONE_PASS = ("mapping", "mapping_wplus", "nbnet")
 LABELS = {"ours": "ours (W+ optimisation)", "mapping": "Mapping (w)", "mapping_wplus": "Mapping (w+)",
           "mapping_opt": "Mapping + optimisation", "nbnet": "NbNet", "ours_restarts": "ours + restarts",
           "z_mean": "Z, mean start", "w_mean": "W, mean start", "wplus_uniform": "W+, uniform start",
-          **{method: recipe.label for method, recipe in VARIANTS.items()}}
+          **{method: recipe.label for method, recipe in VARIANTS.items()},
+          **{method: f"black box: {entry.label}" for method, entry in BLACKBOX.items()}}
 # Beyond the paper, drawn beside ours in Fig. 5 when a run compares it.
 FIG5_BESIDE_OURS = ("ours_plus",)
 # Every method renders through the generator at 1024 px except NbNet, which draws its own 160 px face.
-RESOLUTIONS = {method: "160x160" if method == "nbnet" else "1024x1024" for method in METHODS}
+RESOLUTIONS = {method: {"nbnet": "160x160", "bb_blobs": "112x112"}.get(method, "1024x1024") for method in METHODS}
 
 
 def output_dir(run_dir, method):
@@ -82,6 +86,13 @@ def check_methods(methods):
         raise InputError(f"--methods: unknown {', '.join(unknown) or '(none given)'}; choose from "
                          f"{', '.join(METHODS)}")
     lead = reference(methods)
+    black = [method for method in methods if method in BLACKBOX]
+    if black and len(black) < len(methods):
+        raise InputError(f"--methods: black-box methods ({', '.join(black)}) attack a system seen only through its "
+                         f"outputs and cannot share a run with the white-box {', '.join(set(methods) - set(black))}; "
+                         f"run them apart")
+    if black:
+        return
     if lead != "ours" and lead not in VARIANTS:
         raise InputError(f"--methods={','.join(methods)}: without ours the first method is the reference the "
                          f"others are compared with, and {lead} is not one; put ours or one of "
@@ -156,13 +167,14 @@ def _nbnet_outputs(run_dir, templates, baselines_dir, extractor_name):
 
 
 def make_outputs(methods, run_dir, generator, attacker, templates, baselines_dir, engine_settings,
-                 max_optimisations=None, optimisable=None):
+                 max_optimisations=None, optimisable=None, blackbox=None):
     """Makes every method's missing reconstructions; returns {method: number made this run}.
 
     Args:
       templates: {identity: template [D]} of every identity the one-pass methods reconstruct.
       optimisable: the identities the optimising methods (mapping_opt, the ablations) may run on: ours'
         finished ones (default: all of `templates`); at most `max_optimisations` new ones per method.
+      blackbox: the run's blackbox.attack.BlackBoxConfig, for black-box methods (the attacker is then the oracle).
     """
     made = {}
     optimised = {name: templates[name] for name in (templates if optimisable is None else optimisable)}
@@ -191,6 +203,10 @@ def make_outputs(methods, run_dir, generator, attacker, templates, baselines_dir
             _, work = _optimisation_work(run_dir, method, optimised, max_optimisations)
             made[method] = runner.run(generator, attacker, work, output_dir(run_dir, method),
                                       engine_settings.replace(**changed), method=method)
+    for method in BLACKBOX:
+        if method in methods and method != reference(methods):
+            _, work = _optimisation_work(run_dir, method, optimised, max_optimisations)
+            made[method] = blackbox_outputs(method, run_dir, generator, attacker, dict(work), baselines_dir, blackbox)
     for method in VARIANTS:
         if method in methods:
             pending, work = _optimisation_work(run_dir, method, optimised, max_optimisations)
@@ -202,6 +218,25 @@ def make_outputs(methods, run_dir, generator, attacker, templates, baselines_dir
             made[method] = recipes.run(method, generator, attacker, work, output_dir(run_dir, method),
                                        recipes.settings_of(method, engine_settings), starts, attempt_dirs=attempts)
     return made
+
+
+def blackbox_outputs(method, run_dir, generator, attacker, templates, baselines_dir, blackbox):
+    """Black-box `method`'s faces of {identity: template of the attacked system}, which it sees only as an
+    oracle (blackbox/attack.py); the surrogate is loaded only for a method that uses one. Returns faces made."""
+    import dataclasses
+    from tf_reconstruct.blackbox.attack import Attacker
+    from tf_reconstruct.blackbox.oracle import from_extractor
+    from tf_reconstruct.models import registry
+    if blackbox is None:
+        raise InputError(f"{method} is a black-box method: the run needs its black-box settings")
+    folder = output_dir(run_dir, method)
+    if all(runner.is_done(folder, name) for name in templates):
+        return 0
+    surrogate = (registry.get_attack_extractor(blackbox.surrogate) if BLACKBOX[method].uses_surrogate else None)
+    runner.restore_faces(generator, folder, list(templates))
+    attack = Attacker(generator, from_extractor(attacker), baselines_dir, dataclasses.replace(blackbox, method=method),
+                      surrogate)
+    return attack.run(list(templates.items()), folder)
 
 
 # An overshooting attempt costs about `patience` steps, so allow a few halvings of the step.

@@ -1,0 +1,175 @@
+"""The black-box attack's parts on hand-made fixtures: the oracle's count and budget, the subspace maths, the
+searches within budget and without gradients through the oracle, and the adapter's training."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf_reconstruct.blackbox import adapter, subspace
+from tf_reconstruct.blackbox.blob_search import BlobSettings, blob_search, gaussian_blobs
+from tf_reconstruct.blackbox.cma_refine import CmaSettings, cma_refine
+from tf_reconstruct.blackbox.oracle import Oracle, OracleBudgetExhausted, load_oracle
+from tf_reconstruct.errors import InputError
+
+
+def _mean_colour_oracle(budget=None, model=None):
+    """A system whose template is a face's mean colour per quarter (12-d), compared by cosine."""
+    def embed(faces):
+        if model is not None:
+            return model(tf.constant(faces, tf.float32)).numpy()
+        quarters = faces.reshape(len(faces), 2, 56, 2, 56, 3).astype(np.float32)
+        return quarters.mean(axis=(2, 4)).reshape(len(faces), 12) - 127.5
+    return Oracle(embed, "colours", 12, "cosine", budget)
+
+
+def _faces(count, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (count, 112, 112, 3), dtype=np.uint8)
+
+
+def test_the_oracle_counts_every_face_and_refuses_past_its_budget():
+    oracle = _mean_colour_oracle(budget=5)
+    assert oracle(_faces(3)).shape == (3, 12) and oracle.calls == 3 and oracle.remaining == 2
+    with pytest.raises(OracleBudgetExhausted, match="budget of 5"):
+        oracle(_faces(3))
+    assert oracle.calls == 3          # the refused call is not counted, and not made
+    assert oracle.with_budget(10).calls == 0
+
+
+def test_the_oracle_takes_only_aligned_uint8_pixels():
+    oracle = _mean_colour_oracle()
+    with pytest.raises(ValueError, match="uint8"):
+        oracle(_faces(1).astype(np.float32))
+    with pytest.raises(ValueError, match=r"\[B, 112, 112, 3\]"):
+        oracle(np.zeros((1, 64, 64, 3), np.uint8))
+
+
+def test_oracle_similarities_are_the_systems_own():
+    oracle = Oracle(lambda faces: np.zeros((len(faces), 2)), "d", 2, "negative_euclidean")
+    assert np.allclose(oracle.similarities([[3.0, 4.0], [0.0, 0.0]], [0.0, 0.0]), [-5.0, 0.0])
+
+
+def test_a_user_oracle_spec_is_checked():
+    with pytest.raises(InputError, match="python:<module>:<function>"):
+        load_oracle("vendor_sdk")
+    with pytest.raises(InputError, match="--oracle_dim"):
+        load_oracle("python:numpy:zeros")
+    with pytest.raises(InputError, match="cannot import"):
+        load_oracle("python:no_such_module_here:embed", embedding_dim=4)
+    assert load_oracle("python:numpy:zeros", embedding_dim=4).name == "numpy.zeros"
+
+
+def test_pca_basis_finds_the_spread_direction():
+    rng = np.random.default_rng(0)
+    latents = np.outer(rng.standard_normal(400) * 3.0, np.eye(512)[7]) + 0.01 * rng.standard_normal((400, 512))
+    directions, scales = subspace.pca_basis(latents, 2)
+    assert abs(directions[0, 7]) > 0.999 and scales[0] == pytest.approx(3.0, rel=0.15)
+    assert np.allclose(directions @ directions.T, np.eye(2), atol=1e-5)
+
+
+def test_neighbour_basis_spans_the_offsets_and_drops_empty_directions():
+    centre = np.zeros(512)
+    neighbours = np.stack([np.eye(512)[0] * 2, np.eye(512)[1], np.eye(512)[0] * -2])
+    directions, scales = subspace.neighbour_basis(neighbours, centre, 5)
+    assert len(directions) == 2 and np.allclose(np.abs(directions[:, :2]).sum(axis=1), 1.0, atol=1e-6)
+
+
+def test_row_groups_and_to_w_plus_by_hand():
+    assert subspace.row_groups(5, 2).tolist() == [0, 0, 0, 1, 1]
+    assert subspace.row_groups(4, 1).tolist() == [0, 0, 0, 0]
+    start = np.zeros((4, 512), np.float32)
+    directions = np.eye(512, dtype=np.float32)[:1]
+    w_plus = subspace.to_w_plus(start, [[1.0, -2.0]], directions, np.array([0.5], np.float32), groups=2)
+    assert w_plus.shape == (1, 4, 512)
+    assert w_plus[0, :2, 0].tolist() == [0.5, 0.5] and w_plus[0, 2:, 0].tolist() == [-1.0, -1.0]
+    assert np.count_nonzero(w_plus) == 4
+    with pytest.raises(ValueError, match="2 groups of 1"):
+        subspace.to_w_plus(start, [[1.0]], directions, np.ones(1), groups=2)
+
+
+class _LinearRenderer:
+    """w+ -> a face whose quarter colours follow the first latent numbers (a generator stand-in for the maths)."""
+
+    def __call__(self, w_plus):
+        w = np.asarray(w_plus)[:, 0, :12].reshape(-1, 2, 1, 2, 1, 3)
+        faces = np.broadcast_to(127.5 + 60.0 * np.tanh(w), (len(w), 2, 56, 2, 56, 3)).reshape(-1, 112, 112, 3)
+        return np.clip(np.rint(faces), 0, 255).astype(np.uint8)
+
+
+def test_cma_refine_approaches_the_target_within_its_budget():
+    oracle = _mean_colour_oracle().with_budget(400)
+    target_latent = np.zeros((3, 512), np.float32)
+    target_latent[:, :12] = np.random.default_rng(1).uniform(-1, 1, 12)
+    target = oracle(_LinearRenderer()(target_latent[None]))[0]
+    oracle = oracle.with_budget(400)
+    directions, scales = np.eye(512, dtype=np.float32)[:12], np.ones(12, np.float32)
+    result = cma_refine(_LinearRenderer(), oracle, target, np.zeros((3, 512), np.float32), directions, scales,
+                        CmaSettings(groups=1, popsize=8, sigma=0.5, patience=50))
+    assert oracle.calls <= 400 and result.calls == oracle.calls
+    assert result.similarity > result.start_similarity + 0.2 and result.similarity > 0.95
+    assert result.w_plus.shape == (3, 512)
+
+
+def test_blob_search_stays_within_budget_and_never_ends_worse():
+    oracle = _mean_colour_oracle(budget=120)
+    target = np.array([1.0, -1.0, 0.5] * 4, np.float32)
+    result = blob_search(oracle, target, np.full((112, 112, 3), 128, np.uint8),
+                         BlobSettings(candidates=8, top=2, amplitude=60.0, sigma_range=(10.0, 30.0)))
+    assert oracle.calls <= 120 and result.calls == oracle.calls and result.face.dtype == np.uint8
+    assert result.similarity >= result.start_similarity and result.similarity > result.start_similarity + 0.1
+
+
+def test_gaussian_blobs_peak_at_their_amplitude():
+    blobs = gaussian_blobs(np.random.default_rng(0), 5, 64, (2.0, 4.0), 30.0)
+    assert blobs.shape == (5, 64, 64, 3) and np.abs(blobs).max() <= 30.0 + 1e-4
+
+
+def test_no_gradient_reaches_the_oracle_from_the_searches():
+    # The oracle's system here is a Keras model: were its outputs tensors followed by a tape, the tape would
+    # watch its variables. The searches must reach it only through pixels and numpy.
+    model = tf.keras.Sequential([tf.keras.layers.Flatten(), tf.keras.layers.Dense(12)])
+    model.build((None, 112, 112, 3))
+    oracle = _mean_colour_oracle(budget=80, model=model)
+    target = oracle(_faces(1))[0]
+    with tf.GradientTape(persistent=True) as tape:
+        cma_refine(_LinearRenderer(), oracle.with_budget(40), target, np.zeros((3, 512), np.float32),
+                   np.eye(512, dtype=np.float32)[:4], np.ones(4, np.float32), CmaSettings(groups=1, popsize=4))
+        blob_search(oracle.with_budget(40), target, _faces(1)[0], BlobSettings(candidates=4))
+    watched = {variable.ref() for variable in tape.watched_variables()}
+    assert not watched & {variable.ref() for variable in model.trainable_variables}
+
+
+def test_the_gradient_guard_itself_catches_a_leaking_oracle():
+    # The same check on an oracle that hands back the model's tensors: its variables are watched.
+    model = tf.keras.Sequential([tf.keras.layers.Flatten(), tf.keras.layers.Dense(3)])
+    model.build((None, 112, 112, 3))
+    with tf.GradientTape() as tape:
+        model(tf.constant(_faces(1), tf.float32))
+    assert {v.ref() for v in tape.watched_variables()} & {v.ref() for v in model.trainable_variables}
+
+
+def test_adapter_training_lowers_the_held_out_error():
+    rng = np.random.default_rng(0)
+    source = rng.standard_normal((600, 16)).astype(np.float32)
+    mixing = rng.standard_normal((16, 24)).astype(np.float32)
+    # The adapter reads unit templates (a system's template norms vary): the target depends on the direction.
+    target = np.tanh(2.0 * (source / np.linalg.norm(source, axis=1, keepdims=True)) @ mixing)
+    model, log = adapter.train_adapter(source, target, epochs=12, batch_size=64, hidden=64, progress=False,
+                                       validation_fraction=0.2)
+    assert log["validation_cosine"] > log["untrained_validation_cosine"] + 0.3
+    assert log["validation_cosine"] > 0.8
+    training, validation = adapter.split(600, 0.2)
+    assert adapter.mean_cosine(model, source[validation], target[validation]) == pytest.approx(
+        log["validation_cosine"], abs=1e-3)
+    assert not set(training) & set(validation) and len(validation) == 120
+
+
+def test_adapter_round_trips_and_names_its_training_command(tmp_path):
+    model, log = adapter.train_adapter(np.eye(8, dtype=np.float32).repeat(4, 0), np.ones((32, 4), np.float32),
+                                       epochs=1, hidden=8, progress=False)
+    adapter.save_adapter(model, log, tmp_path, "sdk", "mfn")
+    loaded, meta = adapter.load_adapter(tmp_path, "sdk", "mfn")
+    probe = np.eye(8, dtype=np.float32)[:2]
+    assert np.allclose(loaded.predict(probe, verbose=0), model.predict(probe, verbose=0), atol=1e-6)
+    assert meta["oracle"] == "sdk" and meta["in_dim"] == 8
+    with pytest.raises(Exception, match="train_adapter"):
+        adapter.load_adapter(tmp_path, "other", "mfn")

@@ -1,0 +1,170 @@
+"""The black-box attack's runner: templates of an oracle in, faces out, resumable, each face with its record.
+
+    BlackBoxConfig(method, queries, cma, blobs, engine_settings)
+    Attacker(generator, oracle, baselines_dir, config, surrogate=None)
+    attacker.run(templates [(name, [D])], out_dir, progress=True) -> faces made
+
+Per template it writes, as the white-box runner does (optimize/runner.py), <name>.png, <name>_wplus.npy
+(none for the pixel search) and, last, <name>.json, which marks it done; a re-run skips finished faces (a
+face's search is short, so one cut mid-face starts again). The adapter route first runs the white-box
+engine on every translated template into <out_dir>/surrogate_stage/ (resumable on its own), and each
+face's search then goes on from there.
+
+The record names the method, the start, the search settings, every model the attack touched, the oracle's
+calls for this face (its bank's one-off cost is named apart) and its budget. No judge is loaded here.
+"""
+
+import dataclasses
+import pathlib
+import time
+
+import numpy as np
+from tqdm import tqdm
+
+from tf_reconstruct.blackbox import adapter as adapters, oracle_bank, subspace
+from tf_reconstruct.blackbox.blob_search import BlobSettings, blob_search
+from tf_reconstruct.blackbox.cma_refine import CmaSettings, SearchResult, cma_refine
+from tf_reconstruct.blackbox.methods import SURROGATE_RECIPE, check_method
+from tf_reconstruct.blackbox.queries import QueryRenderer, score_latents
+from tf_reconstruct.optimize import coarse_to_fine, recipes, runner
+from tf_reconstruct.optimize import reconstruct as engine
+from tf_reconstruct.optimize.settings import EngineSettings
+from tf_reconstruct.optimize.warm_starts import as_w_plus
+from tf_reconstruct.plots.image_grid import save_png
+
+STAGE_DIR = "surrogate_stage"
+
+
+@dataclasses.dataclass(frozen=True)
+class BlackBoxConfig:
+    method: str
+    queries: int = 1000                   # oracle calls per face, beyond the bank's one-off
+    cma: CmaSettings = CmaSettings()      # its `queries` is replaced by the config's
+    blobs: BlobSettings = BlobSettings()
+    engine_settings: EngineSettings = EngineSettings()   # the surrogate stage's base settings
+    surrogate: str = "mobilefacenet192"   # the white-box model of the adapter route
+
+    def record(self):
+        method = check_method(self.method)
+        search = {"cma": dataclasses.asdict(self.cma), "blobs": dataclasses.asdict(self.blobs)}.get(method.refine)
+        return {"queries_budget": self.queries, "search": {**search, "queries": self.queries} if search else None,
+                "basis": method.basis if method.refine == "cma" else None}
+
+
+def stage_seconds(stage, record):
+    """A surrogate-stage face's cost: its steps at its folder's measured seconds per step (a coarse-to-fine
+    engine's two stages each at their own), as evaluation/comparison.py times white-box faces."""
+    fine = record.get("fine_steps", record["steps"])
+    seconds = runner.seconds_per_step(stage) * fine
+    if "fine_steps" in record:
+        seconds += runner.seconds_per_step(pathlib.Path(stage) / coarse_to_fine.COARSE_FOLDER) * (record["steps"] - fine)
+    return 0.0 if np.isnan(seconds) else float(seconds)
+
+
+class Attacker:
+    """Loads what the method needs once (the scored bank, the adapter, the subspace), then runs templates."""
+
+    def __init__(self, generator, oracle, baselines_dir, config, surrogate=None, bank_store=None):
+        self.method = check_method(config.method)
+        self.generator, self.oracle, self.config, self.surrogate = generator, oracle, config, surrogate
+        self.baselines_dir = pathlib.Path(baselines_dir)
+        self.bank = None
+        if self.method.start == "bank" or self.method.refine == "cma":
+            store = bank_store or self.baselines_dir / "pairs"
+            self.bank = oracle_bank.load_oracle_bank(store, oracle_bank.bank_dir(self.baselines_dir, oracle.name),
+                                                     oracle.name, config.surrogate, generator.num_ws)
+        if self.method.uses_surrogate and surrogate is None:
+            raise ValueError(f"{config.method} needs the surrogate (white-box) extractor")
+        self.adapter, self.adapter_meta = (adapters.load_adapter(self.baselines_dir, oracle.name, surrogate.name)
+                                           if self.method.uses_surrogate else (None, {}))
+        self.renderer = QueryRenderer(generator)
+        if self.method.refine == "cma" and self.method.basis == "pca":
+            self.basis = subspace.pca_basis(self.bank.w[self.bank.unmixed], config.cma.directions)
+
+    def touched(self):
+        """Every model this method's attack touches, for the records."""
+        models = {"oracle": self.oracle.name}
+        if self.method.uses_generator:
+            models["generator"] = self.generator.name
+        if self.method.uses_surrogate:
+            models["surrogate"] = self.surrogate.name
+            models["adapter"] = f"adapter_{self.oracle.name}_to_{self.surrogate.name}"
+        return models
+
+    def _surrogate_stage(self, templates, out_dir):
+        """The white-box engine on every translated template (<out_dir>/surrogate_stage): {name: (w+, record)}."""
+        stage = self._stage_dir = pathlib.Path(out_dir) / STAGE_DIR
+        names = [name for name, _ in templates]
+        translated = self.adapter.predict(np.stack([template for _, template in templates]), verbose=0)
+        work = list(zip(names, translated))
+        settings = recipes.settings_of(SURROGATE_RECIPE, self.config.engine_settings)
+        pending = {name: vector for name, vector in work if not runner.is_done(stage, name)}
+        starts = recipes.starts_of(SURROGATE_RECIPE, self.generator, self.surrogate.name, self.baselines_dir, pending)
+        recipes.run(SURROGATE_RECIPE, self.generator, self.surrogate, work, stage, settings, starts)
+        return {name: (np.load(stage / f"{name}_wplus.npy"), runner.read_record(stage, name)) for name in names}
+
+    def _start(self, name, target, stage):
+        """(w+ [num_ws, 512], how it was made) of one face's start."""
+        if self.method.start == "adapter":
+            w_plus, record = stage[name]
+            return w_plus, {"kind": "adapter", "recipe": SURROGATE_RECIPE, "surrogate_steps": record["steps"],
+                            "surrogate_seconds": round(stage_seconds(self._stage_dir, record), 2),
+                            "surrogate_cosine": record["final_cosine"],
+                            "adapter_validation_cosine": self.adapter_meta.get("validation_cosine"),
+                            "adapter_pairs": self.adapter_meta.get("pairs")}
+        if self.method.start == "bank":
+            w, indices, scores = self.bank.start(target)
+            return as_w_plus(w[None], self.generator.num_ws)[0], {
+                "kind": "oracle_bank", "neighbours": len(indices), "nearest_similarity": round(float(scores[0]), 4),
+                "bank_faces": len(self.bank.oracle_templates), "bank_oracle_calls": self.bank.cost["calls"]}
+        return self.generator.mean_w_plus()[0], {"kind": "mean"}
+
+    def _search(self, target, start, oracle):
+        method, config = self.method, self.config
+        if method.refine == "cma":
+            settings = dataclasses.replace(config.cma, queries=config.queries)
+            if method.basis == "pca":
+                directions, scales = self.basis
+            else:
+                indices, _ = self.bank.nearest(target, max(config.cma.directions + 1, 2))
+                directions, scales = subspace.neighbour_basis(self.bank.w[indices], start[0], config.cma.directions)
+            return cma_refine(self.renderer, oracle, target, start, directions, scales, settings)
+        if method.refine == "blobs":
+            return blob_search(oracle, target, self.renderer(start[None])[0], config.blobs)
+        similarity = float(score_latents(self.renderer, oracle, start[None], target)[0][0])
+        return SearchResult(start, similarity, similarity, oracle.calls, 0, [])
+
+    def run(self, templates, out_dir, progress=True):
+        out_dir = pathlib.Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        pending = [(name, template) for name, template in templates if not runner.is_done(out_dir, name)]
+        if not pending:
+            return 0
+        stage = self._surrogate_stage(pending, out_dir) if self.method.uses_surrogate else {}
+        for name, target in tqdm(pending, desc=f"{self.config.method} vs {self.oracle.name}", unit="face",
+                                 disable=not progress):
+            self._one(name, np.asarray(target, np.float32), stage, out_dir)
+        return len(pending)
+
+    def _one(self, name, target, stage, out_dir):
+        start, how = self._start(name, target, stage)
+        started = time.time()
+        # A method without a search still asks the oracle once, to record how its face scores (counted).
+        oracle = self.oracle.with_budget(self.config.queries if self.method.queries_oracle else 1)
+        result = self._search(target, start, oracle)
+        searched = time.time() - started
+        record = {"template": name, "method": self.config.method, "attack": "blackbox", "start": how,
+                  "models_touched": self.touched(), "oracle_calls": oracle.calls,
+                  "oracle_similarity": self.oracle.similarity, "final_similarity": round(result.similarity, 5),
+                  "start_similarity": round(result.start_similarity, 5), "generations": result.generations,
+                  "history": result.history, "steps": how.get("surrogate_steps", 0),
+                  "seconds_search": round(searched, 2), "seconds": round(searched + how.get("surrogate_seconds", 0), 2),
+                  "generator": self.generator.name,
+                  **self.config.record()}
+        record["final_cosine"] = record["final_similarity"]   # what the scoring's 'attack similarity' column reads
+        if result.w_plus is None:      # the pixel search's face is its 112-px crop
+            save_png(result.face, out_dir / f"{name}.png")
+            runner.write_record(out_dir, name, {**record, "resolution": "112x112"})
+            return
+        images, _ = engine.render(self.generator, np.asarray(result.w_plus, np.float32)[None])
+        runner.write_outputs(out_dir, name, images[0], np.asarray(result.w_plus, np.float32), record)

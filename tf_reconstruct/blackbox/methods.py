@@ -1,0 +1,59 @@
+"""The black-box methods, as {name: BlackBoxMethod(start, refine, label)}: where a face starts, and how the
+oracle's answers then refine it.
+
+Starts: 'mean' (the generator's average face), 'bank' (the latent bank scored once by the oracle: the
+similarity-weighted w of the target's nearest bank faces in the oracle's own space, oracle_bank.py), or
+'adapter' (the template translated into the surrogate's space, adapter.py, then inverted by the white-box
+engine through the surrogate: `ours_fast`, the fastest measured engine, experiments/speed).
+Refinements: None, 'cma' (CMA-ES in a subspace of w+, cma_refine.py) or 'blobs' (the query-only anchor in
+pixels, blob_search.py, which ignores the generator).
+"""
+
+import dataclasses
+
+from tf_reconstruct.errors import InputError
+
+SURROGATE_RECIPE = "ours_fast"
+STARTS = ("mean", "bank", "adapter")
+REFINEMENTS = (None, "cma", "blobs")
+
+
+@dataclasses.dataclass(frozen=True)
+class BlackBoxMethod:
+    start: str
+    refine: str
+    label: str
+    basis: str = "pca"        # the CMA-ES subspace: 'pca' of the bank's w, or 'neighbours' (their span)
+
+    @property
+    def queries_oracle(self):
+        return self.refine is not None
+
+    @property
+    def uses_surrogate(self):
+        return self.start == "adapter"
+
+    @property
+    def uses_generator(self):
+        return self.refine != "blobs"
+
+
+BB_METHODS = {
+    "bb_bank": BlackBoxMethod("bank", None, "bank kNN in the oracle's space (no queries per face)"),
+    "bb_adapter": BlackBoxMethod("adapter", None, "adapter to the surrogate, then the white-box engine (no queries)"),
+    "bb_bank_cma": BlackBoxMethod("bank", "cma", "bank kNN start, CMA-ES against the oracle"),
+    "bb_bank_cma_nb": BlackBoxMethod("bank", "cma", "bank kNN start, CMA-ES in the neighbours' span", "neighbours"),
+    "bb_adapter_cma": BlackBoxMethod("adapter", "cma", "adapter + white-box engine, then CMA-ES against the oracle"),
+    "bb_mean_cma": BlackBoxMethod("mean", "cma", "mean face, CMA-ES against the oracle"),
+    "bb_blobs": BlackBoxMethod("mean", "blobs", "Gaussian blobs in pixels (after Razzhigaev et al. 2020)"),
+}
+
+
+def is_blackbox(name):
+    return name in BB_METHODS
+
+
+def check_method(name):
+    if name not in BB_METHODS:
+        raise InputError(f"unknown black-box method {name!r}; choose one of {', '.join(BB_METHODS)}")
+    return BB_METHODS[name]

@@ -47,8 +47,8 @@ def test_the_bank_is_scored_once_and_the_adapter_kept(blackbox_bank):
     ("bb_adapter_cma", {"oracle": "dlib_resnet128", "generator": "mobilestylegan", "surrogate": "mobilefacenet192",
                         "adapter": "adapter_dlib_resnet128_to_mobilefacenet192"}),
 ])
-def test_a_blackbox_run_stays_in_budget_records_what_it_touched_and_resumes(blackbox_bank, tmp_path, monkeypatch,
-                                                                             method, touched):
+def test_a_blackbox_run_stays_in_budget_records_what_it_touched_and_resumes(
+        blackbox_bank, tmp_path, monkeypatch, method, touched):
     from tf_reconstruct.blackbox import oracle_bank
     _refuse_judges(monkeypatch)
     templates = np.load(blackbox_bank / "oracle_bank_dlib_resnet128" / oracle_bank.SHARD_PATTERN.format(0))["template"]
@@ -79,3 +79,20 @@ def test_blackbox_inputs_are_refused_in_one_line(blackbox_bank, tmp_path):
     done = run_cli("tf_reconstruct.reconstruct", "--method=bb_bank", *common)
     assert done.returncode == 2 and "--attack=blackbox" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_sharded_blackbox_run_writes_what_the_one_stream_run_writes(blackbox_bank, tmp_path):
+    # The path Ray's workers take (distributed/shard_job.py), here in this process: the same faces, bit for bit.
+    from tf_reconstruct.blackbox import oracle_bank
+    templates = np.load(blackbox_bank / "oracle_bank_dlib_resnet128" / oracle_bank.SHARD_PATTERN.format(0))["template"]
+    np.save(tmp_path / "db.npy", templates[[2, 6]])
+    common = ["--attack=blackbox", "--oracle=dlib", "--method=bb_bank_cma", "--queries=9", "--bb_popsize=4",
+              "--bb_directions=3", f"--templates={tmp_path / 'db.npy'}", f"--baselines_dir={blackbox_bank}"]
+    assert run_cli("tf_reconstruct.reconstruct", *common, f"--out_dir={tmp_path / 'stream'}").returncode == 0
+    done = run_cli("tf_reconstruct.reconstruct", *common, f"--out_dir={tmp_path / 'shards'}", "--shard_size=1")
+    assert done.returncode == 0, done.stderr
+    for name in ("db_0000", "db_0001"):
+        assert np.array_equal(np.load(tmp_path / "stream" / f"{name}_wplus.npy"),
+                              np.load(tmp_path / "shards" / f"{name}_wplus.npy"))
+        record = json.loads((tmp_path / "shards" / f"{name}.json").read_text())
+        assert record["oracle_calls"] == 9 and record["models_touched"]["oracle"] == "dlib_resnet128"

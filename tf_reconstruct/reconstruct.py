@@ -19,6 +19,8 @@ and each record names the oracle calls and every model touched. It reads what `p
 tf_reconstruct.train_adapter --oracle=dlib` prepares once (the latent bank scored by the oracle, the adapter).
 """
 
+import dataclasses
+
 from absl import app, flags, logging
 
 from tf_reconstruct import cli, flags as project_flags, interrupts
@@ -43,6 +45,14 @@ def job_config():
                      checkpoint_dir=FLAGS.checkpoint_dir, baselines_dir=FLAGS.baselines_dir, threads=FLAGS.threads)
 
 
+def run_sharded(config, templates):
+    """The database in shards: on Ray actors (--backend=ray) or one after another here (--shard_size)."""
+    if FLAGS.backend == "ray":
+        return ray_backend.run(config, templates, FLAGS.shard_size or RAY_SHARD_SIZE, FLAGS.workers,
+                               FLAGS.cpus_per_worker, FLAGS.gpus_per_worker, FLAGS.ray_address, FLAGS.fault_drill_after)
+    return local_backend.run(config, templates, FLAGS.shard_size)
+
+
 def run_one_stream(extractor, templates):
     """Today's local path: the whole database as one stream of slots in this process."""
     settings = recipes.settings_of(FLAGS.method, project_flags.engine_settings())
@@ -58,11 +68,17 @@ def run_blackbox():
     from tf_reconstruct.blackbox.oracle import load_oracle
     method = blackbox_methods.check_method(FLAGS.method)
     if FLAGS.backend == "ray":
-        raise InputError("--attack=blackbox runs with --backend=local (its faces are independent: split --templates "
-                         "to run several machines)")
-    project_flags.apply_threads()
+        ray_backend.require_ray()
+    else:
+        project_flags.apply_threads()
     oracle = load_oracle(FLAGS.oracle, FLAGS.checkpoint_dir, FLAGS.oracle_dim, FLAGS.oracle_similarity)
     templates = load_templates(FLAGS.templates, oracle.embedding_dim)
+    if FLAGS.backend == "ray" or FLAGS.shard_size:
+        config = dataclasses.replace(job_config(), extractor=FLAGS.surrogate, extractor_weights=None,
+                                     blackbox=project_flags.blackbox_config(FLAGS.method),
+                                     oracle=(FLAGS.oracle, FLAGS.oracle_dim, FLAGS.oracle_similarity))
+        print(run_sharded(config, templates).text())
+        return
     surrogate = (registry.get_attack_extractor(FLAGS.surrogate, None, FLAGS.checkpoint_dir)
                  if method.uses_surrogate else None)
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
@@ -87,12 +103,8 @@ def main(argv):
     # Loaded here also under Ray: a missing model or a bad database fails before any worker starts.
     extractor = registry.get_attack_extractor(FLAGS.extractor, FLAGS.extractor_weights, FLAGS.checkpoint_dir)
     templates = load_templates(FLAGS.templates, extractor.embedding_dim)
-    if FLAGS.backend == "ray":
-        summary = ray_backend.run(job_config(), templates, FLAGS.shard_size or RAY_SHARD_SIZE, FLAGS.workers,
-                                  FLAGS.cpus_per_worker, FLAGS.gpus_per_worker, FLAGS.ray_address,
-                                  FLAGS.fault_drill_after)
-    elif FLAGS.shard_size:
-        summary = local_backend.run(job_config(), templates, FLAGS.shard_size)
+    if FLAGS.backend == "ray" or FLAGS.shard_size:
+        summary = run_sharded(job_config(), templates)
     else:
         count = run_one_stream(extractor, templates)
         logging.info("Reconstructed %d templates into %s", count, FLAGS.out_dir)

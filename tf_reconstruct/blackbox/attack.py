@@ -134,7 +134,8 @@ class Attacker:
         similarity = float(score_latents(self.renderer, oracle, start[None], target)[0][0])
         return SearchResult(start, similarity, similarity, oracle.calls, 0, [])
 
-    def run(self, templates, out_dir, progress=True):
+    def run(self, templates, out_dir, progress=True, on_written=None):
+        """Makes every template's face not yet done in out_dir; on_written(name) after each. Returns faces made."""
         out_dir = pathlib.Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         pending = [(name, template) for name, template in templates if not runner.is_done(out_dir, name)]
@@ -144,6 +145,8 @@ class Attacker:
         for name, target in tqdm(pending, desc=f"{self.config.method} vs {self.oracle.name}", unit="face",
                                  disable=not progress):
             self._one(name, np.asarray(target, np.float32), stage, out_dir)
+            if on_written:
+                on_written(name)
         return len(pending)
 
     def _one(self, name, target, stage, out_dir):

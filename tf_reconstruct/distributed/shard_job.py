@@ -35,6 +35,10 @@ class JobConfig:
     checkpoint_dir: str = None
     baselines_dir: str = None
     threads: int = 0              # TensorFlow intra-op threads in the worker (0: as this process has them)
+    # A black-box run (blackbox/): its blackbox.attack.BlackBoxConfig, and the oracle as (spec, dim, similarity)
+    # for blackbox.oracle.load_oracle; `extractor` is then the surrogate, loaded only for a route that uses it.
+    blackbox: object = None
+    oracle: tuple = None
 
 
 @dataclasses.dataclass
@@ -62,10 +66,28 @@ def use_threads(threads):
                            f"{threads} asked for; start a new process with --threads={threads}") from error
 
 
+def _blackbox_attack(config):
+    """A worker's black-box attacker (blackbox/attack.py): the oracle, and the surrogate if its route uses one."""
+    from tf_reconstruct.blackbox.attack import Attacker
+    from tf_reconstruct.blackbox.methods import check_method
+    from tf_reconstruct.blackbox.oracle import load_oracle
+    spec, dim, similarity = config.oracle
+    oracle = load_oracle(spec, config.checkpoint_dir, dim, similarity)
+    surrogate = (registry.get_attack_extractor(config.extractor, config.extractor_weights, config.checkpoint_dir)
+                 if check_method(config.method).uses_surrogate else None)
+    generator = registry.get_generator(config.generator, config.checkpoint_dir, config.generator_weights)
+    return Attacker(generator, oracle, baselines_dir(config.baselines_dir, config.extractor, config.checkpoint_dir),
+                    config.blackbox, surrogate)
+
+
 class ShardJob:
     def __init__(self, config):
         use_threads(config.threads)
         self.config = config
+        if config.blackbox is not None:
+            self.attack = _blackbox_attack(config)
+            return
+        self.attack = None
         self.extractor = registry.get_attack_extractor(config.extractor, config.extractor_weights,
                                                        config.checkpoint_dir)
         self.generator = registry.get_generator(config.generator, config.checkpoint_dir, config.generator_weights)
@@ -85,7 +107,9 @@ class ShardJob:
             if on_written:
                 on_written(name)
 
-        if pending:
+        if pending and self.attack is not None:
+            self.attack.run(templates, out_dir, progress=False, on_written=note)
+        elif pending:
             # Starts for the whole shard: an exact resume may replay faces already written.
             starts = recipes.starts_of(config.method, self.generator, self.extractor.name, self.baselines,
                                        dict(templates), self.banks)

@@ -173,3 +173,9 @@ def test_adapter_round_trips_and_names_its_training_command(tmp_path):
     assert meta["oracle"] == "sdk" and meta["in_dim"] == 8
     with pytest.raises(Exception, match="train_adapter"):
         adapter.load_adapter(tmp_path, "other", "mfn")
+
+
+def test_query_stats_by_hand():
+    from tf_reconstruct.studies.blackbox_table import query_stats
+    mean, p95 = query_stats([1, 2, 3, 4, 100])
+    assert mean == 22.0 and p95 == pytest.approx(80.8)      # 4 + 0.8 x (100 - 4) at position 3.8 of 0..4

@@ -192,6 +192,14 @@ def define_train_adapter_flags():
     flags.DEFINE_integer("adapter_epochs", 60, "Most adapter epochs (the best held-out one is kept).", lower_bound=1)
 
 
+def define_blackbox_table_flags():
+    """`python -m tf_reconstruct.studies.blackbox_table`: table_blackbox from finished black-box runs."""
+    define_checkpoint_flags()
+    flags.DEFINE_list("blackbox_runs", ["experiments/blackbox/lfw/screen24"], "Run folders of `main --attack_model="
+                      "dlib_resnet128 --methods=bb_...`.")
+    flags.DEFINE_string("blackbox_out", "experiments/blackbox", "Where table_blackbox.{md,csv} go.")
+
+
 def define_scale_flags():
     """`python -m tf_reconstruct.studies.scale_throughput`: local against Ray, and a fault drill (experiments/scale)."""
     define_engine_flags()

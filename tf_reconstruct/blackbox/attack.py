@@ -91,9 +91,9 @@ class Attacker:
             models["adapter"] = f"adapter_{self.oracle.name}_to_{self.surrogate.name}"
         return models
 
-    def _surrogate_stage(self, templates, out_dir):
-        """The white-box engine on every translated template (<out_dir>/surrogate_stage): {name: (w+, record)}."""
-        stage = self._stage_dir = pathlib.Path(out_dir) / STAGE_DIR
+    def _surrogate_stage(self, templates, stage):
+        """The white-box engine on every translated template, into `stage`: {name: (w+, record)}."""
+        stage = self._stage_dir = pathlib.Path(stage)
         names = [name for name, _ in templates]
         translated = self.adapter.predict(np.stack([template for _, template in templates]), verbose=0)
         work = list(zip(names, translated))
@@ -134,14 +134,17 @@ class Attacker:
         similarity = float(score_latents(self.renderer, oracle, start[None], target)[0][0])
         return SearchResult(start, similarity, similarity, oracle.calls, 0, [])
 
-    def run(self, templates, out_dir, progress=True, on_written=None):
-        """Makes every template's face not yet done in out_dir; on_written(name) after each. Returns faces made."""
+    def run(self, templates, out_dir, progress=True, on_written=None, stage_dir=None):
+        """Makes every template's face not yet done in out_dir; on_written(name) after each. The adapter route's
+        white-box stage goes to `stage_dir` (default <out_dir>/surrogate_stage), which routes may share. Returns
+        the faces made."""
         out_dir = pathlib.Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         pending = [(name, template) for name, template in templates if not runner.is_done(out_dir, name)]
         if not pending:
             return 0
-        stage = self._surrogate_stage(pending, out_dir) if self.method.uses_surrogate else {}
+        stage = (self._surrogate_stage(pending, stage_dir or out_dir / STAGE_DIR) if self.method.uses_surrogate
+                 else {})
         for name, target in tqdm(pending, desc=f"{self.config.method} vs {self.oracle.name}", unit="face",
                                  disable=not progress):
             self._one(name, np.asarray(target, np.float32), stage, out_dir)

@@ -77,6 +77,6 @@ def test_greyscale_and_wrong_sizes_are_refused_with_the_expected_shape(dlib_extr
         dlib_extractor(np.zeros((1, 160, 160, 3), np.uint8))
 
 
-def test_dlib_cannot_attack(dlib_extractor):
-    with pytest.raises(ValueError, match="can evaluate .* but not attack"):
+def test_dlib_cannot_attack_with_gradients_only_as_a_black_box(dlib_extractor):
+    with pytest.raises(ValueError, match="no gradients.*attacked as a black box"):
         registry.get_attack_extractor("dlib_resnet128")

@@ -223,6 +223,7 @@ def get_attack_extractor(name, weights=None, checkpoint_root=None):
     """get_extractor, refusing at once an extractor without gradients (the attack differentiates through it)."""
     extractor = get_extractor(name, weights, checkpoint_root)
     if not extractor.differentiable:
-        raise InputError(f"{name} has no gradients (it runs outside TensorFlow): it can evaluate (--eval_models) "
-                         f"but not attack; choose a MobileFaceNet or ArcFace extractor to attack with")
+        raise InputError(f"{name} has no gradients (it runs outside TensorFlow): it can evaluate (--eval_models), or "
+                         f"be attacked as a black box (main --methods=bb_..., reconstruct --attack=blackbox); to "
+                         f"attack with gradients choose a MobileFaceNet or ArcFace extractor")
     return extractor

@@ -198,6 +198,10 @@ def define_blackbox_table_flags():
     flags.DEFINE_list("blackbox_runs", ["experiments/blackbox/lfw/screen24"], "Run folders of `main --attack_model="
                       "dlib_resnet128 --methods=bb_...`.")
     flags.DEFINE_string("blackbox_out", "experiments/blackbox", "Where table_blackbox.{md,csv} go.")
+    flags.DEFINE_list("blackbox_anchor_runs", ["experiments/fidelity/lfw/screen24"], "White-box runs on the same "
+                      "people whose --blackbox_anchor row is shown for scale.")
+    flags.DEFINE_string("blackbox_anchor", "ours_fast_c2f_hold30", "The white-box anchor method (ours_fast's "
+                        "settings).")
 
 
 def define_scale_flags():

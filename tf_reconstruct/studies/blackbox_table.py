@@ -67,6 +67,24 @@ def blackbox_rows(run_dir):
     return rows
 
 
+def anchor_rows(run_dir, method):
+    """The white-box anchor: `method`'s row of a white-box run on the same people (it attacks MobileFaceNet-192's
+    templates with its gradients and never touches dlib), for scale."""
+    run_dir = pathlib.Path(run_dir)
+    scored = {row["method"]: row for row in report_files.read_csv(run_dir / "summary.csv")}.get(
+        run_methods.LABELS[method])
+    if scored is None:
+        raise InputError(f"{run_dir}/summary.csv has no row of {method}; give a run that compared it")
+    return [{"run": run_dir.name, "method": f"white box: {method} (attacks MobileFaceNet-192, dlib untouched)",
+             "identities": scored["identities"], "oracle queries / face (mean)": 0, "oracle queries / face (p95)": 0,
+             "s / face": round(float(scored["s / face"]), 1),
+             "dlib (attacked) I / II": f"judge: {scored.get('dlib_resnet128 I / II', '')}",
+             "MobileFaceNet-512 (judge) I / II": scored.get("mobilefacenet512 I / II", ""),
+             "MobileFaceNet-192 I / II": f"attacked: {scored.get(f'{SURROGATE} I / II', '')}",
+             "gender agreement %": _one_decimal(scored.get("gender agreement %", "")),
+             "dlib II per identity": scored.get("dlib_resnet128 II per identity", "")}]
+
+
 def _one_decimal(value):
     return "" if value in ("", None) else f"{float(value):.1f}"
 
@@ -80,6 +98,7 @@ def bank_cost(baselines_dir, oracle_name="dlib_resnet128"):
 def main(argv):
     del argv
     rows = [row for run_dir in FLAGS.blackbox_runs for row in blackbox_rows(run_dir)]
+    rows += [row for run_dir in FLAGS.blackbox_anchor_runs for row in anchor_rows(run_dir, FLAGS.blackbox_anchor)]
     cost = bank_cost(baselines_dir(None, SURROGATE, FLAGS.checkpoint_dir))
     heading = ("Black-box reconstruction (issue 37): the attacked system, dlib's ResNet, seen only as an oracle. "
                "Type I / II TAR % at FAR 0.1%, impostors `all`, at the thresholds of each run's own real photos "

@@ -29,13 +29,17 @@ def _attack_files():
     return sorted(files + [PACKAGE / file for file in ATTACK_FILES])
 
 
+def _imported(node):
+    """The module names an import node brings in (both `from a import b` spellings)."""
+    return ([alias.name for alias in node.names] if isinstance(node, ast.Import) else
+            [node.module or ""] + [f"{node.module}.{alias.name}" for alias in node.names]
+            if isinstance(node, ast.ImportFrom) else [])
+
+
 def test_no_attack_module_imports_a_judge():
     for path in _attack_files():
         for node in ast.walk(ast.parse(path.read_text())):
-            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import) else
-                     [node.module or ""] + [f"{node.module}.{alias.name}" for alias in node.names]
-                     if isinstance(node, ast.ImportFrom) else [])
-            for name in names:
+            for name in _imported(node):
                 assert not name.startswith(JUDGE_MODULES), f"{path.name} imports the judge module {name}"
 
 
@@ -56,10 +60,7 @@ BLACKBOX_JUDGE_NAMES = tuple(name for name in JUDGE_NAMES if name != "dlib")
 def test_no_blackbox_module_imports_or_names_a_judge():
     for path in sorted((PACKAGE / "blackbox").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
-            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import) else
-                     [node.module or ""] + [f"{node.module}.{alias.name}" for alias in node.names]
-                     if isinstance(node, ast.ImportFrom) else [])
-            for name in names:
+            for name in _imported(node):
                 assert not name.startswith(JUDGE_MODULES), f"{path.name} imports the judge module {name}"
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 named = [judge for judge in BLACKBOX_JUDGE_NAMES if judge in node.value.lower()]

@@ -179,3 +179,30 @@ def test_query_stats_by_hand():
     from tf_reconstruct.studies.blackbox_table import query_stats
     mean, p95 = query_stats([1, 2, 3, 4, 100])
     assert mean == 22.0 and p95 == pytest.approx(80.8)      # 4 + 0.8 x (100 - 4) at position 3.8 of 0..4
+
+
+def test_blackbox_and_whitebox_methods_do_not_share_a_run():
+    from tf_reconstruct.evaluation import methods
+    methods.check_methods(["bb_adapter_cma", "bb_bank", "bb_blobs"])
+    with pytest.raises(InputError, match="cannot share a run"):
+        methods.check_methods(["bb_bank", "ours"])
+
+
+def test_the_table_reads_each_methods_scores_and_its_records(tmp_path):
+    from tf_reconstruct.evaluation import methods, report_files
+    from tf_reconstruct.optimize import runner
+    from tf_reconstruct.studies.blackbox_table import blackbox_rows
+    run = tmp_path / "screen"
+    report_files.write_csv(run / "summary.csv", [
+        {"method": methods.LABELS["bb_adapter_cma"], "identities": 2, "dlib_resnet128 I / II": "100.0 / 50.0",
+         "mobilefacenet512 I / II": "50.0 / 25.0", "mobilefacenet192 I / II": "100.0 / 75.0",
+         "gender agreement %": 100, "dlib_resnet128 II per identity": 50.0}])
+    folder = methods.output_dir(run, "bb_adapter_cma")
+    for name, calls, seconds in (("a", 10, 2.0), ("b", 30, 4.0)):
+        (folder / f"{name}.png").parent.mkdir(parents=True, exist_ok=True)
+        (folder / f"{name}.png").write_bytes(b"png")
+        runner.write_record(folder, name, {"oracle_calls": calls, "seconds": seconds})
+    [row] = blackbox_rows(run)
+    assert row["oracle queries / face (mean)"] == 20.0 and row["oracle queries / face (p95)"] == 29.0
+    assert row["s / face"] == 3.0 and row["dlib (attacked) I / II"] == "100.0 / 50.0"
+    assert row["MobileFaceNet-192 I / II"] == "surrogate: 100.0 / 75.0"      # the adapter route touched it

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.cli_in_process import run_cli
+from cli_in_process import run_cli
 
 pytestmark = [pytest.mark.models, pytest.mark.slow]
 

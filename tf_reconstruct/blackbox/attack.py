@@ -51,28 +51,18 @@ class BlackBoxConfig:
                 "basis": method.basis if method.refine == "cma" else None}
 
 
-def stage_seconds(stage, record):
-    """A surrogate-stage face's cost: its steps at its folder's measured seconds per step (a coarse-to-fine
-    engine's two stages each at their own), as evaluation/comparison.py times white-box faces."""
-    fine = record.get("fine_steps", record["steps"])
-    seconds = runner.seconds_per_step(stage) * fine
-    if "fine_steps" in record:
-        seconds += runner.seconds_per_step(pathlib.Path(stage) / coarse_to_fine.COARSE_FOLDER) * (record["steps"] - fine)
-    return 0.0 if np.isnan(seconds) else float(seconds)
-
-
 class Attacker:
     """Loads what the method needs once (the scored bank, the adapter, the subspace), then runs templates."""
 
-    def __init__(self, generator, oracle, baselines_dir, config, surrogate=None, bank_store=None):
+    def __init__(self, generator, oracle, baselines_dir, config, surrogate=None):
         self.method = check_method(config.method)
         self.generator, self.oracle, self.config, self.surrogate = generator, oracle, config, surrogate
         self.baselines_dir = pathlib.Path(baselines_dir)
         self.bank = None
         if self.method.start == "bank" or self.method.refine == "cma":
-            store = bank_store or self.baselines_dir / "pairs"
-            self.bank = oracle_bank.load_oracle_bank(store, oracle_bank.bank_dir(self.baselines_dir, oracle.name),
-                                                     oracle.name, config.surrogate, generator.num_ws)
+            scored = oracle_bank.bank_dir(self.baselines_dir, oracle.name)
+            self.bank = oracle_bank.load_oracle_bank(self.baselines_dir / "pairs", scored, oracle.name,
+                                                     config.surrogate, generator.num_ws)
         if self.method.uses_surrogate and surrogate is None:
             raise ValueError(f"{config.method} needs the surrogate (white-box) extractor")
         self.adapter, self.adapter_meta = (adapters.load_adapter(self.baselines_dir, oracle.name, surrogate.name)
@@ -108,7 +98,8 @@ class Attacker:
         if self.method.start == "adapter":
             w_plus, record = stage[name]
             return w_plus, {"kind": "adapter", "recipe": SURROGATE_RECIPE, "surrogate_steps": record["steps"],
-                            "surrogate_seconds": round(stage_seconds(self._stage_dir, record), 2),
+                            "surrogate_seconds": round(np.nan_to_num(coarse_to_fine.face_seconds(self._stage_dir,
+                                                                                                 record)), 2),
                             "surrogate_cosine": record["final_cosine"],
                             "adapter_validation_cosine": self.adapter_meta.get("validation_cosine"),
                             "adapter_pairs": self.adapter_meta.get("pairs")}

@@ -22,7 +22,7 @@ class QueryRenderer:
 
     def __init__(self, generator, resolution=QUERY_RESOLUTION):
         self.generator = generator
-        self.resolution = min(resolution, generator.resolution) if hasattr(generator, "resolution") else resolution
+        self.resolution = min(resolution, generator.resolution)
         synthesis = generator.synthesis(self.resolution)
         landmarks = generator.landmarks
 

@@ -67,12 +67,7 @@ def _seconds_per_face(run_dir, method, identities):
     records = [runner.read_record(folder, identity) for identity in identities]
     if method in methods_module.BLACKBOX:   # each record times its own search and its surrogate stage
         return float(np.mean([record["seconds"] for record in records]))
-    fine = [record.get("fine_steps", record["steps"]) for record in records]
-    seconds = runner.seconds_per_step(folder) * float(np.mean(fine))
-    if "fine_steps" in records[0]:
-        coarse = [record["steps"] - record["fine_steps"] for record in records]
-        seconds += runner.seconds_per_step(folder / coarse_to_fine.COARSE_FOLDER) * float(np.mean(coarse))
-    return seconds
+    return float(np.mean([coarse_to_fine.face_seconds(folder, record) for record in records]))
 
 
 def _liveness(run_dir, detectors, images_by_key, made_by):

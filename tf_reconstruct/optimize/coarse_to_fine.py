@@ -22,6 +22,16 @@ from tf_reconstruct.optimize import runner, warm_starts
 COARSE_FOLDER = "coarse"
 
 
+def face_seconds(folder, record):
+    """A finished face's cost from its record: its steps at its folder's measured seconds per step, a
+    coarse-to-fine face's two stages each at their own (NaN when the folder was never timed)."""
+    fine = record.get("fine_steps", record["steps"])
+    seconds = runner.seconds_per_step(folder) * fine
+    if "fine_steps" in record:
+        seconds += runner.seconds_per_step(pathlib.Path(folder) / COARSE_FOLDER) * (record["steps"] - fine)
+    return seconds
+
+
 def stages(settings):
     """(coarse, fine) EngineSettings of coarse-to-fine `settings`, each a one-stage engine."""
     single = settings.replace(coarse_scale=1, coarse_steps=0, coarse_success_steps=0)

@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_reconstruct.blackbox import adapter, subspace
+from tf_reconstruct.blackbox import adapter, real_pairs, subspace
 from tf_reconstruct.blackbox.blob_search import BlobSettings, blob_search, gaussian_blobs
 from tf_reconstruct.blackbox.cma_refine import CmaSettings, cma_refine
+from tf_reconstruct.blackbox.methods import BB_METHODS
 from tf_reconstruct.blackbox.oracle import Oracle, OracleBudgetExhausted, load_oracle
 from tf_reconstruct.errors import InputError
 
@@ -161,6 +162,65 @@ def test_adapter_training_lowers_the_held_out_error():
     assert adapter.mean_cosine(model, source[validation], target[validation]) == pytest.approx(
         log["validation_cosine"], abs=1e-3)
     assert not set(training) & set(validation) and len(validation) == 120
+
+
+def test_real_pairs_teach_the_adapter_the_photos_it_will_meet():
+    rng = np.random.default_rng(1)
+    mixing = rng.standard_normal((16, 24)).astype(np.float32)
+    # The bank's faces and real photos map to the surrogate differently: real templates are rotated first.
+    rotation = np.linalg.qr(rng.standard_normal((16, 16)))[0].astype(np.float32)
+
+    def surrogate_of(source, real):
+        unit = source / np.linalg.norm(source, axis=1, keepdims=True)
+        return np.tanh(2.0 * ((unit @ rotation) if real else unit) @ mixing)
+    bank = rng.standard_normal((600, 16)).astype(np.float32)
+    photos = rng.standard_normal((300, 16)).astype(np.float32)
+    settings = dict(epochs=15, batch_size=64, hidden=64, progress=False, validation_fraction=0.2)
+    _, bank_only = adapter.train_adapter(bank, surrogate_of(bank, False), **settings)
+    model, both = adapter.train_adapter(bank, surrogate_of(bank, False), real=(photos, surrogate_of(photos, True)),
+                                        real_repeat=2, **settings)
+    assert both["chosen_by"] == "real_validation" and both["real_pairs"] == 300
+    _, held = adapter.split(300, 0.2, seed=1)
+    real_cosine = adapter.mean_cosine(model, photos[held], surrogate_of(photos[held], True))
+    assert real_cosine == pytest.approx(both["real_validation_cosine"], abs=1e-3)
+    assert real_cosine > both["untrained_real_validation_cosine"] + 0.3
+    # The bank-only adapter, scored on the same held-out photos, translates them worse.
+    bank_model, _ = adapter.train_adapter(bank, surrogate_of(bank, False), **settings)
+    assert real_cosine > adapter.mean_cosine(bank_model, photos[held], surrogate_of(photos[held], True)) + 0.2
+    assert "real_validation_cosine" not in bank_only
+
+
+def test_adapter_people_are_those_no_study_draws():
+    people = {"a": ["a_1"], "b": ["b_1", "b_2"], "c": ["c_1"], "d": ["d_1"], "e": ["e_1", "e_2", "e_3"]}
+    assert real_pairs.adapter_identities(people) == ["a", "c", "d"]
+    drawn = real_pairs.adapter_identities(people, limit=2, seed=0)
+    assert len(drawn) == 2 and set(drawn) <= {"a", "c", "d"} and drawn == sorted(drawn)
+    assert drawn == real_pairs.adapter_identities(people, limit=2, seed=0)
+
+
+def test_real_pairs_are_cached_and_cost_their_oracle_calls_once(tmp_path):
+    faces = {f"p_{index}": np.full((112, 112, 3), index, np.uint8) for index in range(5)}
+    system = Oracle(lambda crops: crops.reshape(len(crops), -1)[:, :4].astype(np.float32), "sdk", 4, "cosine")
+    surrogate = lambda crops: crops.reshape(len(crops), -1)[:, :2].astype(np.float32) * 2.0   # noqa: E731
+    cache = tmp_path / "pairs_sdk.npz"
+    first = real_pairs.embed_pairs(dict(list(faces.items())[:3]), system, surrogate, cache, batch_size=2,
+                                   progress=False)
+    assert first.calls == 3 and system.calls == 3 and first.ids == ["p_0", "p_1", "p_2"]
+    again = real_pairs.embed_pairs(faces, system, surrogate, cache, batch_size=2, progress=False)
+    assert system.calls == 5 and again.calls == 5   # only the 2 new photos were sent
+    assert again.ids == sorted(faces) and again.oracle[4].tolist() == [4.0] * 4 and again.surrogate[2].tolist() == [4.0] * 2
+
+
+def test_an_adapter_names_its_data_and_the_command_that_makes_it(tmp_path):
+    model, log = adapter.train_adapter(np.eye(8, dtype=np.float32).repeat(4, 0), np.ones((32, 4), np.float32),
+                                       epochs=1, hidden=8, progress=False)
+    adapter.save_adapter(model, log, tmp_path, "sdk", "mfn", "bank_lfw")
+    assert (tmp_path / "adapter_sdk_to_mfn_bank_lfw.weights.h5").is_file()
+    assert adapter.load_adapter(tmp_path, "sdk", "mfn", "bank_lfw")[1]["data"] == "bank_lfw"
+    with pytest.raises(Exception, match="--adapter_data=bank`"):
+        adapter.load_adapter(tmp_path, "sdk", "mfn")
+    assert BB_METHODS["bb_adapter_lfw_cma"].adapter_data == "bank_lfw"
+    assert BB_METHODS["bb_adapter_cma"].adapter_data == "bank"
 
 
 def test_adapter_round_trips_and_names_its_training_command(tmp_path):

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from tf_reconstruct.evaluation import report_files
+from tf_reconstruct.errors import InputError
+from tf_reconstruct.evaluation import per_face_scores, report_files
 from tf_reconstruct.studies import inpainting_eval
 
 
@@ -13,18 +14,44 @@ def test_ablation_table_pairs_faces_per_bin_and_over_all(tmp_path):
                 "MobileFaceNet-512 cosine": np.array([0.5, 0.4, 0.3, 0.5, 0.4, 0.3])}
     full = {"PSNR hole dB": ablation["PSNR hole dB"] + np.array([1.0, 1, 1, 3, 1, 1]),
             "MobileFaceNet-512 cosine": ablation["MobileFaceNet-512 cosine"] - 0.1}
+    made_by = {"telea": "telea", "patent_full": "full at 1700", "patent_global_style": "global at 1700"}
     inpainting_eval.ablation_table({"telea": full, "patent_full": full, "patent_global_style": ablation}, bins,
-                                   tmp_path)
+                                   tmp_path, made_by)
     lines = (tmp_path / "ablation.csv").read_text().splitlines()
     assert len(lines) == 1 + 4   # one ablation: three bins and all
-    assert lines[1].startswith("patent_global_style,0-20%,2,+2.000 ± 1.000,-0.100 ± 0.000")
-    assert lines[4].startswith("patent_global_style,all,6,+1.333 ± 0.333,")
+    assert lines[1].startswith("full at 1700,global at 1700,0-20%,2,+2.000 ± 1.000,-0.100 ± 0.000")
+    assert lines[4].startswith("full at 1700,global at 1700,all,6,+1.333 ± 0.333,")
+
+
+def test_each_ablation_is_paired_with_the_full_network_of_its_style():
+    methods = ["telea", "patent_full", "patent_no_region_norm", "patent_full_rebalanced",
+               "patent_global_style_rebalanced", "patent_no_region_norm_rebalanced"]
+    assert inpainting_eval.ablation_pairs(methods) == [
+        ("patent_full", "patent_no_region_norm"),
+        ("patent_full_rebalanced", "patent_no_region_norm_rebalanced"),
+        ("patent_full_rebalanced", "patent_global_style_rebalanced")]
+    # An ablation without its own style's full network is not paired with the other style's.
+    assert inpainting_eval.ablation_pairs(["patent_full", "patent_global_style_rebalanced"]) == []
 
 
 def test_no_ablation_table_without_the_full_network(tmp_path):
     values = {"PSNR hole dB": np.zeros(3), "MobileFaceNet-512 cosine": np.zeros(3)}
-    inpainting_eval.ablation_table({"patent_global_style": values}, np.zeros(3, int), tmp_path)
+    inpainting_eval.ablation_table({"patent_global_style": values}, np.zeros(3, int), tmp_path,
+                                   {"patent_global_style": "g"})
     assert not (tmp_path / "ablation.csv").exists()
+
+
+def test_per_face_scores_round_trip_and_refuse_other_faces(tmp_path):
+    path = tmp_path / "per_face" / "patent_full.csv"
+    values = {"PSNR hole dB": np.array([17.5, 18.25]), "MobileFaceNet-512 cosine": np.array([0.5, np.nan])}
+    per_face_scores.write_scores(path, ["lfw/a", "ffhq/b"], values, "full_128 at step 3400")
+    read, made_by = per_face_scores.read_scores(path, ["lfw/a", "ffhq/b"])
+    assert made_by == "full_128 at step 3400"
+    assert read["PSNR hole dB"].tolist() == [17.5, 18.25]
+    assert read["MobileFaceNet-512 cosine"][0] == 0.5 and np.isnan(read["MobileFaceNet-512 cosine"][1])
+    assert per_face_scores.read_scores(tmp_path / "none.csv", ["lfw/a"]) == (None, None)
+    with pytest.raises(InputError, match="patent_full.csv scores other faces"):
+        per_face_scores.read_scores(path, ["ffhq/b", "lfw/a"])
 
 
 def test_fills_are_reused_only_by_what_made_them(tmp_path):

@@ -190,6 +190,13 @@ def define_train_adapter_flags():
     flags.DEFINE_string("baselines_dir", None, "The surrogate's latent bank (default: checkpoints/baselines/"
                         "<surrogate>); the scored bank and the adapter go beside it.")
     flags.DEFINE_integer("adapter_epochs", 60, "Most adapter epochs (the best held-out one is kept).", lower_bound=1)
+    flags.DEFINE_enum("adapter_data", "bank", ["bank", "bank_lfw"], "What the adapter learns from: the bank's generated "
+                      "faces, or them and real LFW photos of the people with one photo, whom no study draws (the "
+                      "_lfw black-box methods use that adapter).")
+    flags.DEFINE_string("adapter_lfw_dir", "../shared/data/lfw", "LFW folder of --adapter_data=bank_lfw's photos.")
+    flags.DEFINE_integer("adapter_real_photos", None, "At most this many single-photo people (a seeded draw; "
+                         "default: all).", lower_bound=2)
+    flags.DEFINE_integer("adapter_real_repeat", 1, "Times each real training pair is shown per epoch.", lower_bound=1)
 
 
 def define_blackbox_table_flags():

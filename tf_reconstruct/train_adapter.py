@@ -3,20 +3,24 @@
   1. the latent bank's generated faces (`python -m tf_reconstruct.train_baselines --pairs=20000 --train=`)
      scored by the oracle: a one-off cost in oracle calls, recorded apart from any face's
      (checkpoints/baselines/<surrogate>/oracle_bank_<oracle>/, resumable shard by shard);
-  2. the adapter from the oracle's templates to the surrogate's, trained on those pairs (blackbox/adapter.py),
-     saved as adapter_<oracle>_to_<surrogate>.weights.h5 and .json (its held-out cosine per epoch).
+  2. with --adapter_data=bank_lfw, also LFW photos of the people with a single photo (whom no study draws),
+     aligned and scored by the oracle and the surrogate once (blackbox/real_pairs.py, another one-off cost);
+  3. the adapter from the oracle's templates to the surrogate's, trained on those pairs (blackbox/adapter.py),
+     saved as adapter_<oracle>_to_<surrogate>[_bank_lfw].weights.h5 and .json (its held-out cosines per epoch).
 """
 
-import json
 import time
 
-from absl import app, flags, logging
+from absl import app, flags
 
 from tf_reconstruct import cli, flags as project_flags
 from tf_reconstruct.baselines import training_pairs
 from tf_reconstruct.baselines.paths import baselines_dir
-from tf_reconstruct.blackbox import adapter, oracle_bank
+from tf_reconstruct.blackbox import adapter, oracle_bank, real_pairs
 from tf_reconstruct.blackbox.oracle import load_oracle
+from tf_reconstruct.datasets import base, lfw
+from tf_reconstruct.evaluation import aligned_faces
+from tf_reconstruct.models import registry
 
 FLAGS = flags.FLAGS
 
@@ -36,14 +40,34 @@ def main(argv):
     print(f"the bank scored by {oracle.name}: {cost['calls']} oracle calls, {cost['seconds']:.0f} s (one-off)")
     bank = oracle_bank.load_oracle_bank(store, oracle_bank.bank_dir(directory, oracle.name), oracle.name,
                                         FLAGS.surrogate, num_ws=1)
+    real = real_photo_pairs(directory, oracle) if FLAGS.adapter_data == "bank_lfw" else None
     started = time.time()
-    model, log = adapter.train_adapter(bank.oracle_templates, bank.surrogate_templates, epochs=FLAGS.adapter_epochs)
+    model, log = adapter.train_adapter(bank.oracle_templates, bank.surrogate_templates, epochs=FLAGS.adapter_epochs,
+                                       real=None if real is None else (real.oracle, real.surrogate),
+                                       real_repeat=FLAGS.adapter_real_repeat)
     log["seconds"] = round(time.time() - started, 1)
-    adapter.save_adapter(model, log, directory, oracle.name, FLAGS.surrogate)
-    logging.info("adapter log: %s", json.dumps({key: log[key] for key in ("best_epoch", "validation_cosine")}))
-    print(f"adapter {oracle.name} -> {FLAGS.surrogate}: held-out cosine {log['validation_cosine']:.4f} (untrained "
-          f"{log['untrained_validation_cosine']:.4f}), epoch {log['best_epoch']} of {len(log['epochs'])}, "
-          f"{log['seconds']:.0f} s")
+    if real is not None:
+        log["real_photos"] = {"source": FLAGS.adapter_lfw_dir, "photos": len(real.ids), "oracle_calls": real.calls}
+    adapter.save_adapter(model, log, directory, oracle.name, FLAGS.surrogate, FLAGS.adapter_data)
+    held = [f"{name} {log[name + '_cosine']:.4f} (untrained {log['untrained_' + name + '_cosine']:.4f})"
+            for name in ("validation", "real_validation") if name + "_cosine" in log]
+    print(f"adapter {oracle.name} -> {FLAGS.surrogate} ({FLAGS.adapter_data}): held-out cosine {'; '.join(held)}, "
+          f"epoch {log['best_epoch']} of {len(log['epochs'])}, {log['seconds']:.0f} s")
+
+
+def real_photo_pairs(directory, oracle):
+    """The LFW photos of single-photo people, MTCNN-aligned as a study aligns its photos, and both systems'
+    templates of them (cached under <baselines>/real_photos/, resumable)."""
+    dataset = lfw.load_lfw(FLAGS.adapter_lfw_dir)
+    people = real_pairs.adapter_identities(dataset.images_by_identity, FLAGS.adapter_real_photos)
+    folder = directory / "real_photos"
+    faces, failures = aligned_faces.align_images(base.iterate(dataset, people), folder / "aligned_photos.npz",
+                                                 total=len(people))
+    surrogate = registry.get_attack_extractor(FLAGS.surrogate, None, FLAGS.checkpoint_dir)
+    pairs = real_pairs.embed_pairs(faces, oracle, surrogate, folder / f"pairs_{oracle.name}.npz")
+    print(f"{len(pairs.ids)} real photos of {len(people)} single-photo LFW people ({len(failures)} without a face) "
+          f"scored by {oracle.name}: {pairs.calls} oracle calls (one-off)")
+    return pairs
 
 
 if __name__ == "__main__":

@@ -65,11 +65,17 @@ class Attacker:
                                                      config.surrogate, generator.num_ws)
         if self.method.uses_surrogate and surrogate is None:
             raise ValueError(f"{config.method} needs the surrogate (white-box) extractor")
-        self.adapter, self.adapter_meta = (adapters.load_adapter(self.baselines_dir, oracle.name, surrogate.name)
+        self.adapter, self.adapter_meta = (adapters.load_adapter(self.baselines_dir, oracle.name, surrogate.name,
+                                                                 self.method.adapter_data)
                                            if self.method.uses_surrogate else (None, {}))
         self.renderer = QueryRenderer(generator)
         if self.method.refine == "cma" and self.method.basis == "pca":
             self.basis = subspace.pca_basis(self.bank.w[self.bank.unmixed], config.cma.directions)
+
+    @property
+    def stage_name(self):
+        """The white-box stage's folder name: routes with the same adapter may share one, others may not."""
+        return STAGE_DIR + ("" if self.method.adapter_data == "bank" else f"_{self.method.adapter_data}")
 
     def touched(self):
         """Every model this method's attack touches, for the records."""
@@ -78,7 +84,7 @@ class Attacker:
             models["generator"] = self.generator.name
         if self.method.uses_surrogate:
             models["surrogate"] = self.surrogate.name
-            models["adapter"] = f"adapter_{self.oracle.name}_to_{self.surrogate.name}"
+            models["adapter"] = adapters.adapter_name(self.oracle.name, self.surrogate.name, self.method.adapter_data)
         return models
 
     def _surrogate_stage(self, templates, stage):
@@ -101,7 +107,9 @@ class Attacker:
                             "surrogate_seconds": round(np.nan_to_num(coarse_to_fine.face_seconds(self._stage_dir,
                                                                                                  record)), 2),
                             "surrogate_cosine": record["final_cosine"],
+                            "adapter_data": self.method.adapter_data,
                             "adapter_validation_cosine": self.adapter_meta.get("validation_cosine"),
+                            "adapter_real_validation_cosine": self.adapter_meta.get("real_validation_cosine"),
                             "adapter_pairs": self.adapter_meta.get("pairs")}
         if self.method.start == "bank":
             w, indices, scores = self.bank.start(target)
@@ -127,14 +135,14 @@ class Attacker:
 
     def run(self, templates, out_dir, progress=True, on_written=None, stage_dir=None):
         """Makes every template's face not yet done in out_dir; on_written(name) after each. The adapter route's
-        white-box stage goes to `stage_dir` (default <out_dir>/surrogate_stage), which routes may share. Returns
+        white-box stage goes to `stage_dir` (default <out_dir>/<stage_name>), which routes with one adapter share. Returns
         the faces made."""
         out_dir = pathlib.Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         pending = [(name, template) for name, template in templates if not runner.is_done(out_dir, name)]
         if not pending:
             return 0
-        stage = (self._surrogate_stage(pending, stage_dir or out_dir / STAGE_DIR) if self.method.uses_surrogate
+        stage = (self._surrogate_stage(pending, stage_dir or out_dir / self.stage_name) if self.method.uses_surrogate
                  else {})
         for name, target in tqdm(pending, desc=f"{self.config.method} vs {self.oracle.name}", unit="face",
                                  disable=not progress):

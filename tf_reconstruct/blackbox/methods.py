@@ -4,7 +4,9 @@ oracle's answers then refine it.
 Starts: 'mean' (the generator's average face), 'bank' (the latent bank scored once by the oracle: the
 similarity-weighted w of the target's nearest bank faces in the oracle's own space, oracle_bank.py), or
 'adapter' (the template translated into the surrogate's space, adapter.py, then inverted by the white-box
-engine through the surrogate: `ours_fast`, the fastest measured engine, experiments/speed).
+engine through the surrogate: `ours_fast`, the fastest measured engine, experiments/speed). The adapter learns
+from the bank's generated faces ('bank') or from them and real LFW photos of people no study draws
+('bank_lfw', real_pairs.py): the `_lfw` methods.
 Refinements: None, 'cma' (CMA-ES in a subspace of w+, cma_refine.py) or 'blobs' (the query-only anchor in
 pixels, blob_search.py, which ignores the generator).
 """
@@ -16,6 +18,7 @@ from tf_reconstruct.errors import InputError
 SURROGATE_RECIPE = "ours_fast"
 STARTS = ("mean", "bank", "adapter")
 REFINEMENTS = (None, "cma", "blobs")
+ADAPTER_DATA = ("bank", "bank_lfw")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,6 +27,7 @@ class BlackBoxMethod:
     refine: str
     label: str
     basis: str = "pca"        # the CMA-ES subspace: 'pca' of the bank's w, or 'neighbours' (their span)
+    adapter_data: str = "bank"   # what the adapter learnt from: ADAPTER_DATA
 
     @property
     def queries_oracle(self):
@@ -44,6 +48,10 @@ BB_METHODS = {
     "bb_bank_cma": BlackBoxMethod("bank", "cma", "bank kNN start, CMA-ES against the oracle"),
     "bb_bank_cma_nb": BlackBoxMethod("bank", "cma", "bank kNN start, CMA-ES in the neighbours' span", "neighbours"),
     "bb_adapter_cma": BlackBoxMethod("adapter", "cma", "adapter + white-box engine, then CMA-ES against the oracle"),
+    "bb_adapter_lfw": BlackBoxMethod("adapter", None, "adapter learnt also from real photos, then the white-box "
+                                     "engine (no queries)", adapter_data="bank_lfw"),
+    "bb_adapter_lfw_cma": BlackBoxMethod("adapter", "cma", "adapter learnt also from real photos + white-box engine, "
+                                         "then CMA-ES against the oracle", adapter_data="bank_lfw"),
     "bb_mean_cma": BlackBoxMethod("mean", "cma", "mean face, CMA-ES against the oracle"),
     "bb_blobs": BlackBoxMethod("mean", "blobs", "Gaussian blobs in pixels (after Razzhigaev et al. 2020)"),
 }

@@ -236,8 +236,8 @@ def blackbox_outputs(method, run_dir, generator, attacker, templates, baselines_
     runner.restore_faces(generator, folder, list(templates))
     attack = Attacker(generator, from_extractor(attacker), baselines_dir, dataclasses.replace(blackbox, method=method),
                       surrogate)
-    # Every adapter route of a run shares one white-box stage: the same engine on the same translated templates.
-    return attack.run(list(templates.items()), folder, stage_dir=pathlib.Path(run_dir) / "blackbox_surrogate_stage")
+    # The adapter routes of a run with one adapter share a white-box stage: the same engine on the same templates.
+    return attack.run(list(templates.items()), folder, stage_dir=pathlib.Path(run_dir) / f"blackbox_{attack.stage_name}")
 
 
 # An overshooting attempt costs about `patience` steps, so allow a few halvings of the step.

@@ -31,7 +31,7 @@ from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.datasets import ffhq, lfw
 from tf_reconstruct.editing import render
 from tf_reconstruct.errors import InputError
-from tf_reconstruct.evaluation import report_files
+from tf_reconstruct.evaluation import per_face_scores, report_files
 from tf_reconstruct.inpainting import classical, compositing, masks, parsing, patent_fill, real_faces, trainer
 from tf_reconstruct.inpainting.paths import trained_network_dir
 from tf_reconstruct.metrics import inpainting as measures, verification
@@ -266,6 +266,8 @@ def main(argv):
         filled = _method_fills(method, names, faces, holes, models, out)
         filled_by_method[method] = filled
         method_rows, per_face[method] = _scored(method, filled, faces, holes, bins, judges, originals)
+        per_face_scores.write_scores(out / "per_face" / f"{method}.csv", names, per_face[method],
+                                     models["made_by"][method])
         rows += method_rows
     rows = merged_rows(report_files.read_csv(out / "results.csv"), rows, METHODS)
     report_files.write_table(out / "results", rows, (
@@ -280,7 +282,14 @@ def main(argv):
             if kept is not None:
                 filled_by_method[method] = kept
     _figure(names, faces, holes, filled_by_method, out)
-    ablation_table(per_face, bins, out)
+    # A paired comparison may pair this run's method with another's committed per-face scores.
+    made_by = {method: models["made_by"].get(method) for method in per_face}
+    for method in METHODS:
+        if method not in per_face:
+            kept, made_by[method] = per_face_scores.read_scores(out / "per_face" / f"{method}.csv", names)
+            if kept is not None:
+                per_face[method] = kept
+    ablation_table(per_face, bins, out, made_by)
     identity_against_telea(per_face, bins, out)
     training_table({method: networks[method] for method in methods if method in networks}, out)
     atomic_files.write_text(out / "test_set" / "faces.json", json.dumps(names, indent=1))
@@ -355,16 +364,25 @@ def _scored(method, filled, faces, holes, bins, judges, originals):
     return rows, per_face
 
 
-def ablation_table(per_face, bins, out, full="patent_full"):
+def ablation_pairs(methods):
+    """(full network, ablation) pairs among `methods`: each ablation against the full network of its own style
+    weight, trained on the same seeded batches and holes."""
+    full_of_style = {style: method for method, (variant, style) in NETWORKS.items() if variant == "full"}
+    return [(full_of_style[NETWORKS[method][1]], method) for method in METHODS
+            if method in methods and method in NETWORKS and NETWORKS[method][0] != "full"
+            and full_of_style[NETWORKS[method][1]] in methods]
+
+
+def ablation_table(per_face, bins, out, made_by):
     """The full network minus each ablation, face by face on the same holes (per bin and over all faces):
-    the mean paired difference and its standard error, so that a gap can be read against its noise."""
+    the mean paired difference and its standard error, so that a gap can be read against its noise.
+    `made_by` names each method's weights (their step), so that a row says which budgets it compares."""
     rows = []
-    for ablation in (method for method in per_face if method.startswith("patent_") and method != full):
-        if full not in per_face:
-            break
+    for full, ablation in ablation_pairs(per_face):
         for bin_index, bin_name in enumerate((*BIN_NAMES, "all")):
             chosen = np.ones(len(bins), bool) if bin_name == "all" else bins == bin_index
-            row = {"full minus": ablation, "hole ratio": bin_name, "faces": int(chosen.sum())}
+            row = {"network": made_by[full], "minus": made_by[ablation], "hole ratio": bin_name,
+                   "faces": int(chosen.sum())}
             for measure in per_face[full]:
                 mean, error = measures.paired_difference(per_face[full][measure][chosen],
                                                          per_face[ablation][measure][chosen])
@@ -372,8 +390,9 @@ def ablation_table(per_face, bins, out, full="patent_full"):
             rows.append(row)
     if rows:
         report_files.write_table(out / "ablation", rows, (
-            "The patent's full network minus each ablation, face by face on the same test holes: mean paired "
-            "difference ± its standard error (positive: the full network is better on PSNR and cosine)."))
+            "The patent's full network minus each ablation of the same style weight, face by face on the same test "
+            "holes: mean paired difference ± its standard error (positive: the full network is better on PSNR and "
+            "cosine). Per-face scores: per_face/<method>.csv."))
 
 
 def identity_against_telea(per_face, bins, out):

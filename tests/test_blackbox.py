@@ -1,6 +1,8 @@
 """The black-box attack's parts on hand-made fixtures: the oracle's count and budget, the subspace maths, the
 searches within budget and without gradients through the oracle, and the adapter's training."""
 
+import os
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -57,6 +59,16 @@ def test_a_user_oracle_spec_is_checked():
     with pytest.raises(InputError, match="cannot import"):
         load_oracle("python:no_such_module_here:embed", embedding_dim=4)
     assert load_oracle("python:numpy:zeros", embedding_dim=4).name == "numpy.zeros"
+
+
+def test_an_oracle_split_over_processes_answers_as_one_and_counts_every_face():
+    faces = np.random.default_rng(0).integers(0, 256, (5, 112, 112, 3), dtype=np.uint8)
+    alone = load_oracle("python:toy_oracle:embed", embedding_dim=4)
+    pooled = load_oracle("python:toy_oracle:embed", embedding_dim=4, workers=2)
+    one, two = alone(faces), pooled(faces)
+    assert np.allclose(one[:, :3], two[:, :3]) and pooled.calls == 5
+    assert os.getpid() not in two[:, 3]   # answered in the pool's processes, not in the attack's
+    assert pooled(faces[:1]).shape == (1, 4) and pooled.calls == 6
 
 
 def test_pca_basis_finds_the_spread_direction():

@@ -154,7 +154,14 @@ def define_oracle_flags():
     flags.DEFINE_integer("oracle_dim", None, "A python: oracle's template dimension.", lower_bound=1)
     flags.DEFINE_enum("oracle_similarity", "cosine", ["cosine", "negative_euclidean"], "How a python: oracle's "
                       "templates compare (dlib's is its own: negative Euclidean distance).")
+    define_oracle_workers_flag()
     define_surrogate_flag()
+
+
+def define_oracle_workers_flag():
+    flags.DEFINE_integer("oracle_workers", 2, "Processes answering the oracle's queries, each with its own copy of "
+                         "the system (dlib runs on one core each); 1 for an SDK that must not be loaded twice.",
+                         lower_bound=1)
 
 
 def define_surrogate_flag():
@@ -180,7 +187,8 @@ def blackbox_config(method):
     cma = CmaSettings(queries=values.queries, directions=values.bb_directions, groups=values.bb_groups,
                       sigma=values.bb_sigma, popsize=values.bb_popsize)
     return BlackBoxConfig(method=method, queries=values.queries, cma=cma, engine_settings=engine_settings(),
-                          surrogate=values.surrogate)
+                          surrogate=values.surrogate, oracle_workers=values.oracle_workers,
+                          checkpoint_dir=values.checkpoint_dir)
 
 
 def define_train_adapter_flags():
@@ -339,6 +347,7 @@ def define_main_flags():
     flags.DEFINE_string("baselines_dir", None, "Trained baselines (default: checkpoints/baselines/<attack_model>).")
     define_blackbox_flags()
     define_surrogate_flag()
+    define_oracle_workers_flag()
     flags.DEFINE_integer("max_warm_starts", None, "Run at most this many new reconstructions per optimising "
                          "comparison method: mapping_opt and the ablations (default: --max_reconstructions).",
                          lower_bound=0)

@@ -71,7 +71,8 @@ def run_blackbox():
         ray_backend.require_ray()
     else:
         project_flags.apply_threads()
-    oracle = load_oracle(FLAGS.oracle, FLAGS.checkpoint_dir, FLAGS.oracle_dim, FLAGS.oracle_similarity)
+    oracle = load_oracle(FLAGS.oracle, FLAGS.checkpoint_dir, FLAGS.oracle_dim, FLAGS.oracle_similarity,
+                         FLAGS.oracle_workers)
     templates = load_templates(FLAGS.templates, oracle.embedding_dim)
     if FLAGS.backend == "ray" or FLAGS.shard_size:
         config = dataclasses.replace(job_config(), extractor=FLAGS.surrogate, extractor_weights=None,

@@ -28,7 +28,8 @@ FLAGS = flags.FLAGS
 def main(argv):
     del argv
     directory = baselines_dir(FLAGS.baselines_dir, FLAGS.surrogate, FLAGS.checkpoint_dir)
-    oracle = load_oracle(FLAGS.oracle, FLAGS.checkpoint_dir, FLAGS.oracle_dim, FLAGS.oracle_similarity)
+    oracle = load_oracle(FLAGS.oracle, FLAGS.checkpoint_dir, FLAGS.oracle_dim, FLAGS.oracle_similarity,
+                         FLAGS.oracle_workers)
     store = directory / "pairs"
     try:
         training_pairs.require_complete(store)

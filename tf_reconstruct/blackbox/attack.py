@@ -43,6 +43,8 @@ class BlackBoxConfig:
     blobs: BlobSettings = BlobSettings()
     engine_settings: EngineSettings = EngineSettings()   # the surrogate stage's base settings
     surrogate: str = "mobilefacenet192"   # the white-box model of the adapter route
+    oracle_workers: int = 1               # processes answering the oracle (speed only: the answers are the same)
+    checkpoint_dir: str = None            # where those processes load a named oracle's system from
 
     def record(self):
         method = check_method(self.method)

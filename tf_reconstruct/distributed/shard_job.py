@@ -72,7 +72,7 @@ def _blackbox_attack(config):
     from tf_reconstruct.blackbox.methods import check_method
     from tf_reconstruct.blackbox.oracle import load_oracle
     spec, dim, similarity = config.oracle
-    oracle = load_oracle(spec, config.checkpoint_dir, dim, similarity)
+    oracle = load_oracle(spec, config.checkpoint_dir, dim, similarity, config.blackbox.oracle_workers)
     surrogate = (registry.get_attack_extractor(config.extractor, config.extractor_weights, config.checkpoint_dir)
                  if check_method(config.method).uses_surrogate else None)
     generator = registry.get_generator(config.generator, config.checkpoint_dir, config.generator_weights)

@@ -234,8 +234,8 @@ def blackbox_outputs(method, run_dir, generator, attacker, templates, baselines_
         return 0
     surrogate = (registry.get_attack_extractor(blackbox.surrogate) if BLACKBOX[method].uses_surrogate else None)
     runner.restore_faces(generator, folder, list(templates))
-    attack = Attacker(generator, from_extractor(attacker), baselines_dir, dataclasses.replace(blackbox, method=method),
-                      surrogate)
+    oracle = from_extractor(attacker, workers=blackbox.oracle_workers, checkpoint_dir=blackbox.checkpoint_dir)
+    attack = Attacker(generator, oracle, baselines_dir, dataclasses.replace(blackbox, method=method), surrogate)
     # The adapter routes of a run with one adapter share a white-box stage: the same engine on the same templates.
     return attack.run(list(templates.items()), folder, stage_dir=pathlib.Path(run_dir) / f"blackbox_{attack.stage_name}")
 

@@ -192,7 +192,7 @@ def test_real_pairs_teach_the_adapter_the_photos_it_will_meet():
     model, both = adapter.train_adapter(bank, surrogate_of(bank, False), real=(photos, surrogate_of(photos, True)),
                                         real_repeat=2, **settings)
     assert both["chosen_by"] == "real_validation" and both["real_pairs"] == 300
-    _, held = adapter.split(300, 0.2, seed=1)
+    _, held = adapter.real_split(300, 0.2)
     real_cosine = adapter.mean_cosine(model, photos[held], surrogate_of(photos[held], True))
     assert real_cosine == pytest.approx(both["real_validation_cosine"], abs=1e-3)
     assert real_cosine > both["untrained_real_validation_cosine"] + 0.3

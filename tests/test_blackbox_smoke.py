@@ -69,6 +69,36 @@ def test_a_blackbox_run_stays_in_budget_records_what_it_touched_and_resumes(
     assert (tmp_path / "out" / "db_0000.json").stat().st_mtime_ns == first      # a re-run skips finished faces
 
 
+def _tiny_lfw(folder):
+    """4 single-photo people and one with two photos, real LFW photos written as an extracted LFW folder."""
+    import cv2
+    from conftest import require_shared_data
+    from tf_reconstruct.datasets import lfw
+    shared = lfw.load_lfw(require_shared_data("lfw"))
+    singles = [name for name, images in sorted(shared.images_by_identity.items()) if len(images) == 1][:4]
+    pair = next(name for name, images in sorted(shared.images_by_identity.items()) if len(images) == 2)
+    wanted = {name: shared.images_by_identity[name] for name in singles + [pair]}
+    photos = shared.read([image for images in wanted.values() for image in images])
+    for name, images in wanted.items():
+        (folder / name).mkdir(parents=True)
+        for image in images:
+            cv2.imwrite(str(folder / name / f"{image}.jpg"), cv2.cvtColor(photos[image], cv2.COLOR_RGB2BGR))
+    return singles, pair
+
+
+def test_the_adapter_learns_from_real_photos_of_single_photo_people(blackbox_bank, tmp_path):
+    singles, pair = _tiny_lfw(tmp_path / "lfw")
+    done = run_cli("tf_reconstruct.train_adapter", "--oracle=dlib", f"--baselines_dir={blackbox_bank}",
+                   "--adapter_epochs=2", "--adapter_data=bank_lfw", f"--adapter_lfw_dir={tmp_path / 'lfw'}")
+    assert done.returncode == 0, done.stderr
+    meta = json.loads((blackbox_bank / "adapter_dlib_resnet128_to_mobilefacenet192_bank_lfw.json").read_text())
+    used = np.load(blackbox_bank / "real_photos" / "pairs_dlib_resnet128.npz")["ids"].tolist()
+    assert used and all(image.rsplit("_", 1)[0] in singles for image in used)   # never the two-photo person
+    assert meta["real_pairs"] == len(used) and meta["real_photos"]["oracle_calls"] == len(used)
+    assert meta["chosen_by"] == "real_validation" and "real_validation_cosine" in meta
+    assert "bank_only_adapter_real_validation_cosine" in meta["real_photos"]
+
+
 def test_blackbox_inputs_are_refused_in_one_line(blackbox_bank, tmp_path):
     np.save(tmp_path / "db.npy", np.ones((2, 192), np.float32))
     common = [f"--templates={tmp_path / 'db.npy'}", f"--out_dir={tmp_path / 'out'}", f"--baselines_dir={blackbox_bank}"]

@@ -19,6 +19,7 @@ from tf_reconstruct.baselines.paths import baselines_dir
 from tf_reconstruct.blackbox import adapter, oracle_bank, real_pairs
 from tf_reconstruct.blackbox.oracle import load_oracle
 from tf_reconstruct.datasets import base, lfw
+from tf_reconstruct.errors import MissingCheckpointError
 from tf_reconstruct.evaluation import aligned_faces
 from tf_reconstruct.models import registry
 
@@ -48,12 +49,25 @@ def main(argv):
                                        real_repeat=FLAGS.adapter_real_repeat)
     log["seconds"] = round(time.time() - started, 1)
     if real is not None:
-        log["real_photos"] = {"source": FLAGS.adapter_lfw_dir, "photos": len(real.ids), "oracle_calls": real.calls}
+        log["real_photos"] = {"source": FLAGS.adapter_lfw_dir, "photos": len(real.ids), "oracle_calls": real.calls,
+                              **_bank_adapter_on_real(directory, oracle, real)}
     adapter.save_adapter(model, log, directory, oracle.name, FLAGS.surrogate, FLAGS.adapter_data)
     held = [f"{name} {log[name + '_cosine']:.4f} (untrained {log['untrained_' + name + '_cosine']:.4f})"
             for name in ("validation", "real_validation") if name + "_cosine" in log]
     print(f"adapter {oracle.name} -> {FLAGS.surrogate} ({FLAGS.adapter_data}): held-out cosine {'; '.join(held)}, "
           f"epoch {log['best_epoch']} of {len(log['epochs'])}, {log['seconds']:.0f} s")
+
+
+def _bank_adapter_on_real(directory, oracle, real):
+    """The bank-only adapter's cosine on the same held-out real photos, when it is there: what the photos add."""
+    try:
+        bank_only, _ = adapter.load_adapter(directory, oracle.name, FLAGS.surrogate, "bank")
+    except MissingCheckpointError:
+        return {}
+    _, held = adapter.real_split(len(real.ids))
+    cosine = adapter.mean_cosine(bank_only, real.oracle[held], real.surrogate[held])
+    print(f"the bank-only adapter on the same held-out real photos: cosine {cosine:.4f}")
+    return {"bank_only_adapter_real_validation_cosine": round(cosine, 4)}
 
 
 def real_photo_pairs(directory, oracle):

@@ -43,6 +43,12 @@ def split(count, validation_fraction=0.05, seed=0):
     return np.sort(order[held:]), np.sort(order[:held])
 
 
+def real_split(count, validation_fraction=0.05, seed=0):
+    """The real photos' own seeded split (train_adapter's), so that another adapter is scored on the same held-out
+    photos."""
+    return split(count, validation_fraction, seed + 1)
+
+
 def mean_cosine(model, source, target):
     """Mean cosine of the adapter's translations of `source` to `target` (numpy)."""
     predicted = model.predict(source, verbose=0, batch_size=1024)
@@ -70,7 +76,7 @@ def train_adapter(source, target, epochs=60, batch_size=256, learning_rate=1e-3,
     train_source, train_target = source[training], target[training]
     if real is not None:
         real_source, real_target = (np.asarray(part, np.float32) for part in real)
-        real_training, real_validation = split(len(real_source), validation_fraction, seed + 1)
+        real_training, real_validation = real_split(len(real_source), validation_fraction, seed)
         held["real_validation"] = (real_source[real_validation], real_target[real_validation])
         train_source = np.concatenate([train_source] + [real_source[real_training]] * real_repeat)
         train_target = np.concatenate([train_target] + [real_target[real_training]] * real_repeat)

@@ -122,6 +122,27 @@ def test_cma_refine_approaches_the_target_within_its_budget():
     assert result.w_plus.shape == (3, 512)
 
 
+def test_a_joint_search_trades_the_oracle_for_its_prior():
+    oracle = _mean_colour_oracle()
+    target_latent = np.zeros((3, 512), np.float32)
+    target_latent[:, :12] = np.random.default_rng(1).uniform(-1, 1, 12)
+    target = oracle(_LinearRenderer()(target_latent[None]))[0]
+    directions, scales = np.eye(512, dtype=np.float32)[:12], np.ones(12, np.float32)
+    settings = CmaSettings(groups=1, popsize=8, sigma=0.5, patience=50)
+
+    def grey(faces):   # a white-box term that wants every quarter of the face mid-grey
+        return -3.0 * np.abs(faces.reshape(len(faces), -1).astype(np.float64) / 127.5 - 1.0).mean(axis=1)
+    alone = cma_refine(_LinearRenderer(), oracle.with_budget(300), target, np.zeros((3, 512), np.float32),
+                       directions, scales, settings)
+    joint = cma_refine(_LinearRenderer(), oracle.with_budget(300), target, np.zeros((3, 512), np.float32),
+                       directions, scales, settings, prior=grey)
+    assert alone.prior is None and joint.prior is not None
+    faces = _LinearRenderer()(np.stack([alone.w_plus, joint.w_plus]))
+    assert grey(faces)[1] == pytest.approx(joint.prior) and grey(faces)[1] > grey(faces)[0] + 0.1
+    assert joint.similarity < alone.similarity    # the oracle's side gave way to the prior
+    assert joint.similarity + joint.prior >= joint.start_similarity + grey(_LinearRenderer()(np.zeros((1, 3, 512))))[0]
+
+
 def test_blob_search_stays_within_budget_and_never_ends_worse():
     oracle = _mean_colour_oracle(budget=120)
     target = np.array([1.0, -1.0, 0.5] * 4, np.float32)

@@ -177,6 +177,8 @@ def define_blackbox_flags():
     flags.DEFINE_integer("bb_groups", 2, "w+ row groups moving apart in CMA-ES (1: W).", lower_bound=1)
     flags.DEFINE_float("bb_sigma", 0.5, "CMA-ES's first step, in the bank's standard deviations.", lower_bound=0.0)
     flags.DEFINE_integer("bb_popsize", 16, "CMA-ES faces per generation.", lower_bound=2)
+    flags.DEFINE_float("bb_surrogate_weight", 1.0, "The _joint methods' weight of the surrogate's cosine to the "
+                       "translated template, added to the oracle's similarity.", lower_bound=0.0)
 
 
 def blackbox_config(method):
@@ -185,7 +187,7 @@ def blackbox_config(method):
     from tf_reconstruct.blackbox.cma_refine import CmaSettings
     values = flags.FLAGS
     cma = CmaSettings(queries=values.queries, directions=values.bb_directions, groups=values.bb_groups,
-                      sigma=values.bb_sigma, popsize=values.bb_popsize)
+                      sigma=values.bb_sigma, popsize=values.bb_popsize, surrogate_weight=values.bb_surrogate_weight)
     return BlackBoxConfig(method=method, queries=values.queries, cma=cma, engine_settings=engine_settings(),
                           surrogate=values.surrogate, oracle_workers=values.oracle_workers,
                           checkpoint_dir=values.checkpoint_dir)

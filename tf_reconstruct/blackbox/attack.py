@@ -49,6 +49,8 @@ class BlackBoxConfig:
     def record(self):
         method = check_method(self.method)
         search = {"cma": dataclasses.asdict(self.cma), "blobs": dataclasses.asdict(self.blobs)}.get(method.refine)
+        if method.refine == "cma" and not method.joint:
+            search.pop("surrogate_weight")
         return {"queries_budget": self.queries, "search": {**search, "queries": self.queries} if search else None,
                 "basis": method.basis if method.refine == "cma" else None}
 
@@ -94,6 +96,7 @@ class Attacker:
         stage = self._stage_dir = pathlib.Path(stage)
         names = [name for name, _ in templates]
         translated = self.adapter.predict(np.stack([template for _, template in templates]), verbose=0)
+        self._translated = dict(zip(names, translated))
         work = list(zip(names, translated))
         settings = recipes.settings_of(SURROGATE_RECIPE, self.config.engine_settings)
         pending = {name: vector for name, vector in work if not runner.is_done(stage, name)}
@@ -120,7 +123,18 @@ class Attacker:
                 "bank_faces": len(self.bank.oracle_templates), "bank_oracle_calls": self.bank.cost["calls"]}
         return self.generator.mean_w_plus()[0], {"kind": "mean"}
 
-    def _search(self, target, start, oracle):
+    def _prior(self, name):
+        """The joint search's white-box term: the surrogate's cosine of a face to this template's translation,
+        times its weight (faces [P, 112, 112, 3] uint8 -> [P])."""
+        wanted = self._translated[name] / np.linalg.norm(self._translated[name])
+        weight = self.config.cma.surrogate_weight
+
+        def prior(faces):
+            found = np.asarray(self.surrogate(faces), np.float64)
+            return weight * (found / np.linalg.norm(found, axis=1, keepdims=True)) @ wanted
+        return prior
+
+    def _search(self, name, target, start, oracle):
         method, config = self.method, self.config
         if method.refine == "cma":
             settings = dataclasses.replace(config.cma, queries=config.queries)
@@ -129,7 +143,8 @@ class Attacker:
             else:
                 indices, _ = self.bank.nearest(target, max(config.cma.directions + 1, 2))
                 directions, scales = subspace.neighbour_basis(self.bank.w[indices], start[0], config.cma.directions)
-            return cma_refine(self.renderer, oracle, target, start, directions, scales, settings)
+            return cma_refine(self.renderer, oracle, target, start, directions, scales, settings,
+                              self._prior(name) if method.joint else None)
         if method.refine == "blobs":
             return blob_search(oracle, target, self.renderer(start[None])[0], config.blobs)
         similarity = float(score_latents(self.renderer, oracle, start[None], target)[0][0])
@@ -158,14 +173,16 @@ class Attacker:
         started = time.time()
         # A method without a search still asks the oracle once, to record how its face scores (counted).
         oracle = self.oracle.with_budget(self.config.queries if self.method.queries_oracle else 1)
-        result = self._search(target, start, oracle)
+        result = self._search(name, target, start, oracle)
         searched = time.time() - started
         record = {"template": name, "method": self.config.method, "attack": "blackbox", "start": how,
                   "models_touched": self.touched(), "oracle_calls": oracle.calls,
                   "oracle_similarity": self.oracle.similarity, "final_similarity": round(result.similarity, 5),
                   "start_similarity": round(result.start_similarity, 5), "generations": result.generations,
                   "history": result.history, "steps": how.get("surrogate_steps", 0),
-                  "seconds_search": round(searched, 2), "seconds": round(searched + how.get("surrogate_seconds", 0), 2),
+                  "seconds_search": round(searched, 2),
+                  "final_surrogate_term": None if result.prior is None else round(result.prior, 5),
+                  "seconds": round(searched + how.get("surrogate_seconds", 0), 2),
                   "generator": self.generator.name,
                   **self.config.record()}
         record["final_cosine"] = record["final_similarity"]   # what the scoring's 'attack similarity' column reads

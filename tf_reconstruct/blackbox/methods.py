@@ -8,7 +8,9 @@ engine through the surrogate: `ours_fast`, the fastest measured engine, experime
 from the bank's generated faces ('bank') or from them and real LFW photos of people no study draws
 ('bank_lfw', real_pairs.py): the `_lfw` methods.
 Refinements: None, 'cma' (CMA-ES in a subspace of w+, cma_refine.py) or 'blobs' (the query-only anchor in
-pixels, blob_search.py, which ignores the generator).
+pixels, blob_search.py, which ignores the generator). A `_joint` search adds to the oracle's similarity the
+surrogate's cosine to the translated template (times --bb_surrogate_weight): the oracle's answers refine the
+face without leaving the person the surrogate sees.
 """
 
 import dataclasses
@@ -28,6 +30,7 @@ class BlackBoxMethod:
     label: str
     basis: str = "pca"        # the CMA-ES subspace: 'pca' of the bank's w, or 'neighbours' (their span)
     adapter_data: str = "bank"   # what the adapter learnt from: ADAPTER_DATA
+    joint: bool = False          # CMA-ES's fitness also counts the surrogate's cosine to the translated template
 
     @property
     def queries_oracle(self):
@@ -52,6 +55,11 @@ BB_METHODS = {
                                      "engine (no queries)", adapter_data="bank_lfw"),
     "bb_adapter_lfw_cma": BlackBoxMethod("adapter", "cma", "adapter learnt also from real photos + white-box engine, "
                                          "then CMA-ES against the oracle", adapter_data="bank_lfw"),
+    "bb_adapter_cma_joint": BlackBoxMethod("adapter", "cma", "adapter + white-box engine, then CMA-ES against the "
+                                           "oracle and the surrogate together", joint=True),
+    "bb_adapter_lfw_cma_joint": BlackBoxMethod("adapter", "cma", "adapter learnt also from real photos + white-box "
+                                               "engine, then CMA-ES against the oracle and the surrogate together",
+                                               adapter_data="bank_lfw", joint=True),
     "bb_mean_cma": BlackBoxMethod("mean", "cma", "mean face, CMA-ES against the oracle"),
     "bb_blobs": BlackBoxMethod("mean", "blobs", "Gaussian blobs in pixels (after Razzhigaev et al. 2020)"),
 }

@@ -111,3 +111,16 @@ def test_identity_is_compared_with_telea_on_the_faces_both_keep(tmp_path):
     assert rows[0]["method cosine"] == pytest.approx(0.65) and rows[0]["Telea cosine"] == pytest.approx(0.55)
     assert rows[0]["difference"] == "+0.100 ± 0.100"   # differences 0.2 and 0.0
     assert rows[1]["method cosine"] == pytest.approx(0.5) and rows[1]["Telea cosine"] == pytest.approx(0.35)
+
+
+def test_the_figure_is_drawn_only_with_every_column(tmp_path):
+    faces = np.zeros((2, 16, 16, 3), np.uint8)
+    holes = np.zeros((2, 16, 16), np.float32)
+    some = {method: faces for method in inpainting_eval.FIGURE_METHODS[:1]}
+    inpainting_eval._figure(["a", "b"], faces, holes, some, tmp_path)
+    assert not (tmp_path / "figure.png").exists()   # a poorer figure never replaces the committed one
+    every = {method: faces for method in inpainting_eval.FIGURE_METHODS}
+    inpainting_eval._figure(["a", "b"], faces, holes, every, tmp_path)
+    assert (tmp_path / "figure.png").is_file()
+    assert (tmp_path / "figure.txt").read_text().startswith("columns: masked, " + ", ".join(
+        inpainting_eval.FIGURE_METHODS))

@@ -473,8 +473,13 @@ def comparison_figure(faces, holes, columns, path, count=8):
 
 
 def _figure(names, faces, holes, filled_by_method, out):
-    """8 faces: masked, each method, original."""
+    """8 faces: masked, each method, original. Drawn only with every column: a run on a machine whose caches
+    hold fewer methods keeps the committed figure rather than drawing a poorer one over it."""
     order = [m for m in FIGURE_METHODS if m in filled_by_method]
+    if len(order) < len(FIGURE_METHODS):
+        logging.info("figure.png kept: this run has the fills of %s only, not all of %s", ", ".join(order) or "none",
+                     ", ".join(FIGURE_METHODS))
+        return
     comparison_figure(faces, holes, [filled_by_method[m] for m in order], out / "figure.png")
     atomic_files.write_text(out / "figure.txt", "columns: masked, " + ", ".join(order) + ", original\n" +
                             "\n".join(names[:8]) + "\n")

@@ -209,7 +209,7 @@ def test_real_pairs_teach_the_adapter_the_photos_it_will_meet():
     bank = rng.standard_normal((600, 16)).astype(np.float32)
     photos = rng.standard_normal((300, 16)).astype(np.float32)
     settings = dict(epochs=15, batch_size=64, hidden=64, progress=False, validation_fraction=0.2)
-    _, bank_only = adapter.train_adapter(bank, surrogate_of(bank, False), **settings)
+    bank_model, bank_only = adapter.train_adapter(bank, surrogate_of(bank, False), **settings)
     model, both = adapter.train_adapter(bank, surrogate_of(bank, False), real=(photos, surrogate_of(photos, True)),
                                         real_repeat=2, **settings)
     assert both["chosen_by"] == "real_validation" and both["real_pairs"] == 300
@@ -218,7 +218,6 @@ def test_real_pairs_teach_the_adapter_the_photos_it_will_meet():
     assert real_cosine == pytest.approx(both["real_validation_cosine"], abs=1e-3)
     assert real_cosine > both["untrained_real_validation_cosine"] + 0.3
     # The bank-only adapter, scored on the same held-out photos, translates them worse.
-    bank_model, _ = adapter.train_adapter(bank, surrogate_of(bank, False), **settings)
     assert real_cosine > adapter.mean_cosine(bank_model, photos[held], surrogate_of(photos[held], True)) + 0.2
     assert "real_validation_cosine" not in bank_only
 

@@ -111,6 +111,11 @@ def test_identity_is_compared_with_telea_on_the_faces_both_keep(tmp_path):
     assert rows[0]["method cosine"] == pytest.approx(0.65) and rows[0]["Telea cosine"] == pytest.approx(0.55)
     assert rows[0]["difference"] == "+0.100 ± 0.100"   # differences 0.2 and 0.0
     assert rows[1]["method cosine"] == pytest.approx(0.5) and rows[1]["Telea cosine"] == pytest.approx(0.35)
+    # A later run of another method keeps these rows beside its own.
+    later = {"telea": per_face["telea"], "patent_full": per_face[next(m for m in per_face if m != "telea")]}
+    inpainting_eval.identity_against_telea(later, bins, tmp_path)
+    methods = [row["method"] for row in report_files.read_csv(tmp_path / "identity_against_telea.csv")]
+    assert methods == [rows[0]["method"]] * 2 + ["patent_full"] * 2
 
 
 def test_the_figure_is_drawn_only_with_every_column(tmp_path):

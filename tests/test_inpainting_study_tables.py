@@ -93,6 +93,10 @@ def test_a_run_replaces_the_rows_of_the_methods_it_measured_and_keeps_the_others
         ("telea", "0-20%", 2.0), ("telea", "20-40%", 2.0), ("inversion", "0-20%", 1.0), ("inversion", "20-40%", 1.0),
         ("patent_full", "0-20%", 2.0), ("patent_full", "20-40%", 2.0)]
     assert inpainting_eval.merged_rows([], rows, []) == rows
+    networks = inpainting_eval.merged_rows([{"network": "patent_full", "steps": 1600}],
+                                           [{"network": "patent_full_rebalanced", "steps": 3400}],
+                                           inpainting_eval.METHODS, key="network")
+    assert [row["network"] for row in networks] == ["patent_full", "patent_full_rebalanced"]
     # A measure added since a kept row was measured: the kept row shows it empty, and the table still writes.
     newer = [{**row, "faces MTCNN found": 7} for row in rows]
     merged = inpainting_eval.merged_rows(previous, newer, ["telea", "ns", "inversion", "patent_full"])

@@ -443,6 +443,7 @@ def training_table(folders, out, last=100):
         rows.append(row)
         curves[method] = (logged["step"], logged["reconstruction"])
     if rows:
+        rows = merged_rows(report_files.read_csv(out / "training.csv"), rows, METHODS, key="network")
         report_files.write_table(out / "training", rows, (
             "Training of each patent network evaluated: raw loss terms (before their weights 1, 0.05, the style "
             "weight, 0.1), on the same seeded batches and holes for every variant; the weights evaluated are those of "
@@ -451,16 +452,16 @@ def training_table(folders, out, last=100):
         save_training_curves(out / "training.png", curves, "hole-weighted L1", "the patent's network and its ablations")
 
 
-def merged_rows(previous, rows, order):
-    """The results table: this run's `rows`, and the `previous` rows of every method it did not measure (the
-    test set is fixed, so they still hold), sorted by the methods' `order` (others last), bins kept in order.
-    A measure that a kept row's run did not take is left empty in it."""
-    ran = {row["method"] for row in rows}
-    kept = [row for row in previous if row["method"] not in ran] + rows
+def merged_rows(previous, rows, order, key="method"):
+    """The results table: this run's `rows`, and the `previous` rows of every method (the `key` column) it did
+    not measure (the test set is fixed, so they still hold), sorted by the methods' `order` (others last), bins
+    kept in order. A measure that a kept row's run did not take is left empty in it."""
+    ran = {row[key] for row in rows}
+    kept = [row for row in previous if row[key] not in ran] + rows
     columns = list(dict.fromkeys(column for row in rows + kept for column in row))
     rank = {method: index for index, method in enumerate(order)}
     return sorted(({column: row.get(column, "") for column in columns} for row in kept),
-                  key=lambda row: rank.get(row["method"], len(order)))
+                  key=lambda row: rank.get(row[key], len(order)))
 
 
 def comparison_figure(faces, holes, columns, path, count=8):

@@ -122,14 +122,17 @@ def test_identity_is_compared_with_telea_on_the_faces_both_keep(tmp_path):
     assert methods == [rows[0]["method"]] * 2 + ["patent_full"] * 2
 
 
-def test_the_figure_is_drawn_only_with_every_column(tmp_path):
+def test_a_poorer_figure_never_replaces_a_fuller_one(tmp_path):
     faces = np.zeros((2, 16, 16, 3), np.uint8)
     holes = np.zeros((2, 16, 16), np.float32)
-    some = {method: faces for method in inpainting_eval.FIGURE_METHODS[:1]}
-    inpainting_eval._figure(["a", "b"], faces, holes, some, tmp_path)
-    assert not (tmp_path / "figure.png").exists()   # a poorer figure never replaces the committed one
     every = {method: faces for method in inpainting_eval.FIGURE_METHODS}
     inpainting_eval._figure(["a", "b"], faces, holes, every, tmp_path)
-    assert (tmp_path / "figure.png").is_file()
     assert (tmp_path / "figure.txt").read_text().startswith("columns: masked, " + ", ".join(
-        inpainting_eval.FIGURE_METHODS))
+        inpainting_eval.FIGURE_METHODS) + ", original")
+    drawn = (tmp_path / "figure.png").stat().st_mtime_ns
+    some = {method: faces for method in inpainting_eval.FIGURE_METHODS[:1]}
+    inpainting_eval._figure(["a", "b"], faces, holes, some, tmp_path)
+    assert (tmp_path / "figure.png").stat().st_mtime_ns == drawn   # kept
+    assert "inversion" in (tmp_path / "figure.txt").read_text()
+    inpainting_eval._figure(["a", "b"], faces, holes, some, tmp_path / "new")   # no figure yet: drawn
+    assert (tmp_path / "new" / "figure.png").is_file()

@@ -267,7 +267,7 @@ def main(argv):
         filled_by_method[method] = filled
         method_rows, per_face[method] = _scored(method, filled, faces, holes, bins, judges, originals)
         per_face_scores.write_scores(out / "per_face" / f"{method}.csv", names, per_face[method],
-                                     models["made_by"][method])
+                                     _made_by(method, models))
         rows += method_rows
     rows = merged_rows(report_files.read_csv(out / "results.csv"), rows, METHODS)
     report_files.write_table(out / "results", rows, (
@@ -283,7 +283,7 @@ def main(argv):
                 filled_by_method[method] = kept
     _figure(names, faces, holes, filled_by_method, out)
     # A paired comparison may pair this run's method with another's committed per-face scores.
-    made_by = {method: models["made_by"].get(method) for method in per_face}
+    made_by = {method: _made_by(method, models) for method in per_face}
     for method in METHODS:
         if method not in per_face:
             kept, made_by[method] = per_face_scores.read_scores(out / "per_face" / f"{method}.csv", names)
@@ -293,6 +293,12 @@ def main(argv):
     identity_against_telea(per_face, bins, out)
     training_table({method: networks[method] for method in methods if method in networks}, out)
     atomic_files.write_text(out / "test_set" / "faces.json", json.dumps(names, indent=1))
+
+
+def _made_by(method, models):
+    """What made a method's fills: its own maker, or for a blend, the inversion's and the blend."""
+    base, blend = BLENDED.get(method, (method, None))
+    return models["made_by"][base] + (f", {blend} blend" if blend else "")
 
 
 def _cached_figure_fills(method, names, faces, holes, models, out):
@@ -476,12 +482,14 @@ def comparison_figure(faces, holes, columns, path, count=8):
 
 
 def _figure(names, faces, holes, filled_by_method, out):
-    """8 faces: masked, each method, original. Drawn only with every column: a run on a machine whose caches
-    hold fewer methods keeps the committed figure rather than drawing a poorer one over it."""
+    """8 faces: masked, each method, original. A run on a machine whose caches hold fewer of the columns than
+    the figure already there keeps that figure rather than drawing a poorer one over it."""
     order = [m for m in FIGURE_METHODS if m in filled_by_method]
-    if len(order) < len(FIGURE_METHODS):
-        logging.info("figure.png kept: this run has the fills of %s only, not all of %s", ", ".join(order) or "none",
-                     ", ".join(FIGURE_METHODS))
+    listed = out / "figure.txt"
+    shown = listed.read_text().splitlines()[0].split(", ")[1:-1] if listed.is_file() else []
+    if len(order) < len(shown):
+        logging.info("figure.png kept: this run has the fills of %s only, the figure shows %s", ", ".join(order),
+                     ", ".join(shown))
         return
     comparison_figure(faces, holes, [filled_by_method[m] for m in order], out / "figure.png")
     atomic_files.write_text(out / "figure.txt", "columns: masked, " + ", ".join(order) + ", original\n" +

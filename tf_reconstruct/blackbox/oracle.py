@@ -109,7 +109,7 @@ def load_oracle(spec, checkpoint_dir=None, embedding_dim=None, similarity="cosin
                               checkpoint_dir)
     if not embedding_dim and spec.startswith("python:"):
         raise InputError(f"--oracle={spec}: a user's oracle needs --oracle_dim, its templates' dimension")
-    embed = _user_function(spec)
+    embed = _user_function(spec)   # imported here too, so that a wrong spec fails at once, not in a worker
     if workers > 1:
         embed = _process_pool(spec, checkpoint_dir, workers)
     return Oracle(embed, spec.split(":")[1] + "." + spec.split(":")[2], embedding_dim, similarity)

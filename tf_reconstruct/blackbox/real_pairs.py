@@ -62,10 +62,8 @@ def embed_pairs(faces, oracle, surrogate, cache_file, batch_size=64, progress=Tr
                       disable=not progress or not pending):
         part = pending[start:start + batch_size]
         crops = np.stack([faces[i] for i in part])
-        made_before = oracle.calls
-        found = oracle(crops)
-        calls += oracle.calls - made_before
-        oracle_of.update(zip(part, found))
+        oracle_of.update(zip(part, oracle(crops)))
+        calls += len(part)   # the oracle counts one call per face
         surrogate_of.update(zip(part, np.asarray(surrogate(crops))))
         _save(cache_file, oracle_of, surrogate_of, calls)
     ids = sorted(i for i in faces if i in oracle_of)

@@ -34,6 +34,6 @@ def read_scores(path, names):
     return values, str(rows[0]["made by"])
 
 
-def _number(text):
-    # A judge that found no face leaves NaN, which CSV holds as "nan".
-    return math.nan if text in ("", "nan") else float(text)
+def _number(value):
+    # read_csv gives numbers back parsed ("nan" included); an empty cell is a missing score.
+    return math.nan if value == "" else float(value)

@@ -186,15 +186,19 @@ def test_inpainting_study_on_a_tiny_test_set(tmp_path, tiny_bank):
     again = run_cli(study, *args[:-3], "--inpaint_methods=inversion", *args[-2:])
     assert again.returncode == 0, again.stderr[-3000:]
     assert cached.stat().st_mtime_ns == written
-    # The inversion started from the Mapping: its own cache, its own rows beside the others'.
-    mapped = run_cli(study, *args[:-3], "--inpaint_methods=inversion,inversion_mapping", *args[-2:])
+    # The inversion started from the Mapping, at two budgets from one fit: their own caches, their own rows
+    # beside the others'.
+    mapped = run_cli(study, *args[:-3], "--inpaint_methods=inversion,inversion_mapping,inversion_mapping_3steps_poisson",
+                     *args[-2:])
     assert mapped.returncode == 0, mapped.stderr[-3000:]
     rows = [line.split(",")[0] for line in (out / "results.csv").read_text().splitlines()[1:]]
     assert rows == (["telea"] * 3 + ["ns"] * 3 + ["inversion"] * 3 + ["inversion_mapping"] * 3 +
-                    ["inversion_poisson"] * 3)   # earlier rows kept, in table order
+                    ["inversion_poisson"] * 3 + ["inversion_mapping_3steps_poisson"] * 3)   # earlier rows kept, in order
     assert cached.stat().st_mtime_ns == written
-    with np.load(out / "cache" / "fits_inversion_mapping.npz") as saved:
-        assert "mapping start" in str(saved["made_by"]) and len(saved["names"]) == 4
+    for stem, steps in (("inversion_mapping", 2), ("inversion_mapping_3steps", 3)):
+        with np.load(out / "cache" / f"fits_{stem}.npz") as saved:
+            assert f"{steps} steps, mapping start" in str(saved["made_by"]) and len(saved["names"]) == 4
+    assert "3 steps, mapping start" in (out / "per_face" / "inversion_mapping_3steps_poisson.csv").read_text()
 
 
 @pytest.mark.models

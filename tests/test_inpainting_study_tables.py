@@ -5,7 +5,7 @@ import pytest
 
 from tf_reconstruct.errors import InputError
 from tf_reconstruct.evaluation import per_face_scores, report_files
-from tf_reconstruct.studies import inpainting_eval
+from tf_reconstruct.studies import inpainting_eval, inpainting_methods
 
 
 def test_ablation_table_pairs_faces_per_bin_and_over_all(tmp_path):
@@ -73,15 +73,15 @@ def test_the_study_runs_what_can_run_and_names_what_it_does_not_offer(tmp_path):
     trained.mkdir()
     (trained / "generator.weights.h5").write_bytes(b"")
     networks = {"patent_full": trained, "patent_global_style": untrained}
-    assert inpainting_eval.chosen_methods([], networks, False) == [
+    assert inpainting_methods.chosen_methods([], networks, False) == [
         "telea", "ns", "inversion", "inversion_feather", "inversion_poisson", "patent_full"]
     every = ["telea", "ns", "inversion", "inversion_mapping", "inversion_feather", "inversion_poisson",
              "inversion_mapping_feather", "inversion_mapping_poisson", "patent_full"]
-    assert inpainting_eval.chosen_methods([], networks, True) == every
-    assert inpainting_eval.chosen_methods(["patent_global_style", "telea"], networks, False) == [
+    assert inpainting_methods.chosen_methods([], networks, True) == every
+    assert inpainting_methods.chosen_methods(["patent_global_style", "telea"], networks, False) == [
         "telea", "patent_global_style"]   # table order; a named network without weights fails later, naming the fix
     with pytest.raises(ValueError, match="unknown patent; choose from telea, ns, inversion, inversion_mapping"):
-        inpainting_eval.chosen_methods(["inversion", "patent"], networks, True)
+        inpainting_methods.chosen_methods(["inversion", "patent"], networks, True)
 
 
 def test_a_run_replaces_the_rows_of_the_methods_it_measured_and_keeps_the_others():

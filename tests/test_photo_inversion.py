@@ -61,3 +61,17 @@ def test_a_given_template_guides_the_composite_not_the_holed_face(generator, ext
     other = photo_inversion.invert_framed(generator, extractor192, face, start, steps=6, known=known,
                                           identity_weight=5.0, template=-template)
     assert np.abs(other.w_plus - after.w_plus).max() > 1e-3   # another template, another fill
+
+
+def test_a_snapshot_is_the_face_a_shorter_fit_ends_with(generator, extractor192):
+    rng = np.random.default_rng(1)
+    face = rng.integers(0, 256, (64, 64, 3)).astype(np.uint8)
+    start = generator.mean_w_plus(1)[0]
+    longer = photo_inversion.invert_framed(generator, extractor192, face, start, steps=4, snapshots=[2])
+    shorter = photo_inversion.invert_framed(generator, extractor192, face, start, steps=2)
+    assert list(longer.snapshots) == [2] and shorter.snapshots == {}
+    # The same path: its first two steps are the shorter fit's (uint8 rounding aside).
+    assert np.abs(longer.snapshots[2].astype(int) - shorter.face).max() <= 1
+    assert np.abs(longer.face.astype(int) - shorter.face).max() > 1   # and the last two moved it on
+    with pytest.raises(ValueError, match="between 1 and 3 steps"):
+        photo_inversion.invert_framed(generator, extractor192, face, start, steps=4, snapshots=[4])

@@ -539,9 +539,11 @@ def define_inpainting_eval_flags():
     flags.DEFINE_string("ffhq_dir", "../shared/data/ffhq_samples", "FFHQ samples folder.")
     define_inpainting_test_set_flags()
     flags.DEFINE_integer("inpaint_ffhq_faces", 10, "FFHQ test faces (the samples, in name order).", lower_bound=0)
-    flags.DEFINE_integer("inpaint_invert_steps", 200, "Adam steps of the masked inversion.", lower_bound=1)
+    flags.DEFINE_integer("inpaint_invert_steps", 100, "Adam steps of the masked inversion of a method without a "
+                         "step suffix (inversion_200steps names its own).", lower_bound=1)
     flags.DEFINE_string("baselines_dir", None, "Where the latent bank and the Mapping (the inversion's starts) are "
                         "(default: checkpoints/baselines/mobilefacenet192, made by train_baselines).")
     flags.DEFINE_list("inpaint_methods", [], "Methods to run (default: telea, ns, inversion, inversion_mapping when "
-                      "a Mapping is trained, and every trained patent network).")
+                      "a Mapping is trained, their blends, and every trained patent network); an inversion may name "
+                      "its budget, as inversion_mapping_200steps_poisson.")
     flags.DEFINE_string("inpaint_out", "experiments/inpainting", "Output folder (its cache/ resumes the study).")

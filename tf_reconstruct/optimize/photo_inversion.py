@@ -43,6 +43,7 @@ class Inversion:
     cosine: float        # attacker's template of the generated face against the photo's
     losses: list         # total loss per step
     face: np.ndarray     # the fitted face in the frame [R, R, 3] uint8
+    snapshots: dict = dataclasses.field(default_factory=dict)   # {steps: the face after that many steps}
 
 
 def psnr(first, second):
@@ -67,7 +68,7 @@ def warp_to_generator_frame(photo, landmarks, generator, size):
 
 
 def _fit(start_w_plus, target, weights, render, arcface_crop, extractor, steps, learning_rate, identity_weight,
-         template=None):
+         template=None, snapshots=()):
     """Adam on a batch of w+ [B, num_ws, 512]: per sample, weighted pixel MSE of render(w+) to `target` [B, ...]
     plus identity_weight x (1 - cosine) of the attacker's templates of arcface_crop(render) and of
     arcface_crop(target). With a given `template` [B, D] (guided inpainting) the identity term is instead the
@@ -75,7 +76,7 @@ def _fit(start_w_plus, target, weights, render, arcface_crop, extractor, steps, 
     fill is pulled towards the person the template stores, judged on the image the user receives.
     The loss is the sum over samples and Adam's moments are elementwise, so each sample's path is what it
     would be alone (up to floating point).
-    Returns (w+ [B, ...], cosines [B], losses [steps], faces [B, ...])."""
+    Returns (w+ [B, ...], cosines [B], losses [steps], faces [B, ...], {snapshot step count: faces [B, ...]})."""
     guided = template is not None
     if guided:
         template = tf.math.l2_normalize(tf.constant(np.asarray(template, np.float32)), axis=-1)
@@ -100,9 +101,16 @@ def _fit(start_w_plus, target, weights, render, arcface_crop, extractor, steps, 
         optimizer.apply_gradients([(tape.gradient(loss, w_plus), w_plus)])
         return loss
 
-    losses = [float(step()) for _ in range(steps)]
+    wanted = set(snapshots)
+    if not wanted <= set(range(1, steps)):
+        raise ValueError(f"snapshots {sorted(wanted)} must lie between 1 and {steps - 1} steps")
+    losses, kept = [], {}
+    for count in range(1, steps + 1):
+        losses.append(float(step()))
+        if count in wanted:
+            kept[count] = photo_align.signed_to_uint8(render(w_plus).numpy())
     images = render(w_plus)
-    return w_plus.numpy(), identity(images).numpy(), losses, photo_align.signed_to_uint8(images.numpy())
+    return w_plus.numpy(), identity(images).numpy(), losses, photo_align.signed_to_uint8(images.numpy()), kept
 
 
 def _weights(shape, known):
@@ -114,12 +122,13 @@ def _weights(shape, known):
 
 
 def invert_framed(generator, extractor, framed, start_w_plus, steps=300, learning_rate=0.05, known=None,
-                  identity_weight=IDENTITY_WEIGHT, template=None):
+                  identity_weight=IDENTITY_WEIGHT, template=None, snapshots=()):
     """Fits w+ to photos in the generator's own frame, [R, R, 3] or a batch [B, R, R, 3] uint8
     (align_to_generator_frame), comparing pixels with the generator's R-px image directly; the identity term
     reads both through the fixed warp, or, with `template` ([D] or [B, D], the attacker's), holds the
     composite to it (_fit). A batch (starts [B, num_ws, 512], known [B, R, R]) gives a list of Inversions,
-    each as its photo alone would (the per-face losses are summed)."""
+    each as its photo alone would (the per-face losses are summed). `snapshots` (step counts below `steps`)
+    also keeps each face as it was after that many steps: one fit measures several budgets, paired per face."""
     single = np.asarray(framed).ndim == 3
     framed = np.asarray(framed)[None] if single else np.asarray(framed)
     starts = np.asarray(start_w_plus)[None] if single else np.asarray(start_w_plus)
@@ -127,13 +136,13 @@ def invert_framed(generator, extractor, framed, start_w_plus, steps=300, learnin
     synthesis = generator.synthesis(framed.shape[1])
     target = tf.constant(framed.astype(np.float32) / 127.5 - 1.0)
     weights = _weights(framed.shape[:3], known)
-    w_plus, cosines, losses, fitted = _fit(
+    w_plus, cosines, losses, fitted, kept = _fit(
         starts, target, weights, lambda latent: synthesis(latent, training=False),
         lambda images: warp_to_arcface(images, generator.landmarks), extractor, steps, learning_rate,
-        identity_weight, template)
+        identity_weight, template, snapshots)
     masks = weights.numpy()[..., 0] > 0
     results = [Inversion(w_plus[i], psnr(fitted[i][masks[i]], framed[i][masks[i]]), float(cosines[i]), losses,
-                         fitted[i]) for i in range(len(framed))]
+                         fitted[i], {count: faces[i] for count, faces in kept.items()}) for i in range(len(framed))]
     return results[0] if single else results
 
 

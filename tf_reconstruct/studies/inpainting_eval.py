@@ -4,12 +4,13 @@ Test set: --inpaint_test_faces LFW photos (one per identity, drawn with --seed) 
 warped into the generator's frame at 256 px (the frame every method works in), with one hole mask per
 face drawn from (seed, face) in the bin face index mod 3 (0-20, 20-40, 40-60%). test_set/masks.json
 records the masks' seeds and a sha256 of them (fixed_masks), so every method and every later run, on any
-machine, sees the same holes. Methods: telea, ns, inversion (masked W+ inversion from the latent bank, batches of
-8), inversion_mapping (the same from the trained Mapping, when train_baselines has made one) and each trained patent
-network found (full, no_region_norm, global_style; trained at 256 px, or else 128 px and then given the faces
-resized to 128, its output resized back into the hole). The test faces' parsing maps are cached and 8 drawn in
-parsing.png. Per method and bin: PSNR, SSIM and L1 over the image
-and the hole, the judges' identity similarity to the unmasked face (MobileFaceNet-512 cosine, dlib
+machine, sees the same holes. Methods (studies/inpainting_methods.py): telea, ns, inversion (masked W+ inversion from
+the latent bank, batches of 8), inversion_mapping (the same from the trained Mapping, when train_baselines has made
+one), each with a blend (_feather, _poisson) or another budget (inversion_200steps: one fit per start serves every
+budget asked for, with snapshots), and each trained patent network found (full, no_region_norm, global_style;
+trained at 256 px, or else 128 px and then given the faces resized to 128, its output resized back into the hole).
+The test faces' parsing maps are cached and 8 drawn in parsing.png. Per method and bin: PSNR, SSIM and L1 over the
+image and the hole, the judges' identity similarity to the unmasked face (MobileFaceNet-512 cosine, dlib
 distance), and a Frechet distance between the filled and the original faces' MobileFaceNet-512 embeddings
 (FID's formula on face-network features, not FID). Each filled face is cached with what made it, so the
 study resumes, and a retrained network or a changed --inpaint_invert_steps is filled again, not reused; a
@@ -40,20 +41,14 @@ from tf_reconstruct.optimize import photo_inversion
 from tf_reconstruct.plots.image_grid import make_grid, save_png
 from tf_reconstruct.plots.parsing_maps import save_parsing_figure
 from tf_reconstruct.plots.training_curves import save_training_curves
+from tf_reconstruct.studies.inpainting_methods import (METHODS, NETWORKS, chosen_methods, fits_name, inversion_spec,
+                                                       table_order)
 
 FLAGS = flags.FLAGS
 SIZE = 256
 JUDGES = ("mobilefacenet512", "dlib_resnet128")
 BIN_NAMES = ("0-20%", "20-40%", "40-60%")
-INVERSIONS = {"inversion": "bank", "inversion_mapping": "mapping"}   # method: where its w+ starts
-# The same fits composited without seams (issue 36): method: (the inversion, the blend).
-BLENDED = {f"{base}_{blend}": (base, blend) for base in INVERSIONS
-           for blend in compositing.BLENDS if blend != "paste"}
 ATTACKER = "mobilefacenet192"   # the inversion's identity term and the templates its starts come from
-# method: (the patent variant, its style weight's name); Liu et al.'s weight is the unsuffixed method.
-NETWORKS = {f"patent_{variant}" + ("" if style == "liu2018" else f"_{style}"): (variant, style)
-            for style in trainer.STYLE_WEIGHTS for variant in trainer.VARIANTS}
-METHODS = (*classical.METHODS, *INVERSIONS, *BLENDED, *NETWORKS)   # every method the study offers, in table order
 # The figure's columns between masked and original.
 FIGURE_METHODS = ("telea", "patent_full_rebalanced", "inversion", "inversion_poisson")
 
@@ -191,11 +186,12 @@ def save_fills(cache, done, made_by):
 
 def _method_fills(method, names, faces, holes, models, out):
     """Filled faces [N, 256, 256, 3] of `method`, cached per method and what made it (models["made_by"]); an
-    inversion's generated faces are cached once (_inversion_fits) and composited by each blend."""
-    if method in INVERSIONS or method in BLENDED:
-        base, blend = BLENDED.get(method, (method, "paste"))
-        generated = _inversion_fits(base, names, faces, holes, models, out)
-        return np.stack([compositing.composite(generated[i], faces[i], holes[i], blend) for i in range(len(names))])
+    inversion's generated faces (models["fits"], from inversion_fits) are composited by its blend."""
+    spec = inversion_spec(method, FLAGS.inpaint_invert_steps)
+    if spec:
+        generated = models["fits"][spec.start, spec.steps]
+        return np.stack([compositing.composite(generated[i], faces[i], holes[i], spec.blend)
+                         for i in range(len(names))])
     cache, made_by = out / "cache" / f"filled_{method}.npz", models["made_by"][method]
     done = cached_fills(cache, made_by)
     todo = [index for index, name in enumerate(names) if name not in done]
@@ -213,38 +209,40 @@ def _method_fills(method, names, faces, holes, models, out):
     return np.stack([done[name] for name in names])
 
 
-def _inversion_fits(method, names, faces, holes, models, out):
-    """The generated faces [N, 256, 256, 3] of a masked inversion (before any compositing), in batches of 8,
-    cached by what made them, saved after each batch."""
-    cache, made_by = out / "cache" / f"fits_{method}.npz", models["made_by"][method]
-    done = cached_fills(cache, made_by)
-    todo = [index for index, name in enumerate(names) if name not in done]
-    generator, extractor = models["generator"], models["attacker"]
-    priors = baselines_dir(FLAGS.baselines_dir, extractor.name, FLAGS.checkpoint_dir)
-    for start in tqdm(range(0, len(todo), 8), desc=method, unit="batch"):
-        batch = todo[start:start + 8]
-        holed = np.stack([faces[i] * (1 - holes[i][..., None]) for i in batch]).astype(np.uint8)
-        starts = photo_inversion.template_starts(generator, extractor, holed, priors, INVERSIONS[method])
-        fits = photo_inversion.invert_framed(generator, extractor, holed, starts, steps=FLAGS.inpaint_invert_steps,
-                                             known=np.stack([1 - holes[i] for i in batch]).astype(np.float32))
-        done.update({names[i]: fit.face for i, fit in zip(batch, fits)})
-        save_fills(cache, done, made_by)
-    return np.stack([done[name] for name in names])
+def inversion_fits(methods, names, faces, holes, models, out):
+    """{(start, steps): generated faces [N, 256, 256, 3]} of the masked inversions `methods` need (before any
+    compositing). The budgets of one start share one fit, to the largest, with snapshots at the others, so
+    they are compared on the very same paths. Batches of 8, each budget cached by what made it
+    (fits_<method>.npz), saved after each batch."""
+    budgets = {}
+    for spec in filter(None, (inversion_spec(method, FLAGS.inpaint_invert_steps) for method in methods)):
+        budgets.setdefault(spec.start, set()).add(spec.steps)
+    priors = baselines_dir(FLAGS.baselines_dir, models["attacker"].name, FLAGS.checkpoint_dir)
+    fits = {}
+    for start, steps in budgets.items():
+        caches = {count: (out / "cache" / f"fits_{fits_name(start, count, FLAGS.inpaint_invert_steps)}.npz",
+                          inversion_made_by(start, count, models["attacker"].name)) for count in steps}
+        done = {count: cached_fills(cache, made_by) for count, (cache, made_by) in caches.items()}
+        todo = [index for index, name in enumerate(names) if any(name not in kept for kept in done.values())]
+        longest = max(steps)
+        for first in tqdm(range(0, len(todo), 8), desc=f"inversion, {start} start, {longest} steps", unit="batch"):
+            batch = todo[first:first + 8]
+            holed = np.stack([faces[i] * (1 - holes[i][..., None]) for i in batch]).astype(np.uint8)
+            starts = photo_inversion.template_starts(models["generator"], models["attacker"], holed, priors, start)
+            results = photo_inversion.invert_framed(
+                models["generator"], models["attacker"], holed, starts, steps=longest,
+                known=np.stack([1 - holes[i] for i in batch]).astype(np.float32), snapshots=sorted(steps - {longest}))
+            for count, (cache, made_by) in caches.items():
+                done[count].update({names[i]: (result.face if count == longest else result.snapshots[count])
+                                    for i, result in zip(batch, results)})
+                save_fills(cache, done[count], made_by)
+        fits.update({(start, count): np.stack([done[count][name] for name in names]) for count in steps})
+    return fits
 
 
-def chosen_methods(requested, networks, mapping_trained):
-    """The methods to run, in table order: those `requested` (checked against METHODS), or by default every
-    method that can run: the classical fills, the inversion from the latent bank, from the Mapping when one
-    is trained, and each patent network ({method: folder}) whose weights are there."""
-    if requested:
-        unknown = [method for method in requested if method not in METHODS]
-        if unknown:
-            raise InputError(f"--inpaint_methods: unknown {', '.join(unknown)}; choose from {', '.join(METHODS)}")
-        return [method for method in METHODS if method in requested]
-    runnable = {method: mapping_trained for method in METHODS if method.startswith("inversion_mapping")}
-    runnable.update({method: method in networks and (networks[method] / "generator.weights.h5").is_file()
-                     for method in NETWORKS})
-    return [method for method in METHODS if runnable.get(method, True)]
+def inversion_made_by(start, steps, attacker):
+    """What made an inversion's fits: the label its cache and its per-face scores are keyed by."""
+    return f"masked inversion, {steps} steps, {start} start from {attacker} templates"
 
 
 def main(argv):
@@ -259,6 +257,7 @@ def main(argv):
     names, faces, holes, bins = test_set(generator, out)
     models = _models(generator, methods, networks)
     models["parsings"] = _parsings(names, faces, out)
+    models["fits"] = inversion_fits(methods, names, faces, holes, models, out)
     judges = {name: registry.get_extractor(name, None, FLAGS.checkpoint_dir) for name in JUDGES}
     originals = render.embed(faces, judges)
     rows, filled_by_method, per_face = [], {}, {}
@@ -269,7 +268,8 @@ def main(argv):
         per_face_scores.write_scores(out / "per_face" / f"{method}.csv", names, per_face[method],
                                      _made_by(method, models))
         rows += method_rows
-    rows = merged_rows(report_files.read_csv(out / "results.csv"), rows, METHODS)
+    previous = report_files.read_csv(out / "results.csv")
+    rows = merged_rows(previous, rows, table_order([*METHODS, *(row["method"] for row in previous + rows)]))
     report_files.write_table(out / "results", rows, (
         f"Inpainting on {len(names)} real faces no method trained on ({sum(n.startswith('lfw/') for n in names)} LFW, "
         f"{sum(n.startswith('ffhq/') for n in names)} FFHQ), warped into the generator's frame at 256 px, one fixed "
@@ -284,7 +284,7 @@ def main(argv):
     _figure(names, faces, holes, filled_by_method, out)
     # A paired comparison may pair this run's method with another's committed per-face scores.
     made_by = {method: _made_by(method, models) for method in per_face}
-    for method in METHODS:
+    for method in table_order([*METHODS, *(path.stem for path in (out / "per_face").glob("*.csv"))]):
         if method not in per_face:
             kept, made_by[method] = per_face_scores.read_scores(out / "per_face" / f"{method}.csv", names)
             if kept is not None:
@@ -296,23 +296,31 @@ def main(argv):
 
 
 def _made_by(method, models):
-    """What made a method's fills: its own maker, or for a blend, the inversion's and the blend."""
-    base, blend = BLENDED.get(method, (method, None))
-    return models["made_by"][base] + (f", {blend} blend" if blend else "")
+    """What made a method's fills: its own maker, or for an inversion, its start and steps and any blend."""
+    spec = inversion_spec(method, FLAGS.inpaint_invert_steps)
+    if not spec:
+        return models["made_by"][method]
+    made_by = inversion_made_by(spec.start, spec.steps, models["attacker"].name)
+    return made_by + ("" if spec.blend == "paste" else f", {spec.blend} blend")
 
 
 def _cached_figure_fills(method, names, faces, holes, models, out):
     """[len(names), 256, 256, 3] fills of `method` from its cache, or None where some are not there."""
-    base, blend = BLENDED.get(method, (method, "paste"))
-    if base not in models["made_by"]:
+    spec = inversion_spec(method, FLAGS.inpaint_invert_steps)
+    if spec:
+        made_by = inversion_made_by(spec.start, spec.steps, models["attacker"].name)
+        cache = out / "cache" / f"fits_{fits_name(spec.start, spec.steps, FLAGS.inpaint_invert_steps)}.npz"
+    elif method in models["made_by"]:
+        made_by, cache = models["made_by"][method], out / "cache" / f"filled_{method}.npz"
+    else:
         return None
-    stem = "fits" if base in INVERSIONS else "filled"
-    kept = cached_fills(out / "cache" / f"{stem}_{base}.npz", models["made_by"][base], set_aside=False)
+    kept = cached_fills(cache, made_by, set_aside=False)
     if not all(name in kept for name in names):
         return None
-    if base not in INVERSIONS:
+    if not spec:
         return np.stack([kept[name] for name in names])
-    return np.stack([compositing.composite(kept[name], faces[i], holes[i], blend) for i, name in enumerate(names)])
+    return np.stack([compositing.composite(kept[name], faces[i], holes[i], spec.blend)
+                     for i, name in enumerate(names)])
 
 
 def _models(generator, methods, networks):
@@ -320,9 +328,6 @@ def _models(generator, methods, networks):
     ("made_by", the label its cache is keyed by)."""
     models = {"generator": generator, "attacker": registry.get_attack_extractor(ATTACKER, None, FLAGS.checkpoint_dir)}
     models["made_by"] = {method: method for method in classical.METHODS}
-    for method, start in INVERSIONS.items():
-        models["made_by"][method] = (f"masked inversion, {FLAGS.inpaint_invert_steps} steps, {start} start "
-                                     f"from {models['attacker'].name} templates")
     for method in methods:
         if method in networks:
             network, settings = trainer.load_generator(networks[method])
@@ -421,7 +426,8 @@ def identity_against_telea(per_face, bins, out):
                          "difference": f"{mean:+.3f} ± {error:.3f}"})
     if rows:
         # The rows of methods not scored this time stay (their fills and Telea's are the same as then).
-        rows = merged_rows(report_files.read_csv(out / "identity_against_telea.csv"), rows, METHODS)
+        previous = report_files.read_csv(out / "identity_against_telea.csv")
+        rows = merged_rows(previous, rows, table_order([*METHODS, *(row["method"] for row in previous + rows)]))
         report_files.write_table(out / "identity_against_telea", rows, (
             "MobileFaceNet-512 cosine to the original on the faces MTCNN finds after both the method's fill and "
             "Telea's (the results table averages each method over the faces it keeps): method minus Telea, face "

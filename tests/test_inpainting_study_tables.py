@@ -34,6 +34,31 @@ def test_each_ablation_is_paired_with_the_full_network_of_its_style():
     assert inpainting_eval.ablation_pairs(["patent_full", "patent_global_style_rebalanced"]) == []
 
 
+def test_inversions_are_paired_when_they_differ_in_budget_or_start_alone():
+    methods = ["telea", "inversion_poisson", "inversion_mapping_200steps_poisson", "inversion_mapping_poisson",
+               "inversion_mapping", "inversion_200steps_feather", "patent_full"]
+    assert inpainting_eval.inversion_pairs(methods, 100) == [
+        ("inversion_mapping_poisson", "inversion_poisson"),                    # the start, at the same budget
+        ("inversion_mapping_200steps_poisson", "inversion_mapping_poisson")]   # the budget, from the same start
+    # With 200 as the default budget the suffixed name is the default one's partner.
+    assert inpainting_eval.inversion_pairs(["inversion_mapping_200steps", "inversion_mapping"], 200) == []
+
+
+def test_the_inversion_table_pairs_faces_on_the_same_holes(tmp_path):
+    bins = np.array([0, 1, 2, 0, 1, 2])
+    shorter = {"PSNR hole dB": np.arange(6.0), "MobileFaceNet-512 cosine": np.array([0.5, np.nan, 0.3, 0.5, 0.4, 0.3])}
+    longer = {"PSNR hole dB": shorter["PSNR hole dB"] + np.array([0.5, 0, 0, 1.5, 0, 0]),
+              "MobileFaceNet-512 cosine": shorter["MobileFaceNet-512 cosine"] + 0.02}
+    made_by = {"inversion_200steps": "200 steps", "inversion": "100 steps"}
+    inpainting_eval.inversion_table({"inversion_200steps": longer, "inversion": shorter}, bins, tmp_path, made_by, 100)
+    lines = (tmp_path / "inversions.csv").read_text().splitlines()
+    assert lines[0].startswith("inversion,minus,hole ratio,faces,PSNR hole dB,MobileFaceNet-512 cosine")
+    assert lines[1].startswith("200 steps,100 steps,0-20%,2,+1.000 ± 0.500,+0.020 ± 0.000")
+    assert lines[2].startswith("200 steps,100 steps,20-40%,2,+0.000 ± 0.000,")   # one face of two: no cosine
+    assert lines[2].split(",")[5] == ""
+    assert lines[4].startswith("200 steps,100 steps,all,6,+0.333 ± 0.247,+0.020 ± 0.000")   # the face MTCNN missed drops out
+
+
 def test_no_ablation_table_without_the_full_network(tmp_path):
     values = {"PSNR hole dB": np.zeros(3), "MobileFaceNet-512 cosine": np.zeros(3)}
     inpainting_eval.ablation_table({"patent_global_style": values}, np.zeros(3, int), tmp_path,

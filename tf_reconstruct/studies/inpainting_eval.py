@@ -290,6 +290,7 @@ def main(argv):
             if kept is not None:
                 per_face[method] = kept
     ablation_table(per_face, bins, out, made_by)
+    inversion_table(per_face, bins, out, made_by, FLAGS.inpaint_invert_steps)
     identity_against_telea(per_face, bins, out)
     training_table({method: networks[method] for method in methods if method in networks}, out)
     atomic_files.write_text(out / "test_set" / "faces.json", json.dumps(names, indent=1))
@@ -388,22 +389,61 @@ def ablation_table(per_face, bins, out, made_by):
     """The full network minus each ablation, face by face on the same holes (per bin and over all faces):
     the mean paired difference and its standard error, so that a gap can be read against its noise.
     `made_by` names each method's weights (their step), so that a row says which budgets it compares."""
-    rows = []
-    for full, ablation in ablation_pairs(per_face):
-        for bin_index, bin_name in enumerate((*BIN_NAMES, "all")):
-            chosen = np.ones(len(bins), bool) if bin_name == "all" else bins == bin_index
-            row = {"network": made_by[full], "minus": made_by[ablation], "hole ratio": bin_name,
-                   "faces": int(chosen.sum())}
-            for measure in per_face[full]:
-                mean, error = measures.paired_difference(per_face[full][measure][chosen],
-                                                         per_face[ablation][measure][chosen])
-                row[measure] = f"{mean:+.3f} ± {error:.3f}"
-            rows.append(row)
+    rows = paired_rows(ablation_pairs(per_face), per_face, bins, made_by, ("network", "minus"))
     if rows:
         report_files.write_table(out / "ablation", rows, (
             "The patent's full network minus each ablation of the same style weight, face by face on the same test "
             "holes: mean paired difference ± its standard error (positive: the full network is better on PSNR and "
             "cosine). Per-face scores: per_face/<method>.csv."))
+
+
+def inversion_pairs(methods, default_steps):
+    """(method, against) pairs of inversions among `methods` that differ in one thing: a budget against the
+    same start and blend at `default_steps`, and the Mapping start against the bank's at the same budget."""
+    specs = {method: inversion_spec(method, default_steps) for method in methods}
+    by_spec = {spec: method for method, spec in specs.items() if spec}
+    pairs = []
+    for method in table_order([method for method, spec in specs.items() if spec]):
+        spec = specs[method]
+        if spec.steps != default_steps and spec._replace(steps=default_steps) in by_spec:
+            pairs.append((method, by_spec[spec._replace(steps=default_steps)]))
+        if spec.start == "mapping" and spec._replace(start="bank") in by_spec:
+            pairs.append((method, by_spec[spec._replace(start="bank")]))
+    return pairs
+
+
+def inversion_table(per_face, bins, out, made_by, default_steps):
+    """Each inversion against the same one with the default budget (`default_steps`, that of unsuffixed
+    names) or from the bank, face by face on the same holes (budgets of one start come from one fit, so they
+    share its path): mean paired difference ± its standard error, per bin and over all faces."""
+    pairs = inversion_pairs(per_face, default_steps)
+    rows = paired_rows(pairs, per_face, bins, made_by, ("inversion", "minus"))
+    if rows:
+        report_files.write_table(out / "inversions", rows, (
+            "Masked inversions that differ in one thing (more steps, or the Mapping's start for the bank's), face "
+            "by face on the same test holes: mean paired difference ± its standard error (positive: the first is "
+            "better on PSNR and cosine). Per-face scores: per_face/<method>.csv."))
+
+
+def paired_rows(pairs, per_face, bins, made_by, columns):
+    """Rows of `first` minus `second` for each pair, per bin and over all faces, on every measure of
+    per_face[first] (left empty where fewer than 2 faces have both); the two `columns` name the pair by made_by."""
+    rows = []
+    for first, second in pairs:
+        for bin_index, bin_name in enumerate((*BIN_NAMES, "all")):
+            chosen = np.ones(len(bins), bool) if bin_name == "all" else bins == bin_index
+            row = {columns[0]: made_by[first], columns[1]: made_by[second], "hole ratio": bin_name,
+                   "faces": int(chosen.sum())}
+            for measure in per_face[first]:
+                ours, theirs = per_face[first][measure][chosen], per_face[second][measure][chosen]
+                finite = np.isfinite(ours) & np.isfinite(theirs)   # a face MTCNN missed after a fill drops out
+                if finite.sum() < 2:
+                    row[measure] = ""
+                    continue
+                mean, error = measures.paired_difference(ours[finite], theirs[finite])
+                row[measure] = f"{mean:+.3f} ± {error:.3f}"
+            rows.append(row)
+    return rows
 
 
 def identity_against_telea(per_face, bins, out):

@@ -118,3 +118,22 @@ def test_the_settings_choices_are_the_engines_own():
     from tf_reconstruct.models import precision
     from tf_reconstruct.optimize import losses, settings
     assert settings.LOSSES == tuple(losses.LOSSES) and settings.PRECISIONS == precision.CHOICES
+
+
+def test_a_loaded_mapping_is_kept_for_the_next_call(monkeypatch):
+    from tf_reconstruct.baselines import template_to_latent
+    loads = []
+
+    class Mapping:   # stands in for the trained network: a fixed linear map, so the starts can be checked
+        def predict(self, templates):
+            return np.asarray(templates, np.float32)[:, :1, None] * np.ones((1, 2, 512), np.float32)
+
+    def load(folder, kind, attacker):
+        loads.append((folder, kind, attacker))
+        return Mapping()
+    monkeypatch.setattr(template_to_latent, "load_mapping", load)
+    kept = {}
+    for value in (1.0, 2.0):
+        starts = recipes.warm_start_latents("mapping", None, "mobilefacenet192", "bank_dir", {"a": [value, 0.0]}, kept)
+        np.testing.assert_allclose(starts.latents["a"], value)
+    assert loads == [("bank_dir", "w", "mobilefacenet192")]   # loaded once, used twice

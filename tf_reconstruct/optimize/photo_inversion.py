@@ -154,25 +154,26 @@ def face_region_psnr(generator, fitted, framed, margin=MARGIN):
     return psnr(crops[0], crops[1])
 
 
-def template_starts(generator, extractor, framed, baselines_dir, start="bank"):
+def template_starts(generator, extractor, framed, baselines_dir, start="bank", loaded=None):
     """Starts [B, num_ws, 512] for faces in the generator frame [B, R, R, 3] uint8 (holes and all), from each
     face's attacker template (cut by the fixed warp): the latent bank's w ('bank') or the trained Mapping's
-    ('mapping'), both in `baselines_dir` (train_baselines' output)."""
+    ('mapping'), both in `baselines_dir` (train_baselines' output); `loaded`, a dict, keeps them for the next
+    batch."""
     if start not in ("bank", "mapping"):
         raise InputError(f"unknown inversion start {start!r}; choose bank or mapping")
     crops = warp_to_arcface(tf.constant(np.asarray(framed), tf.float32) / 127.5 - 1.0, generator.landmarks)
     return starts_for_templates(generator, extractor.name, extractor(crops, value_range="signed").numpy(),
-                                baselines_dir, start)
+                                baselines_dir, start, loaded)
 
 
-def starts_for_templates(generator, attacker_name, templates, baselines_dir, start="bank"):
+def starts_for_templates(generator, attacker_name, templates, baselines_dir, start="bank", loaded=None):
     """Starts [B, num_ws, 512] for attacker templates [B, D]: the latent bank's w ('bank') or the trained
-    Mapping's ('mapping'), both in `baselines_dir` (train_baselines' output)."""
+    Mapping's ('mapping'), both in `baselines_dir` (train_baselines' output); `loaded` as template_starts."""
     from tf_reconstruct.optimize import recipes
     if start not in ("bank", "mapping"):
         raise InputError(f"unknown inversion start {start!r}; choose bank or mapping")
     starts = recipes.warm_start_latents(start, generator, attacker_name, baselines_dir,
-                                        {str(index): template for index, template in enumerate(templates)})
+                                        {str(index): template for index, template in enumerate(templates)}, loaded)
     return np.stack([starts.latents[str(index)] for index in range(len(templates))])
 
 

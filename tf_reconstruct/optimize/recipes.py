@@ -158,7 +158,7 @@ def _warn_if_small(bank, measured, baselines_dir):
 
 def warm_start_latents(start, generator, attacker_name, baselines_dir, templates, banks=None, bank_pairs=None):
     """warm_starts.Starts from the 'bank' or 'mapping' prior in `baselines_dir` (train_baselines' output), or
-    None for 'mean'. `banks`, a dict, keeps a loaded bank for the next call. A bank start refuses a bank
+    None for 'mean'. `banks`, a dict, keeps a loaded bank or Mapping for the next call. A bank start refuses a bank
     whose build was interrupted (warm_starts.load_bank); it reads the store's first `bank_pairs` pairs (None:
     all), and warns when the store holds fewer than the method was measured with (each face's record names the
     bank's size)."""
@@ -185,7 +185,11 @@ def warm_start_latents(start, generator, attacker_name, baselines_dir, templates
         w_plus = warm_starts.as_w_plus(bank.start(targets, neighbours), generator.num_ws)
     else:
         from tf_reconstruct.baselines import template_to_latent
-        model = template_to_latent.load_mapping(baselines_dir, "w", attacker_name)
+        banks = {} if banks is None else banks
+        key = ("mapping", str(baselines_dir), attacker_name)
+        if key not in banks:   # loading it again for each batch retraces its graph every time
+            banks[key] = template_to_latent.load_mapping(baselines_dir, "w", attacker_name)
+        model = banks[key]
         how = {"kind": "mapping", "mapping": str(baselines_dir)}
         w_plus = warm_starts.mapping_starts(model, targets)
     return warm_starts.Starts(dict(zip(names, w_plus)), how)

@@ -130,16 +130,17 @@ def inversion_fits(config, faces, holes, templates, models, cache):
     names = [str(index) for index in range(len(faces))]
     todo = [index for index, name in enumerate(names) if name not in done]
     generator, attacker, priors = models["generator"], models["attacker"], models["priors"]
+    loaded = models.setdefault("loaded_priors", {})   # the bank, loaded once for every batch
     for start in tqdm(range(0, len(todo), BATCH), desc=cache.stem, unit="batch"):
         batch = todo[start:start + BATCH]
         known = np.stack([1 - holes[i] for i in batch]).astype(np.float32)
         holed = (faces[batch] * known[..., None]).astype(np.uint8)
         if config["guided"]:
             chosen = templates[batch]
-            starts = photo_inversion.starts_for_templates(generator, attacker.name, chosen, priors, "bank")
+            starts = photo_inversion.starts_for_templates(generator, attacker.name, chosen, priors, "bank", loaded)
         else:
             chosen = None
-            starts = photo_inversion.template_starts(generator, attacker, holed, priors, "bank")
+            starts = photo_inversion.template_starts(generator, attacker, holed, priors, "bank", loaded)
         fits = photo_inversion.invert_framed(generator, attacker, holed, starts, steps=config["steps"], known=known,
                                              identity_weight=config["weight"], template=chosen)
         done.update({names[i]: fit.face for i, fit in zip(batch, fits)})

@@ -218,7 +218,7 @@ def inversion_fits(methods, names, faces, holes, models, out):
     for spec in filter(None, (inversion_spec(method, FLAGS.inpaint_invert_steps) for method in methods)):
         budgets.setdefault(spec.start, set()).add(spec.steps)
     priors = baselines_dir(FLAGS.baselines_dir, models["attacker"].name, FLAGS.checkpoint_dir)
-    fits = {}
+    fits, loaded = {}, {}
     for start, steps in budgets.items():
         caches = {count: (out / "cache" / f"fits_{fits_name(start, count, FLAGS.inpaint_invert_steps)}.npz",
                           inversion_made_by(start, count, models["attacker"].name)) for count in steps}
@@ -228,7 +228,8 @@ def inversion_fits(methods, names, faces, holes, models, out):
         for first in tqdm(range(0, len(todo), 8), desc=f"inversion, {start} start, {longest} steps", unit="batch"):
             batch = todo[first:first + 8]
             holed = np.stack([faces[i] * (1 - holes[i][..., None]) for i in batch]).astype(np.uint8)
-            starts = photo_inversion.template_starts(models["generator"], models["attacker"], holed, priors, start)
+            starts = photo_inversion.template_starts(models["generator"], models["attacker"], holed, priors, start,
+                                                     loaded)
             results = photo_inversion.invert_framed(
                 models["generator"], models["attacker"], holed, starts, steps=longest,
                 known=np.stack([1 - holes[i] for i in batch]).astype(np.float32), snapshots=sorted(steps - {longest}))

@@ -130,3 +130,16 @@ def test_a_sharded_blackbox_run_writes_what_the_one_stream_run_writes(blackbox_b
                               np.load(tmp_path / "shards" / f"{name}_wplus.npy"))
         record = json.loads((tmp_path / "shards" / f"{name}.json").read_text())
         assert record["oracle_calls"] == 5 and record["models_touched"]["oracle"] == "dlib_resnet128"
+
+
+def test_a_clone_renders_a_finished_blackbox_face_again_from_its_w_plus(generator, tmp_path):
+    # Git keeps a generator face's record and w+, not its PNG; main scores the PNG, so it must come back.
+    from tf_reconstruct.blackbox.attack import BlackBoxConfig
+    from tf_reconstruct.evaluation import methods
+    folder = methods.output_dir(tmp_path, "bb_adapter")
+    folder.mkdir(parents=True)
+    (folder / "someone.json").write_text("{}")
+    np.save(folder / "someone_wplus.npy", generator.mean_w_plus(1)[0])
+    made = methods.blackbox_outputs("bb_adapter", tmp_path, generator, None, {"someone": np.zeros(128)}, tmp_path,
+                                    BlackBoxConfig(method="bb_adapter"))
+    assert made == 0 and (folder / "someone.png").is_file()   # rendered, and nothing attacked again

@@ -230,10 +230,11 @@ def blackbox_outputs(method, run_dir, generator, attacker, templates, baselines_
     if blackbox is None:
         raise InputError(f"{method} is a black-box method: the run needs its black-box settings")
     folder = output_dir(run_dir, method)
+    # Git keeps the w+ and records, not the PNGs: a clone renders its finished faces again, first.
+    runner.restore_faces(generator, folder, list(templates))
     if all(runner.is_done(folder, name) for name in templates):
         return 0
     surrogate = (registry.get_attack_extractor(blackbox.surrogate) if BLACKBOX[method].uses_surrogate else None)
-    runner.restore_faces(generator, folder, list(templates))
     oracle = from_extractor(attacker, workers=blackbox.oracle_workers, checkpoint_dir=blackbox.checkpoint_dir)
     attack = Attacker(generator, oracle, baselines_dir, dataclasses.replace(blackbox, method=method), surrogate)
     # The adapter routes of a run with one adapter share a white-box stage: the same engine on the same templates.

@@ -102,7 +102,7 @@ def _fit(start_w_plus, target, weights, render, arcface_crop, extractor, steps, 
         return loss
 
     wanted = set(snapshots)
-    if not wanted <= set(range(1, steps)):
+    if not all(1 <= count < steps for count in wanted):
         raise ValueError(f"snapshots {sorted(wanted)} must lie between 1 and {steps - 1} steps")
     losses, kept = [], {}
     for count in range(1, steps + 1):

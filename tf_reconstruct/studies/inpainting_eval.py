@@ -220,8 +220,7 @@ def inversion_fits(methods, names, faces, holes, models, out):
     priors = baselines_dir(FLAGS.baselines_dir, models["attacker"].name, FLAGS.checkpoint_dir)
     fits, loaded = {}, {}
     for start, steps in budgets.items():
-        caches = {count: (out / "cache" / f"fits_{fits_name(start, count, FLAGS.inpaint_invert_steps)}.npz",
-                          inversion_made_by(start, count, models["attacker"].name)) for count in steps}
+        caches = {count: _fits_cache(out, start, count, models["attacker"].name) for count in steps}
         done = {count: cached_fills(cache, made_by) for count, (cache, made_by) in caches.items()}
         todo = [index for index, name in enumerate(names) if any(name not in kept for kept in done.values())]
         longest = max(steps)
@@ -244,6 +243,12 @@ def inversion_fits(methods, names, faces, holes, models, out):
 def inversion_made_by(start, steps, attacker):
     """What made an inversion's fits: the label its cache and its per-face scores are keyed by."""
     return f"masked inversion, {steps} steps, {start} start from {attacker} templates"
+
+
+def _fits_cache(out, start, steps, attacker):
+    """(the cache of an inversion's generated faces, what made them)."""
+    return (out / "cache" / f"fits_{fits_name(start, steps, FLAGS.inpaint_invert_steps)}.npz",
+            inversion_made_by(start, steps, attacker))
 
 
 def main(argv):
@@ -269,8 +274,7 @@ def main(argv):
         per_face_scores.write_scores(out / "per_face" / f"{method}.csv", names, per_face[method],
                                      _made_by(method, models))
         rows += method_rows
-    previous = report_files.read_csv(out / "results.csv")
-    rows = merged_rows(previous, rows, table_order([*METHODS, *(row["method"] for row in previous + rows)]))
+    rows = _merged_with_file(out / "results.csv", rows)
     report_files.write_table(out / "results", rows, (
         f"Inpainting on {len(names)} real faces no method trained on ({sum(n.startswith('lfw/') for n in names)} LFW, "
         f"{sum(n.startswith('ffhq/') for n in names)} FFHQ), warped into the generator's frame at 256 px, one fixed "
@@ -310,8 +314,7 @@ def _cached_figure_fills(method, names, faces, holes, models, out):
     """[len(names), 256, 256, 3] fills of `method` from its cache, or None where some are not there."""
     spec = inversion_spec(method, FLAGS.inpaint_invert_steps)
     if spec:
-        made_by = inversion_made_by(spec.start, spec.steps, models["attacker"].name)
-        cache = out / "cache" / f"fits_{fits_name(spec.start, spec.steps, FLAGS.inpaint_invert_steps)}.npz"
+        cache, made_by = _fits_cache(out, spec.start, spec.steps, models["attacker"].name)
     elif method in models["made_by"]:
         made_by, cache = models["made_by"][method], out / "cache" / f"filled_{method}.npz"
     else:
@@ -467,8 +470,7 @@ def identity_against_telea(per_face, bins, out):
                          "difference": f"{mean:+.3f} ± {error:.3f}"})
     if rows:
         # The rows of methods not scored this time stay (their fills and Telea's are the same as then).
-        previous = report_files.read_csv(out / "identity_against_telea.csv")
-        rows = merged_rows(previous, rows, table_order([*METHODS, *(row["method"] for row in previous + rows)]))
+        rows = _merged_with_file(out / "identity_against_telea.csv", rows)
         report_files.write_table(out / "identity_against_telea", rows, (
             "MobileFaceNet-512 cosine to the original on the faces MTCNN finds after both the method's fill and "
             "Telea's (the results table averages each method over the faces it keeps): method minus Telea, face "
@@ -515,6 +517,12 @@ def merged_rows(previous, rows, order, key="method"):
     rank = {method: index for index, method in enumerate(order)}
     return sorted(({column: row.get(column, "") for column in columns} for row in kept),
                   key=lambda row: rank.get(row[key], len(order)))
+
+
+def _merged_with_file(path, rows):
+    """merged_rows of the table at `path` and this run's `rows`, methods in table order (budgets included)."""
+    previous = report_files.read_csv(path)
+    return merged_rows(previous, rows, table_order([*METHODS, *(row["method"] for row in previous + rows)]))
 
 
 def comparison_figure(faces, holes, columns, path, count=8):

@@ -255,6 +255,16 @@ def test_an_adapter_names_its_data_and_the_command_that_makes_it(tmp_path):
     assert BB_METHODS["bb_adapter_cma"].adapter_data == "bank"
 
 
+def test_a_method_with_its_own_budget_overrides_the_queries_flag():
+    from tf_reconstruct.blackbox.attack import BlackBoxConfig
+    own = BlackBoxConfig(method="bb_adapter_lfw_cma_joint_2k", queries=500)
+    assert own.budget == 2000
+    assert own.record()["queries_budget"] == 2000 and own.record()["search"]["queries"] == 2000
+    assert own.record()["search"]["surrogate_weight"] == 1.0       # a joint search records its weight
+    flagged = BlackBoxConfig(method="bb_adapter_lfw_cma", queries=500)
+    assert flagged.budget == 500 and "surrogate_weight" not in flagged.record()["search"]
+
+
 def test_adapter_round_trips_and_names_its_training_command(tmp_path):
     model, log = adapter.train_adapter(np.eye(8, dtype=np.float32).repeat(4, 0), np.ones((32, 4), np.float32),
                                        epochs=1, hidden=8, progress=False)

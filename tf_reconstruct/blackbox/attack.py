@@ -46,12 +46,17 @@ class BlackBoxConfig:
     oracle_workers: int = 1               # processes answering the oracle (speed only: the answers are the same)
     checkpoint_dir: str = None            # where those processes load a named oracle's system from
 
+    @property
+    def budget(self):
+        """Oracle calls per face: the method's own budget, or else the configured one."""
+        return check_method(self.method).queries or self.queries
+
     def record(self):
         method = check_method(self.method)
         search = {"cma": dataclasses.asdict(self.cma), "blobs": dataclasses.asdict(self.blobs)}.get(method.refine)
         if method.refine == "cma" and not method.joint:
             search.pop("surrogate_weight")
-        return {"queries_budget": self.queries, "search": {**search, "queries": self.queries} if search else None,
+        return {"queries_budget": self.budget, "search": {**search, "queries": self.budget} if search else None,
                 "basis": method.basis if method.refine == "cma" else None}
 
 
@@ -137,7 +142,7 @@ class Attacker:
     def _search(self, name, target, start, oracle):
         method, config = self.method, self.config
         if method.refine == "cma":
-            settings = dataclasses.replace(config.cma, queries=config.queries)
+            settings = dataclasses.replace(config.cma, queries=config.budget)
             if method.basis == "pca":
                 directions, scales = self.basis
             else:
@@ -172,7 +177,7 @@ class Attacker:
         start, how = self._start(name, target, stage)
         started = time.time()
         # A method without a search still asks the oracle once, to record how its face scores (counted).
-        oracle = self.oracle.with_budget(self.config.queries if self.method.queries_oracle else 1)
+        oracle = self.oracle.with_budget(self.config.budget if self.method.queries_oracle else 1)
         result = self._search(name, target, start, oracle)
         searched = time.time() - started
         record = {"template": name, "method": self.config.method, "attack": "blackbox", "start": how,

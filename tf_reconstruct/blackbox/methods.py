@@ -10,7 +10,8 @@ from the bank's generated faces ('bank') or from them and real LFW photos of peo
 Refinements: None, 'cma' (CMA-ES in a subspace of w+, cma_refine.py) or 'blobs' (the query-only anchor in
 pixels, blob_search.py, which ignores the generator). A `_joint` search adds to the oracle's similarity the
 surrogate's cosine to the translated template (times --bb_surrogate_weight): the oracle's answers refine the
-face without leaving the person the surrogate sees.
+face without leaving the person the surrogate sees. A `_2k` method fixes its own budget (2,000 queries per face)
+in place of --queries, so that one run folder can hold one route at two budgets.
 """
 
 import dataclasses
@@ -31,6 +32,7 @@ class BlackBoxMethod:
     basis: str = "pca"        # the CMA-ES subspace: 'pca' of the bank's w, or 'neighbours' (their span)
     adapter_data: str = "bank"   # what the adapter learnt from: ADAPTER_DATA
     joint: bool = False          # CMA-ES's fitness also counts the surrogate's cosine to the translated template
+    queries: int = None          # its own budget of oracle calls per face (None: --queries)
 
     @property
     def queries_oracle(self):
@@ -60,6 +62,8 @@ BB_METHODS = {
     "bb_adapter_lfw_cma_joint": BlackBoxMethod("adapter", "cma", "adapter learnt also from real photos + white-box "
                                                "engine, then CMA-ES against the oracle and the surrogate together",
                                                adapter_data="bank_lfw", joint=True),
+    "bb_adapter_lfw_cma_joint_2k": BlackBoxMethod("adapter", "cma", "the same joint search with 2,000 queries per "
+                                                  "face", adapter_data="bank_lfw", joint=True, queries=2000),
     "bb_mean_cma": BlackBoxMethod("mean", "cma", "mean face, CMA-ES against the oracle"),
     "bb_blobs": BlackBoxMethod("mean", "blobs", "Gaussian blobs in pixels (after Razzhigaev et al. 2020)"),
 }

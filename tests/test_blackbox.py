@@ -261,6 +261,7 @@ def test_a_method_with_its_own_budget_overrides_the_queries_flag():
     assert own.budget == 2000
     assert own.record()["queries_budget"] == 2000 and own.record()["search"]["queries"] == 2000
     assert own.record()["search"]["surrogate_weight"] == 1.0       # a joint search records its weight
+    assert BlackBoxConfig(method="bb_blobs_2k", queries=500).record()["search"]["queries"] == 2000
     flagged = BlackBoxConfig(method="bb_adapter_lfw_cma", queries=500)
     assert flagged.budget == 500 and "surrogate_weight" not in flagged.record()["search"]
 

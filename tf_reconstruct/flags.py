@@ -247,6 +247,15 @@ def define_bench_flags():
     flags.DEFINE_string("bench_out", "experiments/bench/README.md", "Markdown output.")
 
 
+def define_query_speed_flags():
+    """`python -m tf_reconstruct.studies.query_speed`: where a black-box query's time goes."""
+    define_engine_flags()
+    define_oracle_flags()
+    flags.DEFINE_integer("bench_generations", 8, "Timed generations (after one untimed).", lower_bound=1)
+    flags.DEFINE_integer("bench_popsize", 16, "Faces per generation (CMA-ES's --bb_popsize).", lower_bound=2)
+    flags.DEFINE_string("bench_out", "experiments/blackbox/query_speed", "Output stem (.md and .csv).")
+
+
 def define_profile_flags():
     """`python -m tf_reconstruct.studies.step_profile`: where one engine step's time goes (experiments/speed)."""
     define_engine_flags()

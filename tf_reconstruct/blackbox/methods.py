@@ -11,7 +11,8 @@ Refinements: None, 'cma' (CMA-ES in a subspace of w+, cma_refine.py) or 'blobs' 
 pixels, blob_search.py, which ignores the generator). A `_joint` search adds to the oracle's similarity the
 surrogate's cosine to the translated template (times --bb_surrogate_weight): the oracle's answers refine the
 face without leaving the person the surrogate sees. A `_2k` method fixes its own budget (2,000 queries per face)
-in place of --queries, so that one run folder can hold one route at two budgets.
+in place of --queries, so that one run folder can hold one route at two budgets, and the anchor at the
+same budget as the route it anchors.
 """
 
 import dataclasses
@@ -66,6 +67,7 @@ BB_METHODS = {
                                                   "face", adapter_data="bank_lfw", joint=True, queries=2000),
     "bb_mean_cma": BlackBoxMethod("mean", "cma", "mean face, CMA-ES against the oracle"),
     "bb_blobs": BlackBoxMethod("mean", "blobs", "Gaussian blobs in pixels (after Razzhigaev et al. 2020)"),
+    "bb_blobs_2k": BlackBoxMethod("mean", "blobs", "the same blob search with 2,000 queries per face", queries=2000),
 }
 
 

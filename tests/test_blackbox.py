@@ -99,6 +99,23 @@ def test_row_groups_and_to_w_plus_by_hand():
         subspace.to_w_plus(start, [[1.0]], directions, np.ones(1), groups=2)
 
 
+def test_rows_the_oracle_cannot_see_stay_at_the_start():
+    start = np.zeros((4, 512), np.float32)
+    directions = np.eye(512, dtype=np.float32)[:1]
+    moving = np.array([True, False, True, False])
+    w_plus = subspace.to_w_plus(start, [[1.0, -2.0]], directions, np.array([0.5], np.float32), groups=2,
+                                moving=moving)
+    assert w_plus[0, :, 0].tolist() == [0.5, 0.0, -1.0, 0.0]
+
+
+def test_rows_seen_finds_the_rows_a_render_reads():
+    from tf_reconstruct.blackbox.queries import rows_seen
+
+    def render(w_plus):          # reads rows 0 and 2 only, as a low-resolution render skips the fine rows
+        return np.round(np.abs(w_plus[:, [0, 2], :8]) * 100).astype(np.uint8)
+    assert rows_seen(render, np.zeros((5, 512), np.float32)).tolist() == [True, False, True, False, False]
+
+
 class _LinearRenderer:
     """w+ -> a face whose quarter colours follow the first latent numbers (a generator stand-in for the maths)."""
 

@@ -68,6 +68,12 @@ def test_a_blackbox_run_stays_in_budget_records_what_it_touched_and_resumes(
         else:
             assert record["final_similarity"] >= record["start_similarity"]
             assert record["final_surrogate_term"] is None and "surrogate_weight" not in record["search"]
+        # The 256-px query reads these rows of MobileStyleGAN's w+; the others keep the start's (one w, for the bank).
+        assert record["rows_moved"] == [0, 1, 2, 4, 5, 7, 8, 10, 11, 13, 14]
+        if method == "bb_bank_cma":
+            w_plus = np.load(tmp_path / "out" / f"{name}_wplus.npy")
+            unseen = np.setdiff1d(np.arange(len(w_plus)), record["rows_moved"])
+            np.testing.assert_array_equal(w_plus[unseen], np.repeat(w_plus[unseen[:1]], len(unseen), axis=0))
     first = (tmp_path / "out" / "db_0000.json").stat().st_mtime_ns
     assert run_cli("tf_reconstruct.reconstruct", *args).returncode == 0
     assert (tmp_path / "out" / "db_0000.json").stat().st_mtime_ns == first      # a re-run skips finished faces

@@ -179,6 +179,8 @@ def define_blackbox_flags():
     flags.DEFINE_integer("bb_popsize", 16, "CMA-ES faces per generation.", lower_bound=2)
     flags.DEFINE_float("bb_surrogate_weight", 1.0, "The _joint methods' weight of the surrogate's cosine to the "
                        "translated template, added to the oracle's similarity.", lower_bound=0.0)
+    flags.DEFINE_bool("bb_freeze_unseen_rows", True, "CMA-ES moves only the rows of w+ the oracle's 256-px render "
+                      "reads; the rows styling the 512- and 1024-px layers stay at the start's.")
 
 
 def blackbox_config(method):
@@ -187,10 +189,12 @@ def blackbox_config(method):
     from tf_reconstruct.blackbox.cma_refine import CmaSettings
     values = flags.FLAGS
     cma = CmaSettings(queries=values.queries, directions=values.bb_directions, groups=values.bb_groups,
-                      sigma=values.bb_sigma, popsize=values.bb_popsize, surrogate_weight=values.bb_surrogate_weight)
+                      sigma=values.bb_sigma, popsize=values.bb_popsize, surrogate_weight=values.bb_surrogate_weight,
+                      freeze_unseen_rows=values.bb_freeze_unseen_rows)
     return BlackBoxConfig(method=method, queries=values.queries, cma=cma, engine_settings=engine_settings(),
                           surrogate=values.surrogate, oracle_workers=values.oracle_workers,
-                          checkpoint_dir=values.checkpoint_dir)
+                          checkpoint_dir=values.checkpoint_dir,
+                          stage_from=values.bb_stage_from if "bb_stage_from" in values else None)
 
 
 def define_train_adapter_flags():
@@ -359,6 +363,8 @@ def define_main_flags():
     define_blackbox_flags()
     define_surrogate_flag()
     define_oracle_workers_flag()
+    flags.DEFINE_string("bb_stage_from", None, "A black-box run folder on the same people whose white-box stage (the "
+                        "adapter routes' ours_fast on the translated templates) this run shares instead of its own.")
     flags.DEFINE_integer("max_warm_starts", None, "Run at most this many new reconstructions per optimising "
                          "comparison method: mapping_opt and the ablations (default: --max_reconstructions).",
                          lower_bound=0)

@@ -25,7 +25,7 @@ from tf_reconstruct.blackbox import adapter as adapters, oracle_bank, subspace
 from tf_reconstruct.blackbox.blob_search import BlobSettings, blob_search
 from tf_reconstruct.blackbox.cma_refine import CmaSettings, SearchResult, cma_refine
 from tf_reconstruct.blackbox.methods import SURROGATE_RECIPE, check_method
-from tf_reconstruct.blackbox.queries import QueryRenderer, score_latents
+from tf_reconstruct.blackbox.queries import QueryRenderer, rows_seen, score_latents
 from tf_reconstruct.optimize import coarse_to_fine, recipes, runner
 from tf_reconstruct.optimize import reconstruct as engine
 from tf_reconstruct.optimize.settings import EngineSettings
@@ -45,6 +45,7 @@ class BlackBoxConfig:
     surrogate: str = "mobilefacenet192"   # the white-box model of the adapter route
     oracle_workers: int = 1               # processes answering the oracle (speed only: the answers are the same)
     checkpoint_dir: str = None            # where those processes load a named oracle's system from
+    stage_from: str = None                # a run on the same people whose white-box stage this one reuses
 
     @property
     def budget(self):
@@ -78,6 +79,9 @@ class Attacker:
                                                                  self.method.adapter_data)
                                            if self.method.uses_surrogate else (None, {}))
         self.renderer = QueryRenderer(generator)
+        # The rows the search may move: those the oracle's render reads (all, if so configured).
+        self.moving = (rows_seen(self.renderer, generator.mean_w_plus()[0])
+                       if self.method.refine == "cma" and config.cma.freeze_unseen_rows else None)
         if self.method.refine == "cma" and self.method.basis == "pca":
             self.basis = subspace.pca_basis(self.bank.w[self.bank.unmixed], config.cma.directions)
 
@@ -149,7 +153,7 @@ class Attacker:
                 indices, _ = self.bank.nearest(target, max(config.cma.directions + 1, 2))
                 directions, scales = subspace.neighbour_basis(self.bank.w[indices], start[0], config.cma.directions)
             return cma_refine(self.renderer, oracle, target, start, directions, scales, settings,
-                              self._prior(name) if method.joint else None)
+                              self._prior(name) if method.joint else None, self.moving)
         if method.refine == "blobs":
             return blob_search(oracle, target, self.renderer(start[None])[0], config.blobs)
         similarity = float(score_latents(self.renderer, oracle, start[None], target)[0][0])
@@ -189,6 +193,7 @@ class Attacker:
                   "final_surrogate_term": None if result.prior is None else round(result.prior, 5),
                   "seconds": round(searched + how.get("surrogate_seconds", 0), 2),
                   "generator": self.generator.name,
+                  "rows_moved": None if self.moving is None else np.flatnonzero(self.moving).tolist(),
                   **self.config.record()}
         record["final_cosine"] = record["final_similarity"]   # what the scoring's 'attack similarity' column reads
         if result.w_plus is None:      # the pixel search's face is its 112-px crop

@@ -1,7 +1,8 @@
 """Gradient-free refinement against the oracle: CMA-ES (the `cma` package) in a subspace of w+.
 
     CmaSettings(queries, directions, groups, sigma, popsize, patience, seed)
-    cma_refine(renderer, oracle, target, start [num_ws, 512], directions, scales, settings, prior=None) -> SearchResult
+    cma_refine(renderer, oracle, target, start [num_ws, 512], directions, scales, settings, prior=None,
+               moving=None) -> SearchResult
 
 The search minimises minus the oracle's similarity of the rendered face to the target template, over the
 coefficients of subspace.to_w_plus; with a `prior` (the joint methods: prior(faces) -> [P], a white-box term
@@ -9,7 +10,9 @@ such as the surrogate's cosine to the translated template, times its weight) it 
 that the face stays the one the surrogate sees in the template while the oracle's answers refine it.
 It asks the oracle only for faces (queries.py); it stops when the oracle's budget cannot pay for another
 generation, or after `patience` generations without a better face. The start itself is scored first (one
-query), so the result is never worse than the start by the search's own fitness.
+query), so the result is never worse than the start by the search's own fitness. With `moving` (the rows the
+query render reads, queries.rows_seen), the other rows stay at the start's: the face the judges see at full
+size then differs from the one the oracle scored only by the layers above the query's resolution.
 """
 
 import dataclasses
@@ -30,6 +33,7 @@ class CmaSettings:
     patience: int = 25      # generations without a better face before it stops
     seed: int = 0
     surrogate_weight: float = 1.0   # the joint methods' weight of the surrogate's cosine beside the oracle's answer
+    freeze_unseen_rows: bool = True   # rows of w+ the query render does not read stay at the start's
 
 
 @dataclasses.dataclass
@@ -52,7 +56,7 @@ def _scores(renderer, oracle, latents, target, prior):
     return similarities + (0.0 if terms is None else terms), similarities, terms
 
 
-def cma_refine(renderer, oracle, target, start, directions, scales, settings=CmaSettings(), prior=None):
+def cma_refine(renderer, oracle, target, start, directions, scales, settings=CmaSettings(), prior=None, moving=None):
     """The best w+ CMA-ES finds in the subspace around `start`, within the oracle's remaining budget."""
     calls_before = oracle.calls
     fitness, similarity, term = _scores(renderer, oracle, np.asarray(start, np.float32)[None], target, prior)
@@ -65,7 +69,7 @@ def cma_refine(renderer, oracle, target, start, directions, scales, settings=Cma
     history, waited = [], 0
     while oracle.remaining >= settings.popsize and waited < settings.patience:
         candidates = np.asarray(strategy.ask())
-        latents = subspace.to_w_plus(start, candidates, directions, scales, settings.groups)
+        latents = subspace.to_w_plus(start, candidates, directions, scales, settings.groups, moving)
         fitness, similarities, terms = _scores(renderer, oracle, latents, target, prior)
         strategy.tell(list(candidates), list(-fitness))
         top = int(np.argmax(fitness))
@@ -76,6 +80,6 @@ def cma_refine(renderer, oracle, target, start, directions, scales, settings=Cma
         else:
             waited += 1
         history.append(round(best["similarity"], 5))
-    w_plus = subspace.to_w_plus(start, best["coefficients"][None], directions, scales, settings.groups)[0]
+    w_plus = subspace.to_w_plus(start, best["coefficients"][None], directions, scales, settings.groups, moving)[0]
     return SearchResult(w_plus, best["similarity"], start_similarity, oracle.calls - calls_before, len(history),
                         history, prior=best["prior"])

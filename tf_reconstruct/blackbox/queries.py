@@ -2,11 +2,14 @@
 
     QueryRenderer(generator, resolution=256)(w_plus [B, num_ws, 512]) -> faces [B, 112, 112, 3] uint8
     score_latents(renderer, oracle, w_plus, target, batch=16) -> (similarities [B], templates [B, D])
+    rows_seen(render, w_plus [num_ws, 512]) -> [num_ws] bool: the rows of w+ a render reads
 
 The search queries the oracle with the generator's face, rendered at 256 px (the fixed warp reads a 256-px
 image at most, so a 1024-px render would only be averaged down) and aligned by the fixed generator warp into
 the ArcFace crop, then rounded to uint8: the oracle gets pixels, as any system would, and nothing
-differentiable crosses into it.
+differentiable crosses into it. The 256-px render does not read the rows of w+ that style the 512- and
+1024-px layers, yet those rows change the full-size face the judges see (its colours, at any scale): a
+search must not move what its oracle cannot see (rows_seen).
 """
 
 import numpy as np
@@ -45,3 +48,15 @@ def score_latents(renderer, oracle, w_plus, target, batch=16):
         templates.append(found)
         similarities.append(oracle.similarities(found, target))
     return np.concatenate(similarities), np.concatenate(templates)
+
+
+def rows_seen(render, w_plus, step=1.0, seed=0):
+    """Which rows of w+ [num_ws, 512] change `render`'s output (render: [B, num_ws, 512] -> images [B, ...]):
+    each row is pushed alone by `step` along a seeded random direction, all in one batch."""
+    w_plus = np.asarray(w_plus, np.float32)
+    num_ws = len(w_plus)
+    pushed = np.repeat(w_plus[None], num_ws + 1, axis=0)
+    directions = np.random.default_rng(seed).standard_normal((num_ws, w_plus.shape[1])).astype(np.float32)
+    pushed[np.arange(1, num_ws + 1), np.arange(num_ws)] += step * directions
+    images = np.asarray(render(pushed), np.float32)
+    return np.abs(images[1:] - images[0]).reshape(num_ws, -1).max(axis=1) > 0

@@ -3,7 +3,8 @@
     pca_basis(latents [N, 512], k) -> (directions [k, 512] orthonormal, scales [k] standard deviations)
     neighbour_basis(latents [K, 512], centre [512], k) -> (directions [k', 512], scales [k'])
     row_groups(num_ws, groups) -> [num_ws] group index of each w+ row
-    to_w_plus(start [num_ws, 512], coefficients [P, groups * k], directions, scales, groups) -> [P, num_ws, 512]
+    to_w_plus(start [num_ws, 512], coefficients [P, groups * k], directions, scales, groups, moving=None)
+        -> [P, num_ws, 512]
 
 A search in all of w+ (23 x 512 numbers) with a few thousand queries finds noise; in the span of the
 bank's main directions of variation it stays on faces. Coefficients are in units of each direction's
@@ -41,10 +42,11 @@ def row_groups(num_ws, groups):
     return np.minimum(np.arange(num_ws) * groups // num_ws, groups - 1)
 
 
-def to_w_plus(start, coefficients, directions, scales, groups=1):
+def to_w_plus(start, coefficients, directions, scales, groups=1, moving=None):
     """w+ [P, num_ws, 512]: the start plus, in each row group, its own combination of the scaled directions.
 
-    coefficients [P, groups * k], group-major (the first k move group 0)."""
+    coefficients [P, groups * k], group-major (the first k move group 0); `moving` [num_ws] bool, when given,
+    keeps the other rows at the start's (the rows the oracle's render does not read)."""
     start = np.asarray(start, np.float32)
     coefficients = np.atleast_2d(np.asarray(coefficients, np.float32))
     k = len(directions)
@@ -52,4 +54,7 @@ def to_w_plus(start, coefficients, directions, scales, groups=1):
         raise ValueError(f"{coefficients.shape[1]} coefficients for {groups} groups of {k} directions")
     steps = coefficients.reshape(len(coefficients), groups, k) * scales            # [P, G, k]
     offsets = np.einsum("pgk,kd->pgd", steps, directions)                           # [P, G, 512]
-    return start[None] + offsets[:, row_groups(len(start), groups)]
+    offsets = offsets[:, row_groups(len(start), groups)]                             # [P, num_ws, 512]
+    if moving is not None:
+        offsets = offsets * np.asarray(moving, np.float32)[None, :, None]
+    return start[None] + offsets

@@ -237,8 +237,10 @@ def blackbox_outputs(method, run_dir, generator, attacker, templates, baselines_
     surrogate = (registry.get_attack_extractor(blackbox.surrogate) if BLACKBOX[method].uses_surrogate else None)
     oracle = from_extractor(attacker, workers=blackbox.oracle_workers, checkpoint_dir=blackbox.checkpoint_dir)
     attack = Attacker(generator, oracle, baselines_dir, dataclasses.replace(blackbox, method=method), surrogate)
-    # The adapter routes of a run with one adapter share a white-box stage: the same engine on the same templates.
-    return attack.run(list(templates.items()), folder, stage_dir=pathlib.Path(run_dir) / f"blackbox_{attack.stage_name}")
+    # The adapter routes of a run with one adapter share a white-box stage: the same engine on the same templates
+    # (so may a later run on the same people, --bb_stage_from).
+    stage_root = pathlib.Path(blackbox.stage_from or run_dir)
+    return attack.run(list(templates.items()), folder, stage_dir=stage_root / f"blackbox_{attack.stage_name}")
 
 
 # An overshooting attempt costs about `patience` steps, so allow a few halvings of the step.

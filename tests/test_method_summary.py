@@ -29,3 +29,14 @@ def test_summary_adds_type_two_per_identity_only_where_the_table_has_it():
     assert rows[0]["a II per identity"] == "62.5" and "b II per identity" not in rows[0]
     older = method_summary.summary_rows([_row("ours", "a", "lfw-all", 90.0, 80.0)], [], "lfw-all", ["a"])
     assert "a II per identity" not in older[0]
+
+
+def test_summary_adds_the_consistent_gender_agreement_only_where_the_resemblance_table_has_it():
+    table3 = [_row("ours", "a", "lfw-all", 90.0, 80.0)]
+    resemblance = [{"faces": "ours", "gender agreement %": 75.0, "gender agreement, consistent photos %": 87.5,
+                    "mean age difference (abs, years)": 9.5}]
+    [row] = method_summary.summary_rows(table3, resemblance, "lfw-all", ["a"])
+    assert row["gender agreement, consistent photos %"] == "87.5"
+    assert list(row).index("gender agreement, consistent photos %") == list(row).index("gender agreement %") + 1
+    [older] = method_summary.summary_rows(table3, [{"faces": "ours", "gender agreement %": 75.0}], "lfw-all", ["a"])
+    assert "gender agreement, consistent photos %" not in older

@@ -24,11 +24,15 @@ def summary_rows(table3, resemblance, impostors, evaluators):
     for label, summary in rows.items():
         judged = by_label.get(label, {})
         summary["gender agreement %"] = judged.get("gender agreement %", "")
+        summary["gender agreement, consistent photos %"] = _percent(judged.get("gender agreement, consistent photos %"))
         summary["age difference (years)"] = judged.get("mean age difference (abs, years)", "")
     per_identity = [f"{name} II per identity" for name in evaluators
                     if any(summary.get(f"{name} II per identity") for summary in rows.values())]
+    # Older resemblance tables lack the consistent agreement; their summaries keep their columns.
+    consistent = (["gender agreement, consistent photos %"]
+                  if any(summary["gender agreement, consistent photos %"] for summary in rows.values()) else [])
     columns = ["method", "identities", *[f"{name} I / II" for name in evaluators], *per_identity,
-               "gender agreement %", "age difference (years)", "mean steps", "s / face"]
+               "gender agreement %", *consistent, "age difference (years)", "mean steps", "s / face"]
     return [{column: summary.get(column, "") for column in columns} for summary in rows.values()]
 
 
@@ -46,7 +50,8 @@ def write_summary(run_dir, impostors, evaluators):
     ceiling = next((row for row in resemblance if row["faces"].startswith("real photos")), None)
     heading = (f"Every method of {run_dir.name}: type I / type II TAR % at FAR 0.1% (impostors {impostors}) under "
                f"each evaluator (and type II averaged per identity, each person counting once, where the table has "
-               f"it), gender agreement with the source photo and mean absolute age difference (judges only), mean "
+               f"it), gender agreement with the source photo (also over the people whose two photos the judge calls alike, "
+               f"where the table has it) and mean absolute age difference (judges only), mean "
                f"steps and wall seconds per face on one machine. " + (
                    f"Two real photos of one person agree in gender {ceiling['gender agreement %']:.1f}% of the time "
                    f"by the same judge." if ceiling else ""))

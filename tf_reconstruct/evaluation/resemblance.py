@@ -83,12 +83,17 @@ def write_table(run_dir, dataset, usable, done_by_method, labels):
     with_other = [identity for identity, images in photos.items() if len(images) > 1]
     rows = [{"faces": "real photos: another photo of the same person",
              **resemblance.summary([(source(i), described[f"photo/{photos[i][1]}"]) for i in with_other])}]
+
+    def second(identity):
+        return described[f"photo/{photos[identity][1]}"] if len(photos[identity]) > 1 else None
     for method, identities in done_by_method.items():
         rows.append({"faces": labels[method],
-                     **resemblance.summary([(source(i), described[f"{method}/{i}"]) for i in identities])})
+                     **resemblance.summary([(source(i), described[f"{method}/{i}"]) for i in identities],
+                                           [second(i) for i in identities])})
     heading = ("Resemblance to the source photo by soft biometrics: gender (SSR-Net fr_gender.onnx, male above 0.5) "
                "and age (SSR-Net fr_age.onnx, years), each face found by MTCNN. 'described' counts the pairs where "
                "both faces were found; the first row is the classifiers' agreement with themselves on two real "
-               "photos of one person, the ceiling for a reconstruction. Judges only: never in an attack.")
+               "photos of one person, the ceiling for a reconstruction. The consistent agreement counts only the people "
+               "whose two photos the judge calls alike ('consistent photos' of them). Judges only: never in an attack.")
     report_files.write_table(run_dir / "resemblance", rows, heading)
     return rows, described

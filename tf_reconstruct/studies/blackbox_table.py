@@ -63,6 +63,8 @@ def blackbox_rows(run_dir):
                      "MobileFaceNet-192 I / II": (f"surrogate: {scored.get(f'{SURROGATE} I / II', '')}" if touched
                                                   else f"judge: {scored.get(f'{SURROGATE} I / II', '')}"),
                      "gender agreement %": _one_decimal(scored.get("gender agreement %", "")),
+                     "gender agreement, consistent photos %": _one_decimal(
+                         scored.get("gender agreement, consistent photos %", "")),
                      "dlib II per identity": scored.get("dlib_resnet128 II per identity", "")})
     return rows
 
@@ -82,6 +84,8 @@ def anchor_rows(run_dir, method):
              "MobileFaceNet-512 (judge) I / II": scored.get("mobilefacenet512 I / II", ""),
              "MobileFaceNet-192 I / II": f"attacked: {scored.get(f'{SURROGATE} I / II', '')}",
              "gender agreement %": _one_decimal(scored.get("gender agreement %", "")),
+             "gender agreement, consistent photos %": _one_decimal(
+                 scored.get("gender agreement, consistent photos %", "")),
              "dlib II per identity": scored.get("dlib_resnet128 II per identity", "")}]
 
 

@@ -326,3 +326,9 @@ def test_the_table_reads_each_methods_scores_and_its_records(tmp_path):
     assert row["oracle queries / face (mean)"] == 20.0 and row["oracle queries / face (p95)"] == 29.0
     assert row["s / face"] == 3.0 and row["dlib (attacked) I / II"] == "100.0 / 50.0"
     assert row["MobileFaceNet-192 I / II"] == "surrogate: 100.0 / 75.0"      # the adapter route touched it
+
+
+def test_an_anchor_run_may_name_its_own_method():
+    from tf_reconstruct.studies.blackbox_table import anchor_entry
+    assert anchor_entry("experiments/lfw/run", "ours_fast_c2f_hold30") == ("experiments/lfw/run", "ours_fast_c2f_hold30")
+    assert anchor_entry("experiments/lfw/run:ours_fast", "ours_fast_c2f_hold30") == ("experiments/lfw/run", "ours_fast")

@@ -217,12 +217,13 @@ def define_blackbox_table_flags():
     """`python -m tf_reconstruct.studies.blackbox_table`: table_blackbox from finished black-box runs."""
     define_checkpoint_flags()
     flags.DEFINE_list("blackbox_runs", ["experiments/blackbox/lfw/screen24", "experiments/blackbox/lfw/screen24_seenrows",
-                                        "experiments/blackbox/lfw/fresh48"],
+                                        "experiments/blackbox/lfw/fresh48", "experiments/blackbox/lfw/lfw149"],
                       "Run folders of `main --attack_model=dlib_resnet128 --methods=bb_...`.")
     flags.DEFINE_string("blackbox_out", "experiments/blackbox", "Where table_blackbox.{md,csv} go.")
-    flags.DEFINE_list("blackbox_anchor_runs", ["experiments/fidelity/lfw/screen24", "experiments/fidelity/lfw/finalists48"],
-                      "White-box runs on the same "
-                      "people whose --blackbox_anchor row is shown for scale.")
+    flags.DEFINE_list("blackbox_anchor_runs", ["experiments/fidelity/lfw/screen24", "experiments/fidelity/lfw/finalists48",
+                                               "experiments/lfw/mobilefacenet192_150id_seed0_sgd_t0.7_512px:ours_fast"],
+                      "White-box runs on the same people whose --blackbox_anchor row (or <run>:<method>'s) is shown "
+                      "for scale.")
     flags.DEFINE_string("blackbox_anchor", "ours_fast_c2f_hold30", "The white-box anchor method (ours_fast's "
                         "settings).")
 

@@ -8,6 +8,7 @@ type I / II on dlib (the attacked black box) and on the judges, and gender agree
 marked 'surrogate' where the route used it (it is then no judge). The bank's one-off oracle cost heads it.
 
     query_stats(calls) -> (mean, 95th percentile)     blackbox_rows(run_dir) -> rows
+    anchor_entry('<run>[:<method>]', default method) -> (run, method)
 """
 
 import json
@@ -89,6 +90,12 @@ def anchor_rows(run_dir, method):
              "dlib II per identity": scored.get("dlib_resnet128 II per identity", "")}]
 
 
+def anchor_entry(entry, default_method):
+    """'<run>' or '<run>:<method>' -> (run, method): a run whose anchor method has another name."""
+    run_dir, _, method = entry.partition(":")
+    return run_dir, method or default_method
+
+
 def _one_decimal(value):
     return "" if value in ("", None) else f"{float(value):.1f}"
 
@@ -102,7 +109,8 @@ def bank_cost(baselines_dir, oracle_name="dlib_resnet128"):
 def main(argv):
     del argv
     rows = [row for run_dir in FLAGS.blackbox_runs for row in blackbox_rows(run_dir)]
-    rows += [row for run_dir in FLAGS.blackbox_anchor_runs for row in anchor_rows(run_dir, FLAGS.blackbox_anchor)]
+    rows += [row for entry in FLAGS.blackbox_anchor_runs
+             for row in anchor_rows(*anchor_entry(entry, FLAGS.blackbox_anchor))]
     cost = bank_cost(baselines_dir(None, SURROGATE, FLAGS.checkpoint_dir))
     heading = ("Black-box reconstruction (issue 37): the attacked system, dlib's ResNet, seen only as an oracle. "
                "Type I / II TAR % at FAR 0.1%, impostors `all`, at the thresholds of each run's own real photos "

@@ -80,12 +80,12 @@ def write_table(run_dir, dataset, usable, done_by_method, labels):
 
     def source(identity):
         return described[f"photo/{photos[identity][0]}"]
-    with_other = [identity for identity, images in photos.items() if len(images) > 1]
-    rows = [{"faces": "real photos: another photo of the same person",
-             **resemblance.summary([(source(i), described[f"photo/{photos[i][1]}"]) for i in with_other])}]
 
     def second(identity):
         return described[f"photo/{photos[identity][1]}"] if len(photos[identity]) > 1 else None
+    with_other = [identity for identity, images in photos.items() if len(images) > 1]
+    rows = [{"faces": "real photos: another photo of the same person",
+             **resemblance.summary([(source(i), second(i)) for i in with_other])}]
     for method, identities in done_by_method.items():
         rows.append({"faces": labels[method],
                      **resemblance.summary([(source(i), described[f"{method}/{i}"]) for i in identities],

@@ -3,7 +3,7 @@
     gender_agreement(source P(male) [N], other P(male) [N]) -> fraction whose decisions (P > 0.5) agree
     age_differences(source ages [N], other ages [N]) -> |difference| [N]
     consistent_gender_agreement(source [N], second [N], other [N]) -> (fraction, how many counted)
-    summary(pairs [(source attributes, other attributes or None)], seconds=None) -> {count, scored, gender %, age}
+    summary(pairs [(source attributes, other attributes or None)], second_photos=None) -> {count, scored, gender %, age}
 
 A pair whose second face could not be described (no face found) counts as scored-out, not as an agreement.
 The judge itself calls two real photos of one person differently about one time in ten, so a face that
@@ -38,10 +38,10 @@ def age_differences(source, other):
     return np.abs(np.asarray(source, np.float64) - np.asarray(other, np.float64))
 
 
-def summary(pairs, seconds=None):
-    """[(source {'gender', 'age'}, other {'gender', 'age'} or None)] -> one table row's numbers; with `seconds`
-    (each pair's second real photo's attributes, or None) also the consistent gender agreement."""
-    seconds = [None] * len(pairs) if seconds is None else list(seconds)
+def summary(pairs, second_photos=None):
+    """[(source {'gender', 'age'}, other {'gender', 'age'} or None)] -> one table row's numbers; with
+    `second_photos` (each pair's second real photo's attributes, or None) also the consistent gender agreement."""
+    seconds = [None] * len(pairs) if second_photos is None else list(second_photos)
     if len(seconds) != len(pairs):
         raise ValueError(f"need a second photo (or None) per pair: {len(seconds)} for {len(pairs)} pairs")
     scored = [(source, other) for source, other in pairs if source is not None and other is not None]

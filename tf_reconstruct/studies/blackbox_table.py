@@ -63,10 +63,7 @@ def blackbox_rows(run_dir):
                      "MobileFaceNet-512 (judge) I / II": scored.get("mobilefacenet512 I / II", ""),
                      "MobileFaceNet-192 I / II": (f"surrogate: {scored.get(f'{SURROGATE} I / II', '')}" if touched
                                                   else f"judge: {scored.get(f'{SURROGATE} I / II', '')}"),
-                     "gender agreement %": _one_decimal(scored.get("gender agreement %", "")),
-                     "gender agreement, consistent photos %": _one_decimal(
-                         scored.get("gender agreement, consistent photos %", "")),
-                     "dlib II per identity": scored.get("dlib_resnet128 II per identity", "")})
+                     **_resemblance_columns(scored)})
     return rows
 
 
@@ -84,10 +81,15 @@ def anchor_rows(run_dir, method):
              "dlib (attacked) I / II": f"judge: {scored.get('dlib_resnet128 I / II', '')}",
              "MobileFaceNet-512 (judge) I / II": scored.get("mobilefacenet512 I / II", ""),
              "MobileFaceNet-192 I / II": f"attacked: {scored.get(f'{SURROGATE} I / II', '')}",
-             "gender agreement %": _one_decimal(scored.get("gender agreement %", "")),
-             "gender agreement, consistent photos %": _one_decimal(
-                 scored.get("gender agreement, consistent photos %", "")),
-             "dlib II per identity": scored.get("dlib_resnet128 II per identity", "")}]
+             **_resemblance_columns(scored)}]
+
+
+def _resemblance_columns(scored):
+    """The columns every row takes alike from its summary row: gender agreement and dlib's type II per identity."""
+    return {"gender agreement %": _one_decimal(scored.get("gender agreement %", "")),
+            "gender agreement, consistent photos %": _one_decimal(
+                scored.get("gender agreement, consistent photos %", "")),
+            "dlib II per identity": scored.get("dlib_resnet128 II per identity", "")}
 
 
 def anchor_entry(entry, default_method):

@@ -41,9 +41,9 @@ def age_differences(source, other):
 def summary(pairs, second_photos=None):
     """[(source {'gender', 'age'}, other {'gender', 'age'} or None)] -> one table row's numbers; with
     `second_photos` (each pair's second real photo's attributes, or None) also the consistent gender agreement."""
-    seconds = [None] * len(pairs) if second_photos is None else list(second_photos)
-    if len(seconds) != len(pairs):
-        raise ValueError(f"need a second photo (or None) per pair: {len(seconds)} for {len(pairs)} pairs")
+    second_by_pair = [None] * len(pairs) if second_photos is None else list(second_photos)
+    if len(second_by_pair) != len(pairs):
+        raise ValueError(f"need a second photo (or None) per pair: {len(second_by_pair)} for {len(pairs)} pairs")
     scored = [(source, other) for source, other in pairs if source is not None and other is not None]
     genders = [[source["gender"] for source, _ in scored], [other["gender"] for _, other in scored]]
     ages = age_differences([source["age"] for source, _ in scored], [other["age"] for _, other in scored])
@@ -51,7 +51,8 @@ def summary(pairs, second_photos=None):
            "gender agreement %": 100 * gender_agreement(*genders) if scored else float("nan"),
            "mean age difference (abs, years)": float(np.mean(ages)) if scored else float("nan"),
            "median age difference (abs, years)": float(np.median(ages)) if scored else float("nan")}
-    triples = [(source["gender"], second["gender"], other["gender"]) for (source, other), second in zip(pairs, seconds)
+    triples = [(source["gender"], second["gender"], other["gender"])
+               for (source, other), second in zip(pairs, second_by_pair)
                if source is not None and other is not None and second is not None]
     agreement, counted = consistent_gender_agreement(*zip(*triples)) if triples else (float("nan"), "")
     row["gender agreement, consistent photos %"] = 100 * agreement

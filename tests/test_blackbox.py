@@ -332,3 +332,10 @@ def test_an_anchor_run_may_name_its_own_method():
     from tf_reconstruct.studies.blackbox_table import anchor_entry
     assert anchor_entry("experiments/lfw/run", "ours_fast_c2f_hold30") == ("experiments/lfw/run", "ours_fast_c2f_hold30")
     assert anchor_entry("experiments/lfw/run:ours_fast", "ours_fast_c2f_hold30") == ("experiments/lfw/run", "ours_fast")
+
+
+def test_the_q512_route_differs_from_the_chosen_one_only_in_what_the_oracle_is_shown():
+    import dataclasses
+    chosen, q512 = BB_METHODS["bb_adapter_lfw_cma_joint_2k"], BB_METHODS["bb_adapter_lfw_cma_joint_2k_q512"]
+    assert (chosen.query_resolution, q512.query_resolution) == (256, 512)
+    assert dataclasses.replace(q512, label=chosen.label, query_resolution=256) == chosen

@@ -179,8 +179,8 @@ def define_blackbox_flags():
     flags.DEFINE_integer("bb_popsize", 16, "CMA-ES faces per generation.", lower_bound=2)
     flags.DEFINE_float("bb_surrogate_weight", 1.0, "The _joint methods' weight of the surrogate's cosine to the "
                        "translated template, added to the oracle's similarity.", lower_bound=0.0)
-    flags.DEFINE_bool("bb_freeze_unseen_rows", True, "CMA-ES moves only the rows of w+ the oracle's 256-px render "
-                      "reads; the rows styling the 512- and 1024-px layers stay at the start's.")
+    flags.DEFINE_bool("bb_freeze_unseen_rows", True, "CMA-ES moves only the rows of w+ the oracle's render reads "
+                      "(256 px, 512 for a _q512 method); the rows styling the finer layers stay at the start's.")
 
 
 def blackbox_config(method):

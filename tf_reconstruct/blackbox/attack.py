@@ -57,7 +57,8 @@ class BlackBoxConfig:
         search = {"cma": dataclasses.asdict(self.cma), "blobs": dataclasses.asdict(self.blobs)}.get(method.refine)
         if method.refine == "cma" and not method.joint:
             search.pop("surrogate_weight")
-        return {"queries_budget": self.budget, "search": {**search, "queries": self.budget} if search else None,
+        return {"queries_budget": self.budget, "query_resolution": method.query_resolution,
+                "search": {**search, "queries": self.budget} if search else None,
                 "basis": method.basis if method.refine == "cma" else None}
 
 
@@ -78,7 +79,7 @@ class Attacker:
         self.adapter, self.adapter_meta = (adapters.load_adapter(self.baselines_dir, oracle.name, surrogate.name,
                                                                  self.method.adapter_data)
                                            if self.method.uses_surrogate else (None, {}))
-        self.renderer = QueryRenderer(generator)
+        self.renderer = QueryRenderer(generator, self.method.query_resolution)
         # The rows the search may move: those the oracle's render reads (all, if so configured).
         self.moving = (rows_seen(self.renderer, generator.mean_w_plus()[0])
                        if self.method.refine == "cma" and config.cma.freeze_unseen_rows else None)

@@ -4,12 +4,13 @@
     score_latents(renderer, oracle, w_plus, target, batch=16) -> (similarities [B], templates [B, D])
     rows_seen(render, w_plus [num_ws, 512]) -> [num_ws] bool: the rows of w+ a render reads
 
-The search queries the oracle with the generator's face, rendered at 256 px (the fixed warp reads a 256-px
-image at most, so a 1024-px render would only be averaged down) and aligned by the fixed generator warp into
-the ArcFace crop, then rounded to uint8: the oracle gets pixels, as any system would, and nothing
-differentiable crosses into it. The 256-px render does not read the rows of w+ that style the 512- and
-1024-px layers, yet those rows change the full-size face the judges see (its colours, at any scale): a
-search must not move what its oracle cannot see (rows_seen).
+The search queries the oracle with the generator's face, rendered at 256 px (or 512: the method's
+query_resolution) and aligned by the fixed generator warp into the ArcFace crop, then rounded to uint8: the
+oracle gets pixels, as any system would, and nothing differentiable crosses into it. The warp reads a 256-px
+image at most, so a larger render is averaged down first; that is not the same face as MobileStyleGAN's own
+256-px output, an intermediate head (methods.py has what that costs). The 256-px render does not read the
+rows of w+ that style the 512- and 1024-px layers, yet those rows change the full-size face the judges see
+(its colours, at any scale): a search must not move what its oracle cannot see (rows_seen).
 """
 
 import numpy as np

@@ -1,10 +1,11 @@
 """`python -m tf_reconstruct.studies.query_speed`: where a black-box search's time goes, per query.
 
-One CMA-ES generation asks for --bench_popsize faces: the generator renders them (blackbox/queries.py), the
-oracle answers (dlib, with 1 and with 2 worker processes), and a joint search also runs the surrogate on the
-same crops. Each part is timed on the same faces for --bench_generations generations after one untimed
-warm-up, and every row is given as a ratio to the one-worker query of the same sitting, since absolute times
-drift between machines. Writes experiments/blackbox/query_speed.{md,csv}.
+One CMA-ES generation asks for --bench_popsize faces: the generator renders them (blackbox/queries.py; at 256
+px, and at 512 for the _q512 methods), the oracle answers (dlib, with 1 and with 2 worker processes), and a
+joint search also runs the surrogate on the same crops. Each part is timed on the same faces for
+--bench_generations generations after one untimed warm-up, and every row is given as a ratio to the
+one-worker query of the same sitting, since absolute times drift between machines. Writes
+experiments/blackbox/query_speed.{md,csv}.
 """
 
 import datetime
@@ -39,10 +40,12 @@ def timed(function, generations):
     return (time.perf_counter() - started) / generations
 
 
-def measure(renderer, oracles, surrogate, w_plus, generations):
-    """{part: seconds per generation}: the render, each oracle, and the surrogate on the same faces."""
-    faces = renderer(w_plus)
-    seconds = {"render (256 px, warp)": timed(lambda: renderer(w_plus), generations)}
+def measure(renderers, oracles, surrogate, w_plus, generations):
+    """{part: seconds per generation}: each render ({px: QueryRenderer}, 256 first), each oracle, and the
+    surrogate on the same faces."""
+    faces = renderers[256](w_plus)
+    seconds = {f"render ({px} px, warp)": timed(lambda r=renderer: r(w_plus), generations)
+               for px, renderer in renderers.items()}
     for workers, oracle in oracles.items():
         label = f"oracle, {workers} worker{'s' if workers > 1 else ''}"
         seconds[label] = timed(lambda o=oracle: o(faces), generations)
@@ -59,6 +62,9 @@ def rows(seconds, popsize):
             label = part.removeprefix("oracle, ")
             wholes[f"query: render + oracle ({label})"] = render + value
             wholes[f"joint query: render + oracle ({label}) + surrogate"] = render + value + surrogate
+    if "render (512 px, warp)" in seconds:
+        wholes["joint query at 512 px: render + oracle (2 workers) + surrogate"] = (
+            seconds["render (512 px, warp)"] + seconds["oracle, 2 workers"] + surrogate)
     reference = wholes["query: render + oracle (1 worker)"]
     return [{"part": part, "ms / query": round(1000 * value / popsize, 1), "ratio to a 1-worker query":
              round(value / reference, 3)} for part, value in {**seconds, **wholes}.items()]
@@ -68,11 +74,11 @@ def main(argv):
     del argv
     project_flags.apply_threads()
     generator = registry.get_generator(FLAGS.generator, FLAGS.checkpoint_dir, FLAGS.generator_weights)
-    renderer = QueryRenderer(generator)
+    renderers = {px: QueryRenderer(generator, px) for px in (256, 512)}
     oracles = {workers: load_oracle(FLAGS.oracle, FLAGS.checkpoint_dir, workers=workers) for workers in (1, 2)}
     surrogate = registry.get_attack_extractor(FLAGS.surrogate, None, FLAGS.checkpoint_dir)
     w_plus = latents(generator, FLAGS.bench_popsize, FLAGS.seed)
-    table = rows(measure(renderer, oracles, surrogate, w_plus, FLAGS.bench_generations), FLAGS.bench_popsize)
+    table = rows(measure(renderers, oracles, surrogate, w_plus, FLAGS.bench_generations), FLAGS.bench_popsize)
     report_files.write_table(FLAGS.bench_out, table, (
         f"One CMA-ES generation of {FLAGS.bench_popsize} faces, timed over {FLAGS.bench_generations} generations "
         f"after one untimed, on {os.cpu_count()} CPUs ({precision.cpu_kind()}), "

@@ -156,15 +156,12 @@ def test_a_512_px_query_is_nearer_the_judged_face_than_the_256_px_one(generator)
     # MobileStyleGAN's 256-px output is an intermediate head: dlib sees a face apart from the 1,024-px one the
     # judges score, and a search fitted to it loses part of its match there (the _q512 methods). The 512-px
     # render, averaged down by the warp, is nearer; it also reads more rows of w+.
-    import tensorflow as tf
-    from tf_reconstruct.align.generator_warp import warp_to_arcface
     from tf_reconstruct.blackbox.queries import QueryRenderer, rows_seen
     from tf_reconstruct.models import registry
     dlib = registry.get_extractor("dlib_resnet128")
     noise = np.random.default_rng(1).standard_normal((8, 1, 512)).astype(np.float32)
     w_plus = generator.mean_w_plus(8) + 0.7 * noise
-    full = warp_to_arcface(generator.synthesis(1024)(tf.constant(w_plus), training=False), generator.landmarks)
-    judged = dlib(np.clip(np.round((full.numpy() + 1.0) * 127.5), 0, 255).astype(np.uint8)).numpy()
+    judged = dlib(QueryRenderer(generator, 1024)(w_plus)).numpy()     # the full face, through the same warp
     at_256, at_512 = QueryRenderer(generator, 256), QueryRenderer(generator, 512)
     gap_256, gap_512 = (np.linalg.norm(dlib(render(w_plus)).numpy() - judged, axis=1).mean()
                         for render in (at_256, at_512))

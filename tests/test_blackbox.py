@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from tf_reconstruct.blackbox import adapter, real_pairs, subspace
 from tf_reconstruct.blackbox.blob_search import BlobSettings, blob_search, gaussian_blobs
-from tf_reconstruct.blackbox.cma_refine import CmaSettings, cma_refine
+from tf_reconstruct.blackbox.cma_refine import CmaSettings, cma_refine, joint_term
 from tf_reconstruct.blackbox.methods import BB_METHODS
 from tf_reconstruct.blackbox.oracle import Oracle, OracleBudgetExhausted, load_oracle
 from tf_reconstruct.errors import InputError
@@ -158,6 +158,32 @@ def test_a_joint_search_trades_the_oracle_for_its_prior():
     assert grey(faces)[1] == pytest.approx(joint.prior) and grey(faces)[1] > grey(faces)[0] + 0.1
     assert joint.similarity < alone.similarity    # the oracle's side gave way to the prior
     assert joint.similarity + joint.prior >= joint.start_similarity + grey(_LinearRenderer()(np.zeros((1, 3, 512))))[0]
+
+
+def test_the_joint_term_is_the_weighted_cosine_or_a_penalty_below_its_floor():
+    assert joint_term([0.9, 0.5], 2.0) == pytest.approx([1.8, 1.0])
+    # floor 0.8: 0.9 and 0.8 cost nothing, 0.7 costs 2 * 0.1, 0.5 costs 2 * 0.3
+    assert joint_term([0.9, 0.8, 0.7, 0.5], 2.0, floor=0.8) == pytest.approx([0.0, 0.0, -0.2, -0.6])
+
+
+def test_a_hinged_joint_search_lets_the_oracle_alone_steer_above_the_floor():
+    oracle = _mean_colour_oracle()
+    target_latent = np.zeros((3, 512), np.float32)
+    target_latent[:, :12] = np.random.default_rng(1).uniform(-1, 1, 12)
+    target = oracle(_LinearRenderer()(target_latent[None]))[0]
+    directions, scales = np.eye(512, dtype=np.float32)[:12], np.ones(12, np.float32)
+    settings = CmaSettings(groups=1, popsize=8, sigma=0.5, patience=50)
+    start = np.zeros((3, 512), np.float32)
+
+    def closeness(faces):   # a surrogate cosine stand-in: 1 at the mid-grey start, falling as the face moves
+        return 1.0 - np.abs(faces.reshape(len(faces), -1).astype(np.float64) / 127.5 - 1.0).mean(axis=1)
+    linear = cma_refine(_LinearRenderer(), oracle.with_budget(300), target, start, directions, scales, settings,
+                        prior=lambda faces: joint_term(closeness(faces), 10.0))
+    hinged = cma_refine(_LinearRenderer(), oracle.with_budget(300), target, start, directions, scales, settings,
+                        prior=lambda faces: joint_term(closeness(faces), 10.0, floor=1.0 - 0.3))
+    # The start is the linear term's best face, which pins the search; the hinge frees a band of 0.3 for the oracle.
+    assert hinged.similarity > linear.similarity + 0.05
+    assert closeness(_LinearRenderer()(hinged.w_plus[None]))[0] >= 1.0 - 0.3 - 0.02
 
 
 def test_blob_search_stays_within_budget_and_never_ends_worse():
@@ -339,3 +365,5 @@ def test_the_q512_route_differs_from_the_chosen_one_only_in_what_the_oracle_is_s
     chosen, q512 = BB_METHODS["bb_adapter_lfw_cma_joint_2k"], BB_METHODS["bb_adapter_lfw_cma_joint_2k_q512"]
     assert (chosen.query_resolution, q512.query_resolution) == (256, 512)
     assert dataclasses.replace(q512, label=chosen.label, query_resolution=256) == chosen
+    hinge = BB_METHODS["bb_adapter_lfw_cma_joint_2k_q512_hinge"]
+    assert dataclasses.replace(hinge, label=q512.label, surrogate_margin=None) == q512

@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from tf_reconstruct.blackbox import adapter as adapters, oracle_bank, subspace
 from tf_reconstruct.blackbox.blob_search import BlobSettings, blob_search
-from tf_reconstruct.blackbox.cma_refine import CmaSettings, SearchResult, cma_refine
+from tf_reconstruct.blackbox.cma_refine import CmaSettings, SearchResult, cma_refine, joint_term
 from tf_reconstruct.blackbox.methods import SURROGATE_RECIPE, check_method
 from tf_reconstruct.blackbox.queries import QueryRenderer, rows_seen, score_latents
 from tf_reconstruct.optimize import coarse_to_fine, recipes, runner
@@ -57,6 +57,8 @@ class BlackBoxConfig:
         search = {"cma": dataclasses.asdict(self.cma), "blobs": dataclasses.asdict(self.blobs)}.get(method.refine)
         if method.refine == "cma" and not method.joint:
             search.pop("surrogate_weight")
+        if method.surrogate_margin is not None:
+            search["surrogate_margin"] = method.surrogate_margin
         return {"queries_budget": self.budget, "query_resolution": method.query_resolution,
                 "search": {**search, "queries": self.budget} if search else None,
                 "basis": method.basis if method.refine == "cma" else None}
@@ -133,16 +135,19 @@ class Attacker:
                 "bank_faces": len(self.bank.oracle_templates), "bank_oracle_calls": self.bank.cost["calls"]}
         return self.generator.mean_w_plus()[0], {"kind": "mean"}
 
-    def _prior(self, name):
-        """The joint search's white-box term: the surrogate's cosine of a face to this template's translation,
-        times its weight (faces [P, 112, 112, 3] uint8 -> [P])."""
+    def _prior(self, name, start):
+        """The joint search's white-box term, faces [P, 112, 112, 3] uint8 -> [P]: the surrogate's cosine to this
+        template's translation times its weight; with the method's margin m, only its fall below the start
+        face's cosine minus m, so that the oracle alone steers within that band."""
         wanted = self._translated[name] / np.linalg.norm(self._translated[name])
-        weight = self.config.cma.surrogate_weight
+        weight, margin = self.config.cma.surrogate_weight, self.method.surrogate_margin
 
-        def prior(faces):
+        def cosines(faces):
             found = np.asarray(self.surrogate(faces), np.float64)
-            return weight * (found / np.linalg.norm(found, axis=1, keepdims=True)) @ wanted
-        return prior
+            return (found / np.linalg.norm(found, axis=1, keepdims=True)) @ wanted
+        floor = (None if margin is None
+                 else float(cosines(self.renderer(np.asarray(start, np.float32)[None]))[0]) - margin)
+        return lambda faces: joint_term(cosines(faces), weight, floor)
 
     def _search(self, name, target, start, oracle):
         method, config = self.method, self.config
@@ -154,7 +159,7 @@ class Attacker:
                 indices, _ = self.bank.nearest(target, max(config.cma.directions + 1, 2))
                 directions, scales = subspace.neighbour_basis(self.bank.w[indices], start[0], config.cma.directions)
             return cma_refine(self.renderer, oracle, target, start, directions, scales, settings,
-                              self._prior(name) if method.joint else None, self.moving)
+                              self._prior(name, start) if method.joint else None, self.moving)
         if method.refine == "blobs":
             return blob_search(oracle, target, self.renderer(start[None])[0], config.blobs)
         similarity = float(score_latents(self.renderer, oracle, start[None], target)[0][0])

@@ -48,6 +48,13 @@ class SearchResult:
     prior: float = None       # the joint search's white-box term of the best face (None: the oracle alone)
 
 
+def joint_term(cosines, weight, floor=None):
+    """The joint search's white-box term of faces [P] from their surrogate cosines [P] to the translated template:
+    weight * cosine; with a floor, weight * min(cosine - floor, 0), a penalty only below the floor."""
+    cosines = np.asarray(cosines, np.float64)
+    return weight * (cosines if floor is None else np.minimum(cosines - floor, 0.0))
+
+
 def _scores(renderer, oracle, latents, target, prior):
     """(fitness [P] to maximise, the oracle's similarities [P], the prior's terms [P] or None) of latents."""
     faces = renderer(latents)

@@ -15,7 +15,11 @@ in place of --queries, so that one run folder can hold one route at two budgets,
 same budget as the route it anchors. A `_q512` method shows the oracle the generator's 512-px face in place of
 its 256-px one: MobileStyleGAN's 256-px output is an intermediate head, not the full face scaled down, and a
 search fitted to it loses part of its match in the face the judges see (dlib's distance to the template 0.356
-at 256 px, 0.411 at 512 and 0.416 at 1,024, for the first 12 faces of the 149's route).
+at 256 px, 0.411 at 512 and 0.416 at 1,024, for the first 12 faces of the 149's route). At 512 px the start
+is already the surrogate's best face (the white-box stage ends at 512 px), so every step the joint search
+tries costs it surrogate cosine and it mostly stands still; a `_hinge` method counts the surrogate's cosine
+only where it falls more than `surrogate_margin` below the start's, so that the oracle alone steers the face
+while the surrogate still sees the same person.
 """
 
 import dataclasses
@@ -38,6 +42,8 @@ class BlackBoxMethod:
     joint: bool = False          # CMA-ES's fitness also counts the surrogate's cosine to the translated template
     queries: int = None          # its own budget of oracle calls per face (None: --queries)
     query_resolution: int = 256  # px of the generator render the oracle's crop is cut from (queries.py)
+    surrogate_margin: float = None   # joint only: None counts the surrogate's cosine itself; a margin m counts
+    #                                  only its fall below (the start's cosine - m), as a penalty
 
     @property
     def queries_oracle(self):
@@ -72,6 +78,9 @@ BB_METHODS = {
     "bb_adapter_lfw_cma_joint_2k_q512": BlackBoxMethod(
         "adapter", "cma", "the same joint search at 2,000 queries, each shown the 512-px face",
         adapter_data="bank_lfw", joint=True, queries=2000, query_resolution=512),
+    "bb_adapter_lfw_cma_joint_2k_q512_hinge": BlackBoxMethod(
+        "adapter", "cma", "the 512-px joint search, the surrogate's cosine a penalty only 0.05 below the start's",
+        adapter_data="bank_lfw", joint=True, queries=2000, query_resolution=512, surrogate_margin=0.05),
     "bb_mean_cma": BlackBoxMethod("mean", "cma", "mean face, CMA-ES against the oracle"),
     "bb_blobs": BlackBoxMethod("mean", "blobs", "Gaussian blobs in pixels (after Razzhigaev et al. 2020)"),
     "bb_blobs_2k": BlackBoxMethod("mean", "blobs", "the same blob search with 2,000 queries per face", queries=2000),

@@ -125,13 +125,19 @@ class _LinearRenderer:
         return np.clip(np.rint(faces), 0, 255).astype(np.uint8)
 
 
-def test_cma_refine_approaches_the_target_within_its_budget():
-    oracle = _mean_colour_oracle().with_budget(400)
+def _colour_search_case():
+    """(oracle, a target template, directions, scales): the colour oracle's template of a face whose first 12
+    latent numbers are random, and the 12 axes that reach it from the zero latent."""
+    oracle = _mean_colour_oracle()
     target_latent = np.zeros((3, 512), np.float32)
     target_latent[:, :12] = np.random.default_rng(1).uniform(-1, 1, 12)
     target = oracle(_LinearRenderer()(target_latent[None]))[0]
+    return oracle, target, np.eye(512, dtype=np.float32)[:12], np.ones(12, np.float32)
+
+
+def test_cma_refine_approaches_the_target_within_its_budget():
+    oracle, target, directions, scales = _colour_search_case()
     oracle = oracle.with_budget(400)
-    directions, scales = np.eye(512, dtype=np.float32)[:12], np.ones(12, np.float32)
     result = cma_refine(_LinearRenderer(), oracle, target, np.zeros((3, 512), np.float32), directions, scales,
                         CmaSettings(groups=1, popsize=8, sigma=0.5, patience=50))
     assert oracle.calls <= 400 and result.calls == oracle.calls
@@ -140,11 +146,7 @@ def test_cma_refine_approaches_the_target_within_its_budget():
 
 
 def test_a_joint_search_trades_the_oracle_for_its_prior():
-    oracle = _mean_colour_oracle()
-    target_latent = np.zeros((3, 512), np.float32)
-    target_latent[:, :12] = np.random.default_rng(1).uniform(-1, 1, 12)
-    target = oracle(_LinearRenderer()(target_latent[None]))[0]
-    directions, scales = np.eye(512, dtype=np.float32)[:12], np.ones(12, np.float32)
+    oracle, target, directions, scales = _colour_search_case()
     settings = CmaSettings(groups=1, popsize=8, sigma=0.5, patience=50)
 
     def grey(faces):   # a white-box term that wants every quarter of the face mid-grey
@@ -167,11 +169,7 @@ def test_the_joint_term_is_the_weighted_cosine_or_a_penalty_below_its_floor():
 
 
 def test_a_hinged_joint_search_lets_the_oracle_alone_steer_above_the_floor():
-    oracle = _mean_colour_oracle()
-    target_latent = np.zeros((3, 512), np.float32)
-    target_latent[:, :12] = np.random.default_rng(1).uniform(-1, 1, 12)
-    target = oracle(_LinearRenderer()(target_latent[None]))[0]
-    directions, scales = np.eye(512, dtype=np.float32)[:12], np.ones(12, np.float32)
+    oracle, target, directions, scales = _colour_search_case()
     settings = CmaSettings(groups=1, popsize=8, sigma=0.5, patience=50)
     start = np.zeros((3, 512), np.float32)
 

@@ -85,6 +85,6 @@ def tiny_bank(tmp_path_factory, generator, extractor192):
 
 def pytest_collection_modifyitems(config, items):
     """Files with slow tests first: the workers of `make test` (pytest-xdist, a file at a time) take files in this
-    order, so no long file starts when the other worker is nearly done."""
+    order, so no long file starts when the other workers are nearly done."""
     slow_files = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.path not in slow_files)

@@ -95,8 +95,15 @@ def test_every_engine_option_runs_with_the_judges_unloadable(tmp_path, monkeypat
     rng = np.random.default_rng(0)
     templates = {"a": rng.standard_normal(192).astype(np.float32), "b": rng.standard_normal(192).astype(np.float32)}
     settings = EngineSettings(steps=4, patience=2, resolution=32, truncation=0.7, batch_size=2)
-    # issue 35's candidates run ours_fast's code with other numbers: ours_fast covers them (and keeps this short).
-    chosen = ["ours_restarts", *[name for name in methods.VARIANTS if not name.startswith("ours_fast_c2f")]]
+    # Every engine option, each at least once: ours_plus (bank start, EOT, spread, restarts), ours_fast (coarse to
+    # fine; issue 35's candidates run its code with other numbers), Adam, and both ways of keeping 3 starts (the
+    # best, the average; the mean start among them). The other recipes are combinations of these.
+    covering = ("ours_plus", "ours_fast", "ours_bank_eot_spread_adam", "ours_multi_eot_spread",
+                "ours_multi_avg_eot_spread")
+    options = {key for name in covering for key in methods.VARIANTS[name].changes} | {
+        start for name in covering for start in np.atleast_1d(methods.VARIANTS[name].start)}
+    assert options >= {key for recipe in methods.VARIANTS.values() for key in recipe.changes} | {"mean", "bank"}
+    chosen = ["ours_restarts", *covering]
     (tmp_path / "run" / "reconstructions").mkdir(parents=True)
     from tf_reconstruct.optimize import runner
     runner.run(generator, extractor192, list(templates.items()), tmp_path / "run" / "reconstructions", settings)

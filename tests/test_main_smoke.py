@@ -141,22 +141,21 @@ def test_baselines_then_every_method_and_both_liveness_detectors(tmp_path):
     for method in ("mapping", "mapping_wplus", "mapping_opt"):
         assert len(list((run / f"reconstructions_{method}").glob("*_wplus.npy"))) == 2
     # A re-run makes nothing new: every output and liveness score is reused.
-    again = _main(*args, "--max_reconstructions=0")
+    again = run_cli("tf_reconstruct.main", *args, "--max_reconstructions=0")
     assert again.returncode == 0, again.stderr[-3000:]
     made = json.loads((run / "manifest.json").read_text())["comparison_outputs_made_this_run"]
     assert set(made.values()) == {0}
     # An ablation-only re-run rewrites the ablation and keeps the methods' table3 as it was.
     table3 = (run / "table3.csv").read_bytes()
-    ablation_only = _main(*[arg for arg in args if not arg.startswith(("--methods", "--liveness"))],
-                          "--methods=ours,wplus_uniform", "--max_reconstructions=0")
+    unlisted = [arg for arg in args if not arg.startswith(("--methods", "--liveness"))]
+    ablation_only = run_cli("tf_reconstruct.main", *unlisted, "--methods=ours,wplus_uniform", "--max_reconstructions=0")
     assert ablation_only.returncode == 0, ablation_only.stderr[-3000:]
     assert (run / "table3.csv").read_bytes() == table3
     with (run / "ablation.csv").open() as handle:
         assert [row["method"] for row in csv.DictReader(handle)] == ["ours (W+ optimisation)", "W+, uniform start"]
     # A re-run comparing fewer methods rescores those and keeps the others' rows, and the grid of all of them.
     grid = (run / "fig6_methods.png").read_bytes()
-    fewer = _main(*[arg for arg in args if not arg.startswith(("--methods", "--liveness"))],
-                  "--methods=ours,nbnet", "--max_reconstructions=0")
+    fewer = run_cli("tf_reconstruct.main", *unlisted, "--methods=ours,nbnet", "--max_reconstructions=0")
     assert fewer.returncode == 0, fewer.stderr[-3000:]
     with (run / "table3.csv").open() as handle:
         after = list(csv.DictReader(handle))

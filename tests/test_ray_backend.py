@@ -1,8 +1,8 @@
 """The database run on a local Ray (started here, 2 CPUs) with a tiny step budget: Ray writes what the local
-backend writes at the same threads per worker (1 and 2), resumes (at 2), survives a killed worker, and refuses a
-malformed database before any worker starts. A face's last bits depend on the thread count on some CPUs (an
-AVX2-only EPYC: up to 0.018 in w+ after 6 steps between 1 and 2 threads), so each Ray run is compared with a
-local run at its own threads: this process's 2 (conftest), or a fresh process at 1."""
+backend writes at the same threads per worker (1 here, 2 in the fast method's test), survives a killed worker,
+resumes, and refuses a malformed database before any worker starts. A face's last bits depend on the thread
+count on some CPUs (an AVX2-only EPYC: up to 0.018 in w+ after 6 steps between 1 and 2 threads), so each Ray
+run is compared with a local run at its own threads: a fresh process at 1, or this process's 2 (conftest)."""
 
 import json
 import os
@@ -59,16 +59,6 @@ def same_outputs(a, b, name):
 
 
 @pytest.fixture(scope="module")
-def local_run(tmp_path_factory, templates, generator):
-    """The local backend in this process, at its 2 threads."""
-    out_dir = tmp_path_factory.mktemp("local")
-    summary = local_backend.run(config(out_dir), templates, shard_size=2)
-    assert summary.written == len(NAMES) and not summary.failures
-    assert json.loads((out_dir / f"{NAMES[0]}.json").read_text())["threads"] == 2
-    return out_dir
-
-
-@pytest.fixture(scope="module")
 def local_run_one_thread(tmp_path_factory, templates):
     """The local backend at 1 thread, in a fresh process (TensorFlow's threads are fixed once it has run):
     the README's command, with SETTINGS as flags."""
@@ -85,31 +75,27 @@ def local_run_one_thread(tmp_path_factory, templates):
     return out_dir
 
 
-@pytest.mark.parametrize("threads", [1, 2])
 def test_ray_writes_what_the_local_backend_writes_at_the_same_threads_survives_a_killed_worker_and_resumes(
-        threads, ray_session, templates, request, tmp_path):
-    local = request.getfixturevalue("local_run_one_thread" if threads == 1 else "local_run")
-    # The local run's shards on Ray workers of `threads` CPUs each (2 workers of 1, or 1 of 2), worker 0 killed
-    # after the first face: Ray restarts it, its shard is retried, and every face is written once, the bits of
-    # the local run's (a face in flight at the kill is replayed in its shard's batch).
-    workers = 2 // threads
-    summary = ray_backend.run(config(tmp_path), templates, shard_size=2, workers=workers, cpus_per_worker=threads,
+        ray_session, templates, local_run_one_thread, tmp_path):
+    # The local run's shards on two Ray workers of 1 CPU each, worker 0 killed after the first face: Ray restarts
+    # it, its shard is retried, and every face is written once, the bits of the local run's (a face in flight at
+    # the kill is replayed in its shard's batch). Ray at 2 threads a worker: the fast method's test below.
+    local = local_run_one_thread
+    summary = ray_backend.run(config(tmp_path), templates, shard_size=2, workers=2, cpus_per_worker=1,
                               fault_drill_after=1)
     assert any("killed" in event for event in summary.events)
     assert not summary.failures and summary.done_before == 0 and summary.written == len(NAMES)
     assert files(tmp_path) == files(local)          # every face, once, and nothing half-written
     for name in NAMES:
         assert same_outputs(local, tmp_path, name), name
-    assert json.loads((tmp_path / f"{NAMES[0]}.json").read_text())["threads"] == threads
-    if threads == 1:
-        return      # resuming does not depend on the thread count: checked once, at 2
+    assert json.loads((tmp_path / f"{NAMES[0]}.json").read_text())["threads"] == 1
     # Resume: a re-run after a lost face does only that face, and finds the rest done.
     for suffix in (".json", ".png", "_wplus.npy"):
         (tmp_path / f"db_0003{suffix}").unlink()
-    again = ray_backend.run(config(tmp_path), templates, shard_size=2, workers=1, cpus_per_worker=threads)
+    again = ray_backend.run(config(tmp_path), templates, shard_size=2, workers=1, cpus_per_worker=1)
     assert again.written == 1 and again.done_before == len(NAMES) - 1
     assert all(same_outputs(local, tmp_path, name) for name in NAMES)
-    assert ray_backend.run(config(tmp_path), templates, shard_size=2, workers=1).written == 0
+    assert ray_backend.run(config(tmp_path), templates, shard_size=2, workers=1, cpus_per_worker=1).written == 0
 
 
 def test_the_fast_method_runs_on_a_ray_shard_as_it_does_locally(ray_session, templates, tiny_bank, tmp_path):
@@ -135,6 +121,7 @@ def test_the_fast_method_runs_on_a_ray_shard_as_it_does_locally(ray_session, tem
         assert records[0] == records[1]
         record = records[1]
         assert record["method"] == "ours_fast" and record["start"]["coarse_start"]["kind"] == "bank"
+        assert record["threads"] == 2       # the worker's 2 CPUs reached TensorFlow, as this process's 2
         assert (tmp_path / "ray" / "coarse" / f"{name}_wplus.npy").is_file()
 
 

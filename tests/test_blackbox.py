@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from tf_reconstruct.blackbox import adapter, real_pairs, subspace
 from tf_reconstruct.blackbox.blob_search import BlobSettings, blob_search, gaussian_blobs
-from tf_reconstruct.blackbox.cma_refine import CmaSettings, cma_refine, joint_term
+from tf_reconstruct.blackbox.cma_refine import CmaSettings, FineView, cma_refine, joint_term
 from tf_reconstruct.blackbox.methods import BB_METHODS
 from tf_reconstruct.blackbox.oracle import Oracle, OracleBudgetExhausted, load_oracle
 from tf_reconstruct.errors import InputError
@@ -182,6 +182,35 @@ def test_a_hinged_joint_search_lets_the_oracle_alone_steer_above_the_floor():
     # The start is the linear term's best face, which pins the search; the hinge frees a band of 0.3 for the oracle.
     assert hinged.similarity > linear.similarity + 0.05
     assert closeness(_LinearRenderer()(hinged.w_plus[None]))[0] >= 1.0 - 0.3 - 0.02
+
+
+class _ShiftedRenderer(_LinearRenderer):
+    """Another view of the same latents: the linear face of the latent moved by 0.5, as the 512-px face is another
+    render of the w+ whose 256-px head the coarse view shows."""
+
+    def __call__(self, w_plus):
+        return super().__call__(np.asarray(w_plus) + 0.5)
+
+
+def test_a_fine_view_takes_the_last_queries_and_keeps_the_face_best_in_it():
+    oracle, coarse_target, directions, scales = _colour_search_case()
+    target_latent = np.zeros((1, 3, 512), np.float32)
+    target_latent[0, :, :12] = np.random.default_rng(1).uniform(-1, 1, 12)
+    target = oracle(_ShiftedRenderer()(target_latent))[0]      # the template of the face the fine view shows
+    settings = CmaSettings(groups=1, popsize=8, sigma=0.5, patience=50)
+    start = np.zeros((3, 512), np.float32)
+    coarse = cma_refine(_LinearRenderer(), oracle.with_budget(400), target, start, directions, scales, settings)
+    budget = oracle.with_budget(400)
+    fine = cma_refine(_LinearRenderer(), budget, target, start, directions, scales, settings,
+                      fine=FineView(_ShiftedRenderer(), 200))
+    assert coarse.switch is None and budget.calls <= 400 and fine.calls == budget.calls
+    # It moved when 200 queries were left (one generation of 8 may end past that line), and paid one to score
+    # its best face again there.
+    assert 400 - 200 <= fine.switch["after_calls"] < 400 - 200 + 8
+    in_fine = oracle.similarities(oracle(_ShiftedRenderer()(np.stack([coarse.w_plus, fine.w_plus]))), target)
+    assert fine.similarity == pytest.approx(in_fine[1], abs=1e-6)     # its score is the fine view's
+    assert fine.similarity > fine.switch["similarity_after"] + 0.03   # and the fine view's queries raised it
+    assert in_fine[1] > in_fine[0] + 0.02                               # past the coarse search's face, seen there
 
 
 def test_blob_search_stays_within_budget_and_never_ends_worse():
@@ -365,3 +394,6 @@ def test_the_q512_route_differs_from_the_chosen_one_only_in_what_the_oracle_is_s
     assert dataclasses.replace(q512, label=chosen.label, query_resolution=256) == chosen
     hinge = BB_METHODS["bb_adapter_lfw_cma_joint_2k_q512_hinge"]
     assert dataclasses.replace(hinge, label=q512.label, surrogate_margin=None) == q512
+    fine = BB_METHODS["bb_adapter_lfw_cma_joint_2k_fine512"]
+    assert dataclasses.replace(fine, label=chosen.label, fine_resolution=None, fine_queries=0) == chosen
+    assert (fine.query_resolution, fine.fine_resolution, fine.fine_queries) == (256, 512, 500)

@@ -2,6 +2,7 @@
 trained on it, then `reconstruct --attack=blackbox` on 2 templates with a small query budget, with every judge
 unloadable. Each record names its oracle calls (within the budget) and every model the attack touched."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -78,6 +79,32 @@ def test_a_blackbox_run_stays_in_budget_records_what_it_touched_and_resumes(
     first = (tmp_path / "out" / "db_0000.json").stat().st_mtime_ns
     assert run_cli("tf_reconstruct.reconstruct", *args).returncode == 0
     assert (tmp_path / "out" / "db_0000.json").stat().st_mtime_ns == first      # a re-run skips finished faces
+
+
+def test_a_fine_view_search_records_when_it_moved_and_keeps_a_fine_view_score(blackbox_bank, tmp_path, monkeypatch):
+    # bb_adapter_lfw_cma_joint_2k_fine512 at a budget a test can pay, from the bank adapter the fixture trained.
+    from tf_reconstruct.blackbox import methods, oracle_bank
+    _refuse_judges(monkeypatch)
+    small = dataclasses.replace(methods.BB_METHODS["bb_adapter_lfw_cma_joint_2k_fine512"], adapter_data="bank",
+                                queries=21, fine_queries=9)
+    monkeypatch.setitem(methods.BB_METHODS, "bb_fine_test", small)
+    templates = np.load(blackbox_bank / "oracle_bank_dlib_resnet128" / oracle_bank.SHARD_PATTERN.format(0))["template"]
+    np.save(tmp_path / "db.npy", templates[[2]])
+    done = run_cli("tf_reconstruct.reconstruct", "--attack=blackbox", "--oracle=dlib", "--method=bb_fine_test",
+                   "--bb_popsize=4", "--bb_directions=3", f"--templates={tmp_path / 'db.npy'}",
+                   f"--out_dir={tmp_path / 'out'}", f"--baselines_dir={blackbox_bank}", "--steps=4", "--patience=2",
+                   "--resolution=32", "--batch_size=2")
+    assert done.returncode == 0, done.stderr
+    record = json.loads((tmp_path / "out" / "db_0000.json").read_text())
+    assert record["search"]["fine_view"] == {"resolution": 512, "queries": 9} and record["query_resolution"] == 256
+    switch = record["fine_view_switch"]
+    # 21 queries: the start, generations of 4 until at most 9 are left (or the coarse view stalls), one to score
+    # the best face again at 512 px, then generations of 4 while they fit.
+    assert 1 <= switch["after_calls"] <= 21 - 9 + 4 - 1 and record["oracle_calls"] <= 21
+    # The joint search keeps the best sum of the oracle's similarity and the surrogate's term, as seen at 512 px.
+    assert (record["final_similarity"] + record["final_surrogate_term"]
+            >= switch["similarity_after"] + switch["prior_after"] - 2e-5)
+    assert record["rows_moved"] == [0, 1, 2, 4, 5, 7, 8, 10, 11, 13, 14]   # the 256-px view's rows, throughout
 
 
 def _tiny_lfw(folder):

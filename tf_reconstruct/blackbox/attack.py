@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from tf_reconstruct.blackbox import adapter as adapters, oracle_bank, subspace
 from tf_reconstruct.blackbox.blob_search import BlobSettings, blob_search
-from tf_reconstruct.blackbox.cma_refine import CmaSettings, SearchResult, cma_refine, joint_term
+from tf_reconstruct.blackbox.cma_refine import CmaSettings, FineView, SearchResult, cma_refine, joint_term
 from tf_reconstruct.blackbox.methods import SURROGATE_RECIPE, check_method
 from tf_reconstruct.blackbox.queries import QueryRenderer, rows_seen, score_latents
 from tf_reconstruct.optimize import coarse_to_fine, recipes, runner
@@ -59,6 +59,8 @@ class BlackBoxConfig:
             search.pop("surrogate_weight")
         if method.surrogate_margin is not None:
             search["surrogate_margin"] = method.surrogate_margin
+        if search and method.fine_resolution is not None:
+            search["fine_view"] = {"resolution": method.fine_resolution, "queries": method.fine_queries}
         return {"queries_budget": self.budget, "query_resolution": method.query_resolution,
                 "search": {**search, "queries": self.budget} if search else None,
                 "basis": method.basis if method.refine == "cma" else None}
@@ -82,6 +84,8 @@ class Attacker:
                                                                  self.method.adapter_data)
                                            if self.method.uses_surrogate else (None, {}))
         self.renderer = QueryRenderer(generator, self.method.query_resolution)
+        self.fine_renderer = (QueryRenderer(generator, self.method.fine_resolution)
+                              if self.method.fine_resolution is not None else None)
         # The rows the search may move: those the oracle's render reads (all, if so configured).
         self.moving = (rows_seen(self.renderer, generator.mean_w_plus()[0])
                        if self.method.refine == "cma" and config.cma.freeze_unseen_rows else None)
@@ -158,8 +162,10 @@ class Attacker:
             else:
                 indices, _ = self.bank.nearest(target, max(config.cma.directions + 1, 2))
                 directions, scales = subspace.neighbour_basis(self.bank.w[indices], start[0], config.cma.directions)
+            # The fine view moves the rows the coarse one reads: rows only it reads would jump when it starts.
+            fine = None if self.fine_renderer is None else FineView(self.fine_renderer, method.fine_queries)
             return cma_refine(self.renderer, oracle, target, start, directions, scales, settings,
-                              self._prior(name, start) if method.joint else None, self.moving)
+                              self._prior(name, start) if method.joint else None, self.moving, fine)
         if method.refine == "blobs":
             return blob_search(oracle, target, self.renderer(start[None])[0], config.blobs)
         similarity = float(score_latents(self.renderer, oracle, start[None], target)[0][0])
@@ -197,6 +203,7 @@ class Attacker:
                   "history": result.history, "steps": how.get("surrogate_steps", 0),
                   "seconds_search": round(searched, 2),
                   "final_surrogate_term": None if result.prior is None else round(result.prior, 5),
+                  **({"fine_view_switch": result.switch} if self.fine_renderer is not None else {}),
                   "seconds": round(searched + how.get("surrogate_seconds", 0), 2),
                   "generator": self.generator.name,
                   "rows_moved": None if self.moving is None else np.flatnonzero(self.moving).tolist(),

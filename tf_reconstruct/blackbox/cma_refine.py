@@ -2,7 +2,7 @@
 
     CmaSettings(queries, directions, groups, sigma, popsize, patience, seed)
     cma_refine(renderer, oracle, target, start [num_ws, 512], directions, scales, settings, prior=None,
-               moving=None) -> SearchResult
+               moving=None, fine=None) -> SearchResult
 
 The search minimises minus the oracle's similarity of the rendered face to the target template, over the
 coefficients of subspace.to_w_plus; with a `prior` (the joint methods: prior(faces) -> [P], a white-box term
@@ -13,6 +13,11 @@ generation, or after `patience` generations without a better face. The start its
 query), so the result is never worse than the start by the search's own fitness. With `moving` (the rows the
 query render reads, queries.rows_seen), the other rows stay at the start's: the face the judges see at full
 size then differs from the one the oracle scored only by the layers above the query's resolution.
+With a `fine` view (FineView), the search's last queries see another render of the same latents (the 512-px
+face, nearer the one the judges see than the 256-px head): the best face so far is scored again there, and the
+same CMA-ES goes on from its adapted step, so the face kept is the best the oracle saw in the fine view. A
+search that starts in the fine view stands still when its start is the white-box stage's optimum there
+(methods.py); one that arrives there from the coarse view has already left it.
 """
 
 import dataclasses
@@ -36,6 +41,12 @@ class CmaSettings:
     freeze_unseen_rows: bool = True   # rows of w+ the query render does not read stay at the start's
 
 
+@dataclasses.dataclass(frozen=True)
+class FineView:
+    renderer: object   # w+ [B, num_ws, 512] -> faces [B, 112, 112, 3] uint8: the view of the search's last queries
+    calls: int         # queries left when the search moves to it (sooner, if the coarse view stalls)
+
+
 @dataclasses.dataclass
 class SearchResult:
     w_plus: np.ndarray      # the best face's latent [num_ws, 512] (None for a pixel search)
@@ -46,6 +57,7 @@ class SearchResult:
     history: list           # the best similarity after each generation
     face: np.ndarray = None   # the best face's query pixels [112, 112, 3] uint8
     prior: float = None       # the joint search's white-box term of the best face (None: the oracle alone)
+    switch: dict = None       # with a fine view: when the search moved to it, and the best face's score in both
 
 
 def joint_term(cosines, weight, floor=None):
@@ -63,30 +75,45 @@ def _scores(renderer, oracle, latents, target, prior):
     return similarities + (0.0 if terms is None else terms), similarities, terms
 
 
-def cma_refine(renderer, oracle, target, start, directions, scales, settings=CmaSettings(), prior=None, moving=None):
+def _best(fitness, similarity, term, coefficients):
+    return {"fitness": float(fitness), "similarity": float(similarity),
+            "prior": None if term is None else float(term), "coefficients": coefficients}
+
+
+def cma_refine(renderer, oracle, target, start, directions, scales, settings=CmaSettings(), prior=None, moving=None,
+               fine=None):
     """The best w+ CMA-ES finds in the subspace around `start`, within the oracle's remaining budget."""
     calls_before = oracle.calls
     fitness, similarity, term = _scores(renderer, oracle, np.asarray(start, np.float32)[None], target, prior)
-    best = {"fitness": float(fitness[0]), "similarity": float(similarity[0]),
-            "prior": None if term is None else float(term[0]),
-            "coefficients": np.zeros(settings.groups * len(directions))}
+    best = _best(fitness[0], similarity[0], None if term is None else term[0],
+                 np.zeros(settings.groups * len(directions)))
     start_similarity = best["similarity"]
     strategy = cma.CMAEvolutionStrategy(best["coefficients"], settings.sigma,
                                         {"popsize": settings.popsize, "seed": settings.seed + 1, "verbose": -9})
-    history, waited = [], 0
-    while oracle.remaining >= settings.popsize and waited < settings.patience:
+
+    def latents_of(coefficients):
+        return subspace.to_w_plus(start, coefficients, directions, scales, settings.groups, moving)
+    history, waited, switch = [], 0, None
+    while oracle.remaining >= settings.popsize + (fine is not None and switch is None):
+        if fine is not None and switch is None and (oracle.remaining <= fine.calls or waited >= settings.patience):
+            # The best face so far, scored again in the fine view, is the one to beat from here.
+            renderer, waited = fine.renderer, 0
+            switch = {"after_calls": oracle.calls - calls_before, "similarity_before": round(best["similarity"], 5)}
+            fitness, similarity, term = _scores(renderer, oracle, latents_of(best["coefficients"][None]), target, prior)
+            best = _best(fitness[0], similarity[0], None if term is None else term[0], best["coefficients"])
+            switch.update(similarity_after=round(best["similarity"], 5),
+                          prior_after=None if best["prior"] is None else round(best["prior"], 5))
+        elif waited >= settings.patience:
+            break
         candidates = np.asarray(strategy.ask())
-        latents = subspace.to_w_plus(start, candidates, directions, scales, settings.groups, moving)
-        fitness, similarities, terms = _scores(renderer, oracle, latents, target, prior)
+        fitness, similarities, terms = _scores(renderer, oracle, latents_of(candidates), target, prior)
         strategy.tell(list(candidates), list(-fitness))
         top = int(np.argmax(fitness))
         if fitness[top] > best["fitness"]:
-            best = {"fitness": float(fitness[top]), "similarity": float(similarities[top]),
-                    "prior": None if terms is None else float(terms[top]), "coefficients": candidates[top]}
-            waited = 0
+            best, waited = _best(fitness[top], similarities[top], None if terms is None else terms[top],
+                                 candidates[top]), 0
         else:
             waited += 1
         history.append(round(best["similarity"], 5))
-    w_plus = subspace.to_w_plus(start, best["coefficients"][None], directions, scales, settings.groups, moving)[0]
-    return SearchResult(w_plus, best["similarity"], start_similarity, oracle.calls - calls_before, len(history),
-                        history, prior=best["prior"])
+    return SearchResult(latents_of(best["coefficients"][None])[0], best["similarity"], start_similarity,
+                        oracle.calls - calls_before, len(history), history, prior=best["prior"], switch=switch)

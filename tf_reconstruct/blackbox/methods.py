@@ -19,7 +19,9 @@ at 256 px, 0.411 at 512 and 0.416 at 1,024, for the first 12 faces of the 149's 
 is already the surrogate's best face (the white-box stage ends at 512 px), so every step the joint search
 tries costs it surrogate cosine and it mostly stands still; a `_hinge` method counts the surrogate's cosine
 only where it falls more than `surrogate_margin` below the start's, so that the oracle alone steers the face
-while the surrogate still sees the same person.
+while the surrogate still sees the same person. A `_fine512` method searches in the 256-px view, which moves,
+and shows the oracle the 512-px face for its last `fine_queries` (or from the moment the coarse view stalls):
+the same CMA-ES goes on from where the coarse view left it, and keeps the face the oracle likes best at 512 px.
 """
 
 import dataclasses
@@ -44,6 +46,8 @@ class BlackBoxMethod:
     query_resolution: int = 256  # px of the generator render the oracle's crop is cut from (queries.py)
     surrogate_margin: float = None   # joint only: None counts the surrogate's cosine itself; a margin m counts
     #                                  only its fall below (the start's cosine - m), as a penalty
+    fine_resolution: int = None  # cma only: the search's last `fine_queries` queries see this render instead
+    fine_queries: int = 0
 
     @property
     def queries_oracle(self):
@@ -81,6 +85,9 @@ BB_METHODS = {
     "bb_adapter_lfw_cma_joint_2k_q512_hinge": BlackBoxMethod(
         "adapter", "cma", "the 512-px joint search, the surrogate's cosine a penalty only 0.05 below the start's",
         adapter_data="bank_lfw", joint=True, queries=2000, query_resolution=512, surrogate_margin=0.05),
+    "bb_adapter_lfw_cma_joint_2k_fine512": BlackBoxMethod(
+        "adapter", "cma", "the joint search at 2,000 queries, its last 500 shown the 512-px face",
+        adapter_data="bank_lfw", joint=True, queries=2000, fine_resolution=512, fine_queries=500),
     "bb_mean_cma": BlackBoxMethod("mean", "cma", "mean face, CMA-ES against the oracle"),
     "bb_blobs": BlackBoxMethod("mean", "blobs", "Gaussian blobs in pixels (after Razzhigaev et al. 2020)"),
     "bb_blobs_2k": BlackBoxMethod("mean", "blobs", "the same blob search with 2,000 queries per face", queries=2000),

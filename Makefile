@@ -48,9 +48,9 @@ run: setup
 	@echo "  $(PY) -m tf_reconstruct.main --dataset=lfw --methods=ours,ours_fast"
 
 # The tests run in TEST_WORKERS processes (pytest-xdist), a test file each at a time: most of a test's time is
-# single-threaded Python (tracing, MTCNN's eager stages) or waiting (a subprocess starting TensorFlow, Ray), so
-# three processes keep 2 cores busier than two (12:50 against 16:49 on a 2-core Xeon, BUILD_NOTES.md).
-TEST_WORKERS ?= 3
+# single-threaded Python (tracing, MTCNN's eager stages), so two processes use both cores. Three were tried
+# (BUILD_NOTES.md): once faster, once much slower (the Ray test starved), so two it stays.
+TEST_WORKERS ?= 2
 PYTEST := TF_RECONSTRUCT_REQUIRE_MODELS=1 $(PY) -m pytest -q -rs -n $(TEST_WORKERS) --dist loadfile
 
 test: setup

@@ -217,7 +217,8 @@ def define_blackbox_table_flags():
     """`python -m tf_reconstruct.studies.blackbox_table`: table_blackbox from finished black-box runs."""
     define_checkpoint_flags()
     flags.DEFINE_list("blackbox_runs", ["experiments/blackbox/lfw/screen24", "experiments/blackbox/lfw/screen24_seenrows",
-                                        "experiments/blackbox/lfw/fresh48", "experiments/blackbox/lfw/lfw149"],
+                                        "experiments/blackbox/lfw/fresh48", "experiments/blackbox/lfw/fresh48_adapter2",
+                                        "experiments/blackbox/lfw/lfw149"],
                       "Run folders of `main --attack_model=dlib_resnet128 --methods=bb_...`.")
     flags.DEFINE_string("blackbox_out", "experiments/blackbox", "Where table_blackbox.{md,csv} go.")
     flags.DEFINE_list("blackbox_anchor_runs", ["experiments/fidelity/lfw/screen24", "experiments/fidelity/lfw/finalists48",

@@ -46,11 +46,11 @@ def test_summary_adds_the_consistent_agreement_from_second_photos():
 
 
 def test_a_rerun_listing_fewer_methods_keeps_the_others_resemblance_rows():
-    from tf_reconstruct.evaluation.resemblance import kept_rows
+    from tf_reconstruct.evaluation.resemblance import with_earlier_rows
     new = [{"faces": "real photos", "gender agreement %": 90.0, "consistent %": 95.0},
            {"faces": "hinge", "gender agreement %": 100.0, "consistent %": 100.0}]
     earlier = [{"faces": "real photos", "gender agreement %": 88.0},           # made again: the new row wins
                {"faces": "q512", "gender agreement %": 70.0},                  # not listed this time: kept
                {"faces": "hinge", "gender agreement %": 60.0, "consistent %": 50.0}]
-    assert kept_rows(new, earlier) == new + [{"faces": "q512", "gender agreement %": 70.0, "consistent %": ""}]
-    assert kept_rows(new, []) == new
+    assert with_earlier_rows(new, earlier) == new + [{"faces": "q512", "gender agreement %": 70.0, "consistent %": ""}]
+    assert with_earlier_rows(new, []) == new

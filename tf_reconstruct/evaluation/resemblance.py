@@ -67,9 +67,9 @@ def method_faces(run_dir, method, identities):
             for identity in identities}
 
 
-def kept_rows(rows, earlier):
+def with_earlier_rows(rows, earlier):
     """`rows`, then the earlier table's rows of faces these do not score: a re-run that lists fewer methods keeps
-    the others' rows, as its table3 keeps theirs."""
+    the others' rows, as its table3 keeps theirs (comparison.kept_rows, keyed by comparison, not by label)."""
     made, columns = {row["faces"] for row in rows}, list(rows[0])
     return rows + [{column: row.get(column, "") for column in columns} for row in earlier if row["faces"] not in made]
 
@@ -97,7 +97,7 @@ def write_table(run_dir, dataset, usable, done_by_method, labels):
         rows.append({"faces": labels[method],
                      **resemblance.summary([(source(i), described[f"{method}/{i}"]) for i in identities],
                                            [second(i) for i in identities])})
-    rows = kept_rows(rows, report_files.read_csv(run_dir / "resemblance.csv"))
+    rows = with_earlier_rows(rows, report_files.read_csv(run_dir / "resemblance.csv"))
     heading = ("Resemblance to the source photo by soft biometrics: gender (SSR-Net fr_gender.onnx, male above 0.5) "
                "and age (SSR-Net fr_age.onnx, years), each face found by MTCNN. 'described' counts the pairs where "
                "both faces were found; the first row is the classifiers' agreement with themselves on two real "

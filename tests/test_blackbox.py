@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_reconstruct.blackbox import adapter, real_pairs, subspace
+from tf_reconstruct.blackbox import adapter, real_pairs, student, subspace
 from tf_reconstruct.blackbox.blob_search import BlobSettings, blob_search, gaussian_blobs
 from tf_reconstruct.blackbox.cma_refine import CmaSettings, FineView, cma_refine, joint_term
 from tf_reconstruct.blackbox.methods import BB_METHODS
 from tf_reconstruct.blackbox.oracle import Oracle, OracleBudgetExhausted, load_oracle
-from tf_reconstruct.errors import InputError
+from tf_reconstruct.errors import InputError, MissingCheckpointError
+from tf_reconstruct.models.registry import Extractor
 
 
 def _mean_colour_oracle(budget=None, model=None):
@@ -397,3 +398,54 @@ def test_the_q512_route_differs_from_the_chosen_one_only_in_what_the_oracle_is_s
     fine = BB_METHODS["bb_adapter_lfw_cma_joint_2k_fine512"]
     assert dataclasses.replace(fine, label=chosen.label, fine_resolution=None, fine_queries=0) == chosen
     assert (fine.query_resolution, fine.fine_resolution, fine.fine_queries) == (256, 512, 500)
+
+
+def test_the_student_recovers_a_linear_map_from_unit_templates():
+    rng = np.random.default_rng(3)
+    surrogate = rng.standard_normal((400, 6)) * rng.uniform(0.5, 2.0, (400, 1))   # norms vary; the map reads units
+    weights, bias = rng.standard_normal((6, 4)), rng.standard_normal(4)
+    oracle = student.unit(surrogate) @ weights + bias
+    found_weights, found_bias = student.fit_student(surrogate, oracle, ridge=1e-9)
+    assert np.allclose(found_weights, weights, atol=1e-5) and np.allclose(found_bias, bias, atol=1e-5)
+    assert student.mean_distance(found_weights, found_bias, surrogate, oracle) < 1e-5
+    # A ridge shrinks the map towards zero and leaves the bias to carry the mean.
+    shrunk, _ = student.fit_student(surrogate, oracle, ridge=1e3)
+    assert np.linalg.norm(shrunk) < 0.5 * np.linalg.norm(weights)
+
+
+def test_the_student_is_scored_on_the_adapters_held_out_pairs():
+    rng = np.random.default_rng(4)
+    bank, photos = rng.standard_normal((300, 8)), rng.standard_normal((100, 8))
+    mixing = rng.standard_normal((8, 5))
+    weights, bias, log = student.train_student(bank, np.tanh(student.unit(bank) @ mixing),
+                                               real=(np.tanh(student.unit(photos) @ mixing), photos))
+    _, held = adapter.real_split(100)
+    assert log["pairs"] == 285 + 95
+    assert log["real_validation_distance"] == pytest.approx(student.mean_distance(
+        weights, bias, photos[held], np.tanh(student.unit(photos[held]) @ mixing)), abs=1e-4)
+    assert log["validation_distance"] < 0.5 * np.mean(np.linalg.norm(np.tanh(student.unit(bank) @ mixing), axis=1))
+
+
+def test_the_student_stage_matches_the_mean_of_both_cosines(tmp_path):
+    rng = np.random.default_rng(5)
+    surrogate = tf.keras.Sequential([tf.keras.layers.Flatten(), tf.keras.layers.Dense(6)])
+    surrogate.build((None, 112, 112, 3))
+    base = Extractor("tiny", surrogate, 6, "a tiny surrogate")
+    weights, bias = rng.standard_normal((6, 4)).astype(np.float32), rng.standard_normal(4).astype(np.float32)
+    student.save_student(weights, bias, {"ridge": 0.1}, tmp_path, "oracle", "tiny", "bank_lfw")
+    loaded_weights, loaded_bias, meta = student.load_student(tmp_path, "oracle", "tiny", "bank_lfw")
+    assert meta["data"] == "bank_lfw" and np.allclose(loaded_weights, weights)
+    with pytest.raises(MissingCheckpointError, match="train_adapter"):
+        student.load_student(tmp_path, "oracle", "tiny", "bank")
+    extractor = student.student_extractor(base, loaded_weights, loaded_bias)
+    faces = _faces(2).astype(np.float32)
+    translated, template = rng.standard_normal((2, 6)), rng.standard_normal((2, 4))
+    found = np.asarray(extractor(faces))
+    targets = student.stage_targets(translated, template)
+    assert found.shape == targets.shape == (2, 10)
+    own = np.asarray(base(faces))
+    cosine = np.sum(student.unit(own) * student.unit(translated), 1)
+    predicted = student.unit(own) @ weights + bias
+    student_cosine = np.sum(student.unit(predicted) * student.unit(template), 1)
+    overall = np.sum(student.unit(found) * student.unit(targets), 1)
+    assert np.allclose(overall, (cosine + student_cosine) / 2, atol=1e-5)

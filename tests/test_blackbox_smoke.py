@@ -41,6 +41,8 @@ def test_the_bank_is_scored_once_and_the_adapter_kept(blackbox_bank):
     assert record["calls"] == 8 and record["oracle"] == "dlib_resnet128"
     meta = json.loads((blackbox_bank / "adapter_dlib_resnet128_to_mobilefacenet192.json").read_text())
     assert meta["in_dim"] == 128 and meta["out_dim"] == 192 and meta["pairs"] == 8
+    fitted = json.loads((blackbox_bank / "student_mobilefacenet192_to_dlib_resnet128.json").read_text())
+    assert fitted["pairs"] == 7 and fitted["validation_distance"] > 0   # the adapter's split: 1 of 8 held out
 
 
 @pytest.mark.parametrize("method, touched", [
@@ -81,12 +83,13 @@ def test_a_blackbox_run_stays_in_budget_records_what_it_touched_and_resumes(
     assert (tmp_path / "out" / "db_0000.json").stat().st_mtime_ns == first      # a re-run skips finished faces
 
 
-def test_a_fine_view_search_records_when_it_moved_and_keeps_a_fine_view_score(blackbox_bank, tmp_path, monkeypatch):
-    # bb_adapter_lfw_cma_joint_2k_fine512 at a budget a test can pay, from the bank adapter the fixture trained.
+def test_a_fine_view_search_from_the_students_stage_records_both(blackbox_bank, tmp_path, monkeypatch):
+    # bb_adapter_lfw_cma_joint_2k_fine512 at a budget a test can pay, from the bank adapter the fixture trained,
+    # its white-box stage also aiming through the student (the _student methods' stage) to save a second run.
     from tf_reconstruct.blackbox import methods, oracle_bank
     _refuse_judges(monkeypatch)
     small = dataclasses.replace(methods.BB_METHODS["bb_adapter_lfw_cma_joint_2k_fine512"], adapter_data="bank",
-                                queries=21, fine_queries=9)
+                                queries=21, fine_queries=9, student_weight=1.0)
     monkeypatch.setitem(methods.BB_METHODS, "bb_fine_test", small)
     templates = np.load(blackbox_bank / "oracle_bank_dlib_resnet128" / oracle_bank.SHARD_PATTERN.format(0))["template"]
     np.save(tmp_path / "db.npy", templates[[2]])
@@ -105,6 +108,10 @@ def test_a_fine_view_search_records_when_it_moved_and_keeps_a_fine_view_score(bl
     assert (record["final_similarity"] + record["final_surrogate_term"]
             >= switch["similarity_after"] + switch["prior_after"] - 2e-5)
     assert record["rows_moved"] == [0, 1, 2, 4, 5, 7, 8, 10, 11, 13, 14]   # the 256-px view's rows, throughout
+    assert record["models_touched"]["student"] == "student_mobilefacenet192_to_dlib_resnet128"
+    assert record["start"]["student_weight"] == 1.0 and (tmp_path / "out" / "surrogate_stage_student1").is_dir()
+    stage = json.loads((tmp_path / "out" / "surrogate_stage_student1" / "db_0000.json").read_text())
+    assert stage["extractor"] == "mobilefacenet192+student"   # the engine matched the surrogate with its head
 
 
 def _tiny_lfw(folder):

@@ -198,7 +198,8 @@ def blackbox_config(method):
 
 
 def define_train_adapter_flags():
-    """`python -m tf_reconstruct.train_adapter`: the bank scored by the oracle, and the adapter trained on it."""
+    """`python -m tf_reconstruct.train_adapter`: the bank scored by the oracle, and the adapter (and student) fitted
+    on it."""
     define_checkpoint_flags()
     define_oracle_flags()
     flags.DEFINE_string("baselines_dir", None, "The surrogate's latent bank (default: checkpoints/baselines/"
@@ -211,6 +212,9 @@ def define_train_adapter_flags():
     flags.DEFINE_integer("adapter_real_photos", None, "At most this many single-photo people (a seeded draw; "
                          "default: all).", lower_bound=2)
     flags.DEFINE_integer("adapter_real_repeat", 1, "Times each real training pair is shown per epoch.", lower_bound=1)
+    flags.DEFINE_multi_enum("adapter_parts", ["adapter", "student"], ["adapter", "student"], "What to fit on the "
+                            "pairs: the adapter (oracle -> surrogate, a minute) and the student (surrogate -> oracle, "
+                            "seconds; the _student methods' white-box stage). Repeat the flag for both.")
 
 
 def define_blackbox_table_flags():

@@ -6,7 +6,9 @@
   2. with --adapter_data=bank_lfw, also LFW photos of the people with a single photo (whom no study draws),
      aligned and scored by the oracle and the surrogate once (blackbox/real_pairs.py, another one-off cost);
   3. the adapter from the oracle's templates to the surrogate's, trained on those pairs (blackbox/adapter.py),
-     saved as adapter_<oracle>_to_<surrogate>[_bank_lfw].weights.h5 and .json (its held-out cosines per epoch).
+     saved as adapter_<oracle>_to_<surrogate>[_bank_lfw].weights.h5 and .json (its held-out cosines per epoch);
+  4. the student, the other way, from the surrogate's templates to the oracle's (blackbox/student.py), saved as
+     student_<surrogate>_to_<oracle>[_bank_lfw].npz and .json. `--adapter_parts=student` fits it alone.
 """
 
 import time
@@ -16,7 +18,7 @@ from absl import app, flags
 from tf_reconstruct import cli, flags as project_flags
 from tf_reconstruct.baselines import training_pairs
 from tf_reconstruct.baselines.paths import baselines_dir
-from tf_reconstruct.blackbox import adapter, oracle_bank, real_pairs
+from tf_reconstruct.blackbox import adapter, oracle_bank, real_pairs, student
 from tf_reconstruct.blackbox.oracle import load_oracle
 from tf_reconstruct.datasets import base, lfw
 from tf_reconstruct.errors import MissingCheckpointError
@@ -43,6 +45,18 @@ def main(argv):
     bank = oracle_bank.load_oracle_bank(store, oracle_bank.bank_dir(directory, oracle.name), oracle.name,
                                         FLAGS.surrogate, num_ws=1)
     real = real_photo_pairs(directory, oracle) if FLAGS.adapter_data == "bank_lfw" else None
+    if "adapter" in FLAGS.adapter_parts:
+        _fit_adapter(directory, oracle, bank, real)
+    if "student" in FLAGS.adapter_parts:
+        weights, bias, log = student.train_student(bank.surrogate_templates, bank.oracle_templates,
+                                                   None if real is None else (real.oracle, real.surrogate))
+        student.save_student(weights, bias, log, directory, oracle.name, FLAGS.surrogate, FLAGS.adapter_data)
+        held = "; ".join(f"{name} {log[name + '_distance']:.4f}" for name in ("validation", "real_validation")
+                         if name + "_distance" in log)
+        print(f"student {FLAGS.surrogate} -> {oracle.name} ({FLAGS.adapter_data}): held-out mean distance {held}")
+
+
+def _fit_adapter(directory, oracle, bank, real):
     started = time.time()
     model, log = adapter.train_adapter(bank.oracle_templates, bank.surrogate_templates, epochs=FLAGS.adapter_epochs,
                                        real=None if real is None else (real.oracle, real.surrogate),

@@ -21,7 +21,7 @@ import time
 import numpy as np
 from tqdm import tqdm
 
-from tf_reconstruct.blackbox import adapter as adapters, oracle_bank, subspace
+from tf_reconstruct.blackbox import adapter as adapters, oracle_bank, student as students, subspace
 from tf_reconstruct.blackbox.blob_search import BlobSettings, blob_search
 from tf_reconstruct.blackbox.cma_refine import CmaSettings, FineView, SearchResult, cma_refine, joint_term
 from tf_reconstruct.blackbox.methods import SURROGATE_RECIPE, check_method
@@ -83,6 +83,8 @@ class Attacker:
         self.adapter, self.adapter_meta = (adapters.load_adapter(self.baselines_dir, oracle.name, surrogate.name,
                                                                  self.method.adapter_data)
                                            if self.method.uses_surrogate else (None, {}))
+        self.student = (students.load_student(self.baselines_dir, oracle.name, surrogate.name, self.method.adapter_data)
+                        if self.method.student_weight is not None else None)
         self.renderer = QueryRenderer(generator, self.method.query_resolution)
         self.fine_renderer = (QueryRenderer(generator, self.method.fine_resolution)
                               if self.method.fine_resolution is not None else None)
@@ -95,7 +97,8 @@ class Attacker:
     @property
     def stage_name(self):
         """The white-box stage's folder name: routes with the same adapter may share one, others may not."""
-        return STAGE_DIR + ("" if self.method.adapter_data == "bank" else f"_{self.method.adapter_data}")
+        return (STAGE_DIR + ("" if self.method.adapter_data == "bank" else f"_{self.method.adapter_data}")
+                + ("" if self.student is None else f"_student{self.method.student_weight:g}"))
 
     def touched(self):
         """Every model this method's attack touches, for the records."""
@@ -105,19 +108,27 @@ class Attacker:
         if self.method.uses_surrogate:
             models["surrogate"] = self.surrogate.name
             models["adapter"] = adapters.adapter_name(self.oracle.name, self.surrogate.name, self.method.adapter_data)
+        if self.student is not None:
+            models["student"] = students.student_name(self.oracle.name, self.surrogate.name, self.method.adapter_data)
         return models
 
     def _surrogate_stage(self, templates, stage):
         """The white-box engine on every translated template, into `stage`: {name: (w+, record)}."""
         stage = self._stage_dir = pathlib.Path(stage)
         names = [name for name, _ in templates]
-        translated = self.adapter.predict(np.stack([template for _, template in templates]), verbose=0)
+        oracle_templates = np.stack([template for _, template in templates])
+        translated = self.adapter.predict(oracle_templates, verbose=0)
         self._translated = dict(zip(names, translated))
-        work = list(zip(names, translated))
         settings = recipes.settings_of(SURROGATE_RECIPE, self.config.engine_settings)
-        pending = {name: vector for name, vector in work if not runner.is_done(stage, name)}
+        # The bank start reads the translation, in the surrogate's own space, with or without the student.
+        pending = {name: vector for name, vector in zip(names, translated) if not runner.is_done(stage, name)}
         starts = recipes.starts_of(SURROGATE_RECIPE, self.generator, self.surrogate.name, self.baselines_dir, pending)
-        recipes.run(SURROGATE_RECIPE, self.generator, self.surrogate, work, stage, settings, starts)
+        extractor, targets = self.surrogate, translated
+        if self.student is not None:
+            weights, bias, _ = self.student
+            extractor = students.student_extractor(self.surrogate, weights, bias, self.method.student_weight)
+            targets = students.stage_targets(translated, oracle_templates, self.method.student_weight)
+        recipes.run(SURROGATE_RECIPE, self.generator, extractor, list(zip(names, targets)), stage, settings, starts)
         return {name: (np.load(stage / f"{name}_wplus.npy"), runner.read_record(stage, name)) for name in names}
 
     def _start(self, name, target, stage):
@@ -131,7 +142,12 @@ class Attacker:
                             "adapter_data": self.method.adapter_data,
                             "adapter_validation_cosine": self.adapter_meta.get("validation_cosine"),
                             "adapter_real_validation_cosine": self.adapter_meta.get("real_validation_cosine"),
-                            "adapter_pairs": self.adapter_meta.get("pairs")}
+                            "adapter_pairs": self.adapter_meta.get("pairs"),
+                            **({} if self.student is None else {
+                                "student_weight": self.method.student_weight,
+                                "student_real_validation_distance": self.student[2].get("real_validation_distance"),
+                                # then surrogate_cosine is the stage's: the mean of the two cosines
+                                "stage_target": "translation and the student's prediction"})}
         if self.method.start == "bank":
             w, indices, scores = self.bank.start(target)
             return as_w_plus(w[None], self.generator.num_ws)[0], {

@@ -417,13 +417,17 @@ def test_the_student_is_scored_on_the_adapters_held_out_pairs():
     rng = np.random.default_rng(4)
     bank, photos = rng.standard_normal((300, 8)), rng.standard_normal((100, 8))
     mixing = rng.standard_normal((8, 5))
-    weights, bias, log = student.train_student(bank, np.tanh(student.unit(bank) @ mixing),
-                                               real=(np.tanh(student.unit(photos) @ mixing), photos))
-    _, held = adapter.real_split(100)
-    assert log["pairs"] == 285 + 95
-    assert log["real_validation_distance"] == pytest.approx(student.mean_distance(
-        weights, bias, photos[held], np.tanh(student.unit(photos[held]) @ mixing)), abs=1e-4)
-    assert log["validation_distance"] < 0.5 * np.mean(np.linalg.norm(np.tanh(student.unit(bank) @ mixing), axis=1))
+    fitted = student.train_student(bank, np.tanh(student.unit(bank) @ mixing),
+                                   real=(np.tanh(student.unit(photos) @ mixing), photos), ridge=0.01)
+    training, held = adapter.real_split(100)
+    assert fitted.log["pairs"] == 285 + 95
+    assert fitted.log["real_validation_distance"] == pytest.approx(student.mean_distance(
+        fitted.weights, fitted.bias, photos[held], np.tanh(student.unit(photos[held]) @ mixing)), abs=1e-4)
+    assert fitted.log["validation_distance"] < 0.5 * np.mean(np.linalg.norm(np.tanh(student.unit(bank) @ mixing), 1))
+    bank_training, _ = adapter.split(300)
+    learnt = np.concatenate([np.tanh(student.unit(bank[bank_training]) @ mixing),
+                             np.tanh(student.unit(photos[training]) @ mixing)])
+    assert np.allclose(fitted.centre, learnt.mean(0))     # the mean template of what it learnt from
 
 
 def test_the_student_stage_matches_the_mean_of_both_cosines(tmp_path):
@@ -431,21 +435,24 @@ def test_the_student_stage_matches_the_mean_of_both_cosines(tmp_path):
     surrogate = tf.keras.Sequential([tf.keras.layers.Flatten(), tf.keras.layers.Dense(6)])
     surrogate.build((None, 112, 112, 3))
     base = Extractor("tiny", surrogate, 6, "a tiny surrogate")
-    weights, bias = rng.standard_normal((6, 4)).astype(np.float32), rng.standard_normal(4).astype(np.float32)
-    student.save_student(weights, bias, {"ridge": 0.1}, tmp_path, "oracle", "tiny", "bank_lfw")
-    loaded_weights, loaded_bias, meta = student.load_student(tmp_path, "oracle", "tiny", "bank_lfw")
-    assert meta["data"] == "bank_lfw" and np.allclose(loaded_weights, weights)
-    with pytest.raises(MissingCheckpointError, match="train_adapter"):
+    fitted = student.Student(rng.standard_normal((6, 4)), rng.standard_normal(4), rng.standard_normal(4),
+                             {"ridge": 0.1})
+    student.save_student(fitted, tmp_path, "oracle", "tiny", "bank_lfw")
+    loaded = student.load_student(tmp_path, "oracle", "tiny", "bank_lfw")
+    assert loaded.log["data"] == "bank_lfw" and np.allclose(loaded.weights, fitted.weights)
+    assert np.allclose(loaded.centre, fitted.centre)
+    with pytest.raises(MissingCheckpointError, match="adapter_parts=student"):
         student.load_student(tmp_path, "oracle", "tiny", "bank")
-    extractor = student.student_extractor(base, loaded_weights, loaded_bias)
+    extractor = student.student_extractor(base, loaded)
     faces = _faces(2).astype(np.float32)
     translated, template = rng.standard_normal((2, 6)), rng.standard_normal((2, 4))
     found = np.asarray(extractor(faces))
-    targets = student.stage_targets(translated, template)
+    targets = student.stage_targets(translated, template, loaded.centre)
     assert found.shape == targets.shape == (2, 10)
     own = np.asarray(base(faces))
     cosine = np.sum(student.unit(own) * student.unit(translated), 1)
-    predicted = student.unit(own) @ weights + bias
-    student_cosine = np.sum(student.unit(predicted) * student.unit(template), 1)
+    # The student's cosine is taken about its centre, the mean template it learnt from.
+    predicted = student.unit(own) @ fitted.weights + fitted.bias - fitted.centre
+    student_cosine = np.sum(student.unit(predicted) * student.unit(template - fitted.centre), 1)
     overall = np.sum(student.unit(found) * student.unit(targets), 1)
     assert np.allclose(overall, (cosine + student_cosine) / 2, atol=1e-5)

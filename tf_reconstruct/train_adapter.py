@@ -48,9 +48,10 @@ def main(argv):
     if "adapter" in FLAGS.adapter_parts:
         _fit_adapter(directory, oracle, bank, real)
     if "student" in FLAGS.adapter_parts:
-        weights, bias, log = student.train_student(bank.surrogate_templates, bank.oracle_templates,
-                                                   None if real is None else (real.oracle, real.surrogate))
-        student.save_student(weights, bias, log, directory, oracle.name, FLAGS.surrogate, FLAGS.adapter_data)
+        fitted = student.train_student(bank.surrogate_templates, bank.oracle_templates,
+                                       None if real is None else (real.oracle, real.surrogate))
+        student.save_student(fitted, directory, oracle.name, FLAGS.surrogate, FLAGS.adapter_data)
+        log = fitted.log
         held = "; ".join(f"{name} {log[name + '_distance']:.4f}" for name in ("validation", "real_validation")
                          if name + "_distance" in log)
         print(f"student {FLAGS.surrogate} -> {oracle.name} ({FLAGS.adapter_data}): held-out mean distance {held}")

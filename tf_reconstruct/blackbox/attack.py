@@ -125,9 +125,9 @@ class Attacker:
         starts = recipes.starts_of(SURROGATE_RECIPE, self.generator, self.surrogate.name, self.baselines_dir, pending)
         extractor, targets = self.surrogate, translated
         if self.student is not None:
-            weights, bias, _ = self.student
-            extractor = students.student_extractor(self.surrogate, weights, bias, self.method.student_weight)
-            targets = students.stage_targets(translated, oracle_templates, self.method.student_weight)
+            extractor = students.student_extractor(self.surrogate, self.student, self.method.student_weight)
+            targets = students.stage_targets(translated, oracle_templates, self.student.centre,
+                                             self.method.student_weight)
         recipes.run(SURROGATE_RECIPE, self.generator, extractor, list(zip(names, targets)), stage, settings, starts)
         return {name: (np.load(stage / f"{name}_wplus.npy"), runner.read_record(stage, name)) for name in names}
 
@@ -145,7 +145,8 @@ class Attacker:
                             "adapter_pairs": self.adapter_meta.get("pairs"),
                             **({} if self.student is None else {
                                 "student_weight": self.method.student_weight,
-                                "student_real_validation_distance": self.student[2].get("real_validation_distance"),
+                                "student_real_validation_distance": self.student.log.get("real_validation_distance"),
+                                "student_ridge": self.student.log.get("ridge"),
                                 # then surrogate_cosine is the stage's: the mean of the two cosines
                                 "stage_target": "translation and the student's prediction"})}
         if self.method.start == "bank":

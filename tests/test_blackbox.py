@@ -428,31 +428,34 @@ def test_the_student_is_scored_on_the_adapters_held_out_pairs():
     learnt = np.concatenate([np.tanh(student.unit(bank[bank_training]) @ mixing),
                              np.tanh(student.unit(photos[training]) @ mixing)])
     assert np.allclose(fitted.centre, learnt.mean(0))     # the mean template of what it learnt from
+    assert fitted.surrogate_norm == pytest.approx(np.mean(np.linalg.norm(
+        np.concatenate([bank[bank_training], photos[training]]), axis=1)))
 
 
-def test_the_student_stage_matches_the_mean_of_both_cosines(tmp_path):
+def test_the_student_stage_matches_both_blocks_at_the_surrogates_scale(tmp_path):
     rng = np.random.default_rng(5)
     surrogate = tf.keras.Sequential([tf.keras.layers.Flatten(), tf.keras.layers.Dense(6)])
     surrogate.build((None, 112, 112, 3))
     base = Extractor("tiny", surrogate, 6, "a tiny surrogate")
-    fitted = student.Student(rng.standard_normal((6, 4)), rng.standard_normal(4), rng.standard_normal(4),
+    fitted = student.Student(rng.standard_normal((6, 4)), rng.standard_normal(4), rng.standard_normal(4), 7.0,
                              {"ridge": 0.1})
     student.save_student(fitted, tmp_path, "oracle", "tiny", "bank_lfw")
     loaded = student.load_student(tmp_path, "oracle", "tiny", "bank_lfw")
     assert loaded.log["data"] == "bank_lfw" and np.allclose(loaded.weights, fitted.weights)
-    assert np.allclose(loaded.centre, fitted.centre)
+    assert np.allclose(loaded.centre, fitted.centre) and loaded.surrogate_norm == 7.0
     with pytest.raises(MissingCheckpointError, match="adapter_parts=student"):
         student.load_student(tmp_path, "oracle", "tiny", "bank")
-    extractor = student.student_extractor(base, loaded)
     faces = _faces(2).astype(np.float32)
     translated, template = rng.standard_normal((2, 6)), rng.standard_normal((2, 4))
-    found = np.asarray(extractor(faces))
-    targets = student.stage_targets(translated, template, loaded.centre)
+    found = np.asarray(student.student_extractor(base, loaded, weight=0.5)(faces))
+    targets = student.stage_targets(translated, template, loaded, weight=0.5)
     assert found.shape == targets.shape == (2, 10)
     own = np.asarray(base(faces))
-    cosine = np.sum(student.unit(own) * student.unit(translated), 1)
-    # The student's cosine is taken about its centre, the mean template it learnt from.
+    # The first block is the surrogate's raw template against the translation at length 7 ...
+    assert np.allclose(found[:, :6], own, atol=1e-5)
+    assert np.allclose(targets[:, :6], 7.0 * student.unit(translated), atol=1e-5)
+    assert np.allclose(np.linalg.norm(student.rescaled(translated, 7.0), axis=1), 7.0)
+    # ... the second the student's prediction about its centre, against the template's, both 0.5 * 7 long.
     predicted = student.unit(own) @ fitted.weights + fitted.bias - fitted.centre
-    student_cosine = np.sum(student.unit(predicted) * student.unit(template - fitted.centre), 1)
-    overall = np.sum(student.unit(found) * student.unit(targets), 1)
-    assert np.allclose(overall, (cosine + student_cosine) / 2, atol=1e-5)
+    assert np.allclose(found[:, 6:], 3.5 * student.unit(predicted), atol=1e-4)
+    assert np.allclose(targets[:, 6:], 3.5 * student.unit(template - fitted.centre), atol=1e-5)

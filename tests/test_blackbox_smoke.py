@@ -89,7 +89,7 @@ def test_a_fine_view_search_from_the_students_stage_records_both(blackbox_bank, 
     from tf_reconstruct.blackbox import methods, oracle_bank
     _refuse_judges(monkeypatch)
     small = dataclasses.replace(methods.BB_METHODS["bb_adapter_lfw_cma_joint_2k_fine512"], adapter_data="bank",
-                                queries=21, fine_queries=9, student_weight=1.0)
+                                queries=21, fine_queries=9, rescale=True, student_weight=1.0)
     monkeypatch.setitem(methods.BB_METHODS, "bb_fine_test", small)
     templates = np.load(blackbox_bank / "oracle_bank_dlib_resnet128" / oracle_bank.SHARD_PATTERN.format(0))["template"]
     np.save(tmp_path / "db.npy", templates[[2]])
@@ -110,6 +110,7 @@ def test_a_fine_view_search_from_the_students_stage_records_both(blackbox_bank, 
     assert record["rows_moved"] == [0, 1, 2, 4, 5, 7, 8, 10, 11, 13, 14]   # the 256-px view's rows, throughout
     assert record["models_touched"]["student"] == "student_mobilefacenet192_to_dlib_resnet128"
     assert record["start"]["student_weight"] == 1.0 and (tmp_path / "out" / "surrogate_stage_student1").is_dir()
+    assert record["start"]["translation_norm"] > 1   # the surrogate's raw templates' mean length, not a unit
     stage = json.loads((tmp_path / "out" / "surrogate_stage_student1" / "db_0000.json").read_text())
     assert stage["extractor"] == "mobilefacenet192+student"   # the engine matched the surrogate with its head
 

@@ -83,8 +83,9 @@ class Attacker:
         self.adapter, self.adapter_meta = (adapters.load_adapter(self.baselines_dir, oracle.name, surrogate.name,
                                                                  self.method.adapter_data)
                                            if self.method.uses_surrogate else (None, {}))
+        # The student's file also holds the surrogate's mean template norm, which a rescaled stage reads.
         self.student = (students.load_student(self.baselines_dir, oracle.name, surrogate.name, self.method.adapter_data)
-                        if self.method.student_weight is not None else None)
+                        if self.method.rescale or self.method.student_weight is not None else None)
         self.renderer = QueryRenderer(generator, self.method.query_resolution)
         self.fine_renderer = (QueryRenderer(generator, self.method.fine_resolution)
                               if self.method.fine_resolution is not None else None)
@@ -98,7 +99,8 @@ class Attacker:
     def stage_name(self):
         """The white-box stage's folder name: routes with the same adapter may share one, others may not."""
         return (STAGE_DIR + ("" if self.method.adapter_data == "bank" else f"_{self.method.adapter_data}")
-                + ("" if self.student is None else f"_student{self.method.student_weight:g}"))
+                + ("_rescaled" if self.method.rescale and self.method.student_weight is None else "")
+                + ("" if self.method.student_weight is None else f"_student{self.method.student_weight:g}"))
 
     def touched(self):
         """Every model this method's attack touches, for the records."""
@@ -108,7 +110,7 @@ class Attacker:
         if self.method.uses_surrogate:
             models["surrogate"] = self.surrogate.name
             models["adapter"] = adapters.adapter_name(self.oracle.name, self.surrogate.name, self.method.adapter_data)
-        if self.student is not None:
+        if self.method.student_weight is not None:
             models["student"] = students.student_name(self.oracle.name, self.surrogate.name, self.method.adapter_data)
         return models
 
@@ -124,12 +126,25 @@ class Attacker:
         pending = {name: vector for name, vector in zip(names, translated) if not runner.is_done(stage, name)}
         starts = recipes.starts_of(SURROGATE_RECIPE, self.generator, self.surrogate.name, self.baselines_dir, pending)
         extractor, targets = self.surrogate, translated
-        if self.student is not None:
+        if self.method.rescale:
+            targets = students.rescaled(translated, self.student.surrogate_norm)
+        if self.method.student_weight is not None:
             extractor = students.student_extractor(self.surrogate, self.student, self.method.student_weight)
-            targets = students.stage_targets(translated, oracle_templates, self.student.centre,
-                                             self.method.student_weight)
+            targets = students.stage_targets(translated, oracle_templates, self.student, self.method.student_weight)
         recipes.run(SURROGATE_RECIPE, self.generator, extractor, list(zip(names, targets)), stage, settings, starts)
         return {name: (np.load(stage / f"{name}_wplus.npy"), runner.read_record(stage, name)) for name in names}
+
+    def _stage_target(self):
+        """What the white-box stage matched, beyond the translation itself, for the records."""
+        if self.student is None:
+            return {}
+        how = {"translation_norm": round(self.student.surrogate_norm, 3)}
+        if self.method.student_weight is not None:
+            # surrogate_cosine is then the stage's own: the two blocks' together
+            how.update({"stage_target": "translation and the student's prediction",
+                        "student_weight": self.method.student_weight, "student_ridge": self.student.log.get("ridge"),
+                        "student_real_validation_distance": self.student.log.get("real_validation_distance")})
+        return how
 
     def _start(self, name, target, stage):
         """(w+ [num_ws, 512], how it was made) of one face's start."""
@@ -142,13 +157,7 @@ class Attacker:
                             "adapter_data": self.method.adapter_data,
                             "adapter_validation_cosine": self.adapter_meta.get("validation_cosine"),
                             "adapter_real_validation_cosine": self.adapter_meta.get("real_validation_cosine"),
-                            "adapter_pairs": self.adapter_meta.get("pairs"),
-                            **({} if self.student is None else {
-                                "student_weight": self.method.student_weight,
-                                "student_real_validation_distance": self.student.log.get("real_validation_distance"),
-                                "student_ridge": self.student.log.get("ridge"),
-                                # then surrogate_cosine is the stage's: the mean of the two cosines
-                                "stage_target": "translation and the student's prediction"})}
+                            "adapter_pairs": self.adapter_meta.get("pairs"), **self._stage_target()}
         if self.method.start == "bank":
             w, indices, scores = self.bank.start(target)
             return as_w_plus(w[None], self.generator.num_ws)[0], {

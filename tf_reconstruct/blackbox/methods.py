@@ -22,8 +22,10 @@ only where it falls more than `surrogate_margin` below the start's, so that the 
 while the surrogate still sees the same person. A `_fine512` method searches in the 256-px view, which moves,
 and shows the oracle the 512-px face for its last `fine_queries` (or from the moment the coarse view stalls):
 the same CMA-ES goes on from where the coarse view left it, and keeps the face the oracle likes best at 512 px.
-A `_student` method's white-box stage aims also at the oracle's template itself, through the student, a map
-from the surrogate's templates to the oracle's (student.py), since the adapter's backward map is the lossy one.
+A `_rescaled` method's stage matches the translation set to the surrogate's mean template length (the adapter
+learnt directions only, and the engine's loss is the MSE of raw templates); a `_student` method's stage aims
+also at the oracle's template itself, through the student, a map from the surrogate's templates to the oracle's
+(student.py), since the adapter's backward map is the lossy one.
 """
 
 import dataclasses
@@ -50,8 +52,9 @@ class BlackBoxMethod:
     #                                  only its fall below (the start's cosine - m), as a penalty
     fine_resolution: int = None  # cma only: the search's last `fine_queries` queries see this render instead
     fine_queries: int = 0
+    rescale: bool = False        # adapter only: the translation set to the surrogate's mean template norm first
     student_weight: float = None  # adapter only: the white-box stage also matches the student's prediction of the
-    #                               oracle's template to the template itself, at this weight (student.py)
+    #                               oracle's template to the template itself, at this weight (always rescaled)
 
     @property
     def queries_oracle(self):
@@ -92,12 +95,15 @@ BB_METHODS = {
     "bb_adapter_lfw_cma_joint_2k_fine512": BlackBoxMethod(
         "adapter", "cma", "the joint search at 2,000 queries, its last 500 shown the 512-px face",
         adapter_data="bank_lfw", joint=True, queries=2000, fine_resolution=512, fine_queries=500),
+    "bb_adapter_lfw_rescaled": BlackBoxMethod(
+        "adapter", None, "adapter learnt also from real photos, its translation at the surrogate's template norm, "
+        "then the white-box engine (no queries)", adapter_data="bank_lfw", rescale=True),
     "bb_adapter_lfw_student": BlackBoxMethod(
-        "adapter", None, "adapter learnt also from real photos, then the white-box engine on the translation and on "
-        "the student's prediction of the oracle's template (no queries)", adapter_data="bank_lfw", student_weight=1.0),
+        "adapter", None, "the rescaled translation, the white-box engine matching it and the student's prediction of "
+        "the oracle's template (no queries)", adapter_data="bank_lfw", rescale=True, student_weight=1.0),
     "bb_adapter_lfw_student_cma_joint_2k": BlackBoxMethod(
         "adapter", "cma", "the student's white-box stage, then the joint search at 2,000 queries",
-        adapter_data="bank_lfw", joint=True, queries=2000, student_weight=1.0),
+        adapter_data="bank_lfw", joint=True, queries=2000, rescale=True, student_weight=1.0),
     "bb_mean_cma": BlackBoxMethod("mean", "cma", "mean face, CMA-ES against the oracle"),
     "bb_blobs": BlackBoxMethod("mean", "blobs", "Gaussian blobs in pixels (after Razzhigaev et al. 2020)"),
     "bb_blobs_2k": BlackBoxMethod("mean", "blobs", "the same blob search with 2,000 queries per face", queries=2000),

@@ -3,10 +3,11 @@ oracle's template itself.
 
     fit_student(surrogate [N, D'], oracle [N, D], ridge) -> (weights [D', D], bias [D])   (pure numpy)
     mean_distance(weights, bias, surrogate, oracle) -> mean Euclidean distance of the predictions
-    train_student(bank pairs, real pairs) -> Student(weights, bias, centre, log)
+    train_student(bank pairs, real pairs) -> Student(weights, bias, centre, surrogate_norm, log)
     save_student / load_student(directory, oracle_name, surrogate_name, data) -> Student
-    student_extractor(surrogate, student, weight) -> Extractor: faces -> [unit m ; weight * unit(S(m) - centre)]
-    stage_targets(translated [B, D'], oracle_templates [B, D], centre, weight) -> [B, D' + D]
+    rescaled(translated [B, D'], norm) -> the translations at the surrogate's mean template norm
+    student_extractor(surrogate, student, weight) -> Extractor: faces -> [m ; weight * n * unit(S(m) - centre)]
+    stage_targets(translated [B, D'], oracle_templates [B, D], student, weight) -> [B, D' + D]
 
 Why a second map: the adapter runs backwards, from the oracle's 128 numbers to the surrogate's 192, and on real
 photos lands at a cosine of only about 0.80 (adapter.py). The forward direction loses less: a ridge map from
@@ -24,6 +25,12 @@ student. Two choices keep the student's term from pulling the template off the f
   face's template takes, and on 10 fresh people after the 256-px half of the stage the surrogate's cosine to
   the translation fell to 0.54 (0.95 for the stage without the student) while dlib's own distance did not move
   (0.60).
+- **At the surrogate's scale:** the engine's loss is the paper's MSE on raw templates, and MobileFaceNet-192's
+  are about 70 long (the real photos' mean norm, 70.4), where the adapter, trained on the cosine, returns
+  translations about 20 long (19.6): the plain stage pulls the surrogate's template towards one of a third of
+  its length as well as towards its direction. A `_rescaled` stage sets the translation to the mean norm n
+  of the surrogate's templates first, and the student's block is n * unit(...), so that both blocks weigh as
+  one template does; a stage on unit vectors alone barely moved (the MSE's gradient is n^2 times smaller).
 The student is trained on the adapter's pairs (the bank's generated faces and, for bank_lfw, the single-photo LFW
 people's), never on a study's people; the oracle is not queried again.
 """
@@ -41,6 +48,7 @@ from tf_reconstruct.errors import MissingCheckpointError
 from tf_reconstruct.models.registry import Extractor
 
 keras = tf.keras
+PARTS = ("weights", "bias", "centre", "surrogate_norm")
 RIDGE = 10.0   # the flattest map within 5% of the best held-out error on the bank's pairs (module docstring)
 
 
@@ -74,6 +82,7 @@ class Student:
     weights: np.ndarray   # [D', D]
     bias: np.ndarray      # [D]
     centre: np.ndarray    # [D] the mean oracle template it learnt from, about which its cosine is taken
+    surrogate_norm: float  # the mean norm of the surrogate's (raw) templates it learnt from
     log: dict
 
 
@@ -90,11 +99,12 @@ def train_student(bank_surrogate, bank_oracle, real=None, ridge=RIDGE):
         inputs.append(real_surrogate[real_training])
         outputs.append(real_oracle[real_training])
         held["real_validation"] = (real_surrogate[real_validation], real_oracle[real_validation])
-    outputs = np.concatenate(outputs)
-    weights, bias = fit_student(np.concatenate(inputs), outputs, ridge)
+    inputs, outputs = np.concatenate(inputs), np.concatenate(outputs)
+    weights, bias = fit_student(inputs, outputs, ridge)
     log = {"ridge": ridge, "pairs": len(outputs),
            **{f"{name}_distance": round(mean_distance(weights, bias, *pair), 4) for name, pair in held.items()}}
-    return Student(weights, bias, np.asarray(outputs, np.float64).mean(0), log)
+    return Student(weights, bias, np.asarray(outputs, np.float64).mean(0),
+                   float(np.mean(np.linalg.norm(inputs, axis=1))), log)
 
 
 def student_name(oracle_name, surrogate_name, data="bank"):
@@ -104,7 +114,7 @@ def student_name(oracle_name, surrogate_name, data="bank"):
 def save_student(student, directory, oracle_name, surrogate_name, data="bank"):
     stem = pathlib.Path(directory) / student_name(oracle_name, surrogate_name, data)
     with atomic_files.replacing(stem.with_suffix(".npz")) as temporary:
-        np.savez(temporary, **{part: getattr(student, part).astype(np.float32) for part in ("weights", "bias", "centre")})
+        np.savez(temporary, **{part: np.asarray(getattr(student, part), np.float32) for part in PARTS})
     atomic_files.write_text(stem.with_suffix(".json"), json.dumps({"oracle": oracle_name, "surrogate": surrogate_name,
                                                                    "data": data, **student.log}, indent=1))
 
@@ -118,23 +128,30 @@ def load_student(directory, oracle_name, surrogate_name, data="bank"):
                                      f"--adapter_data={data} --adapter_parts=student` (seconds once the pairs are "
                                      f"scored)")
     with np.load(stem.with_suffix(".npz")) as saved:
-        parts = {part: saved[part] for part in ("weights", "bias", "centre")}
+        parts = {part: saved[part] for part in PARTS}
+    parts["surrogate_norm"] = float(parts["surrogate_norm"])
     return Student(**parts, log=json.loads(stem.with_suffix(".json").read_text()))
 
 
+def rescaled(translated, norm):
+    """[B, D']: each translation at length `norm` (the adapter learnt only their directions)."""
+    return (norm * unit(np.asarray(translated, np.float64))).astype(np.float32)
+
+
 class StudentHead(keras.layers.Layer):
-    """templates [B, D'] -> [B, D' + D]: [unit(m) ; weight * unit(unit(m) W + b - centre)], W, b, centre fixed."""
+    """templates [B, D'] -> [B, D' + D]: [m ; weight * n * unit(unit(m) W + b - centre)], W, b, centre and the
+    surrogate's mean norm n fixed: the student's block at the length of a template."""
 
     def __init__(self, student, weight=1.0, **kwargs):
         super().__init__(**kwargs)
         self.map = tf.constant(student.weights, tf.float32)
         self.offset = tf.constant(student.bias - student.centre, tf.float32)
-        self.weight = float(weight)
+        self.scale = float(weight) * student.surrogate_norm
 
     def call(self, templates):
-        own = tf.math.l2_normalize(tf.cast(templates, tf.float32), -1)
-        predicted = tf.math.l2_normalize(own @ self.map + self.offset, -1)
-        return tf.concat([own, self.weight * predicted], -1)
+        templates = tf.cast(templates, tf.float32)
+        predicted = tf.math.l2_normalize(tf.math.l2_normalize(templates, -1) @ self.map + self.offset, -1)
+        return tf.concat([templates, self.scale * predicted], -1)
 
 
 def student_extractor(surrogate, student, weight=1.0):
@@ -150,8 +167,9 @@ def student_extractor(surrogate, student, weight=1.0):
                      build_model=rebuild)
 
 
-def stage_targets(translated, oracle_templates, centre, weight=1.0):
-    """[B, D' + D]: [unit(translation) ; weight * unit(oracle template - centre)], what student_extractor's faces
-    should match."""
-    return np.concatenate([unit(np.asarray(translated, np.float64)),
-                           weight * unit(np.asarray(oracle_templates, np.float64) - centre)], 1).astype(np.float32)
+def stage_targets(translated, oracle_templates, student, weight=1.0):
+    """[B, D' + D]: [n * unit(translation) ; weight * n * unit(oracle template - centre)], what student_extractor's
+    faces should match (n: the surrogate's mean template norm)."""
+    centred = np.asarray(oracle_templates, np.float64) - student.centre
+    return np.concatenate([rescaled(translated, student.surrogate_norm),
+                           weight * student.surrogate_norm * unit(centred)], 1).astype(np.float32)

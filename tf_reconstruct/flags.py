@@ -222,7 +222,7 @@ def define_blackbox_table_flags():
     define_checkpoint_flags()
     flags.DEFINE_list("blackbox_runs", ["experiments/blackbox/lfw/screen24", "experiments/blackbox/lfw/screen24_seenrows",
                                         "experiments/blackbox/lfw/fresh48", "experiments/blackbox/lfw/fresh48_adapter2",
-                                        "experiments/blackbox/lfw/lfw149"],
+                                        "experiments/blackbox/lfw/fresh48_student", "experiments/blackbox/lfw/lfw149"],
                       "Run folders of `main --attack_model=dlib_resnet128 --methods=bb_...`.")
     flags.DEFINE_string("blackbox_out", "experiments/blackbox", "Where table_blackbox.{md,csv} go.")
     flags.DEFINE_list("blackbox_anchor_runs", ["experiments/fidelity/lfw/screen24", "experiments/fidelity/lfw/finalists48",

@@ -13,6 +13,7 @@ from tf_reconstruct.blackbox.cma_refine import CmaSettings, FineView, cma_refine
 from tf_reconstruct.blackbox.methods import BB_METHODS
 from tf_reconstruct.blackbox.oracle import Oracle, OracleBudgetExhausted, load_oracle
 from tf_reconstruct.errors import InputError, MissingCheckpointError
+from tf_reconstruct.metrics.verification import normalise as unit
 from tf_reconstruct.models.registry import Extractor
 
 
@@ -404,7 +405,7 @@ def test_the_student_recovers_a_linear_map_from_unit_templates():
     rng = np.random.default_rng(3)
     surrogate = rng.standard_normal((400, 6)) * rng.uniform(0.5, 2.0, (400, 1))   # norms vary; the map reads units
     weights, bias = rng.standard_normal((6, 4)), rng.standard_normal(4)
-    oracle = student.unit(surrogate) @ weights + bias
+    oracle = unit(surrogate) @ weights + bias
     found_weights, found_bias = student.fit_student(surrogate, oracle, ridge=1e-9)
     assert np.allclose(found_weights, weights, atol=1e-5) and np.allclose(found_bias, bias, atol=1e-5)
     assert student.mean_distance(found_weights, found_bias, surrogate, oracle) < 1e-5
@@ -417,16 +418,16 @@ def test_the_student_is_scored_on_the_adapters_held_out_pairs():
     rng = np.random.default_rng(4)
     bank, photos = rng.standard_normal((300, 8)), rng.standard_normal((100, 8))
     mixing = rng.standard_normal((8, 5))
-    fitted = student.train_student(bank, np.tanh(student.unit(bank) @ mixing),
-                                   real=(np.tanh(student.unit(photos) @ mixing), photos), ridge=0.01)
+    fitted = student.train_student(bank, np.tanh(unit(bank) @ mixing),
+                                   real=(np.tanh(unit(photos) @ mixing), photos), ridge=0.01)
     training, held = adapter.real_split(100)
     assert fitted.log["pairs"] == 285 + 95
     assert fitted.log["real_validation_distance"] == pytest.approx(student.mean_distance(
-        fitted.weights, fitted.bias, photos[held], np.tanh(student.unit(photos[held]) @ mixing)), abs=1e-4)
-    assert fitted.log["validation_distance"] < 0.5 * np.mean(np.linalg.norm(np.tanh(student.unit(bank) @ mixing), 1))
+        fitted.weights, fitted.bias, photos[held], np.tanh(unit(photos[held]) @ mixing)), abs=1e-4)
+    assert fitted.log["validation_distance"] < 0.5 * np.mean(np.linalg.norm(np.tanh(unit(bank) @ mixing), 1))
     bank_training, _ = adapter.split(300)
-    learnt = np.concatenate([np.tanh(student.unit(bank[bank_training]) @ mixing),
-                             np.tanh(student.unit(photos[training]) @ mixing)])
+    learnt = np.concatenate([np.tanh(unit(bank[bank_training]) @ mixing),
+                             np.tanh(unit(photos[training]) @ mixing)])
     assert np.allclose(fitted.centre, learnt.mean(0))     # the mean template of what it learnt from
     assert fitted.surrogate_norm == pytest.approx(np.mean(np.linalg.norm(
         np.concatenate([bank[bank_training], photos[training]]), axis=1)))
@@ -453,9 +454,9 @@ def test_the_student_stage_matches_both_blocks_at_the_surrogates_scale(tmp_path)
     own = np.asarray(base(faces))
     # The first block is the surrogate's raw template against the translation at length 7 ...
     assert np.allclose(found[:, :6], own, atol=1e-5)
-    assert np.allclose(targets[:, :6], 7.0 * student.unit(translated), atol=1e-5)
+    assert np.allclose(targets[:, :6], 7.0 * unit(translated), atol=1e-5)
     assert np.allclose(np.linalg.norm(student.rescaled(translated, 7.0), axis=1), 7.0)
     # ... the second the student's prediction about its centre, against the template's, both 0.5 * 7 long.
-    predicted = student.unit(own) @ fitted.weights + fitted.bias - fitted.centre
-    assert np.allclose(found[:, 6:], 3.5 * student.unit(predicted), atol=1e-4)
-    assert np.allclose(targets[:, 6:], 3.5 * student.unit(template - fitted.centre), atol=1e-5)
+    predicted = unit(own) @ fitted.weights + fitted.bias - fitted.centre
+    assert np.allclose(found[:, 6:], 3.5 * unit(predicted), atol=1e-4)
+    assert np.allclose(targets[:, 6:], 3.5 * unit(template - fitted.centre), atol=1e-5)

@@ -45,6 +45,7 @@ import tensorflow as tf
 from tf_reconstruct import atomic_files
 from tf_reconstruct.blackbox import adapter as adapters
 from tf_reconstruct.errors import MissingCheckpointError
+from tf_reconstruct.metrics.verification import normalise as unit
 from tf_reconstruct.models.registry import Extractor
 
 keras = tf.keras
@@ -52,14 +53,10 @@ PARTS = ("weights", "bias", "centre", "surrogate_norm")
 RIDGE = 10.0   # the flattest map within 5% of the best held-out error on the bank's pairs (module docstring)
 
 
-def unit(rows):
-    return rows / np.linalg.norm(rows, axis=-1, keepdims=True)
-
-
 def fit_student(surrogate, oracle, ridge=RIDGE):
     """The ridge regression of oracle [N, D] on unit(surrogate) [N, D'], with an unpenalised bias:
     (weights [D', D], bias [D]) minimising |unit(s) W + b - o|^2 + ridge |W|^2."""
-    inputs = unit(np.asarray(surrogate, np.float64))
+    inputs = unit(surrogate)
     outputs = np.asarray(oracle, np.float64)
     mean_in, mean_out = inputs.mean(0), outputs.mean(0)
     centred = inputs - mean_in
@@ -69,7 +66,7 @@ def fit_student(surrogate, oracle, ridge=RIDGE):
 
 
 def predict(weights, bias, surrogate):
-    return unit(np.asarray(surrogate, np.float64)) @ weights + bias
+    return unit(surrogate) @ weights + bias
 
 
 def mean_distance(weights, bias, surrogate, oracle):
@@ -135,7 +132,7 @@ def load_student(directory, oracle_name, surrogate_name, data="bank"):
 
 def rescaled(translated, norm):
     """[B, D']: each translation at length `norm` (the adapter learnt only their directions)."""
-    return (norm * unit(np.asarray(translated, np.float64))).astype(np.float32)
+    return (norm * unit(translated)).astype(np.float32)
 
 
 class StudentHead(keras.layers.Layer):

@@ -104,6 +104,9 @@ BB_METHODS = {
     "bb_adapter_lfw_student_cma_joint_2k": BlackBoxMethod(
         "adapter", "cma", "the student's white-box stage, then the joint search at 2,000 queries",
         adapter_data="bank_lfw", joint=True, queries=2000, rescale=True, student_weight=1.0),
+    "bb_adapter_lfw_student_cma_joint_500": BlackBoxMethod(
+        "adapter", "cma", "the student's white-box stage, then the joint search at 500 queries",
+        adapter_data="bank_lfw", joint=True, queries=500, rescale=True, student_weight=1.0),
     "bb_mean_cma": BlackBoxMethod("mean", "cma", "mean face, CMA-ES against the oracle"),
     "bb_blobs": BlackBoxMethod("mean", "blobs", "Gaussian blobs in pixels (after Razzhigaev et al. 2020)"),
     "bb_blobs_2k": BlackBoxMethod("mean", "blobs", "the same blob search with 2,000 queries per face", queries=2000),

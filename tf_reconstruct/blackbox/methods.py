@@ -10,7 +10,7 @@ from the bank's generated faces ('bank') or from them and real LFW photos of peo
 Refinements: None, 'cma' (CMA-ES in a subspace of w+, cma_refine.py) or 'blobs' (the query-only anchor in
 pixels, blob_search.py, which ignores the generator). A `_joint` search adds to the oracle's similarity the
 surrogate's cosine to the translated template (times --bb_surrogate_weight): the oracle's answers refine the
-face without leaving the person the surrogate sees. A `_2k` method fixes its own budget (2,000 queries per face)
+face without leaving the person the surrogate sees. A `_2k` method fixes its own budget (2,000 queries per face; `_500`, 500)
 in place of --queries, so that one run folder can hold one route at two budgets, and the anchor at the
 same budget as the route it anchors. A `_q512` method shows the oracle the generator's 512-px face in place of
 its 256-px one: MobileStyleGAN's 256-px output is an intermediate head, not the full face scaled down, and a
